@@ -1,0 +1,54 @@
+"""Months as integers: the model steps monthly on calendar dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def month_index(year: int, month: int) -> int:
+    """Count of months since year 0: consecutive months differ by one."""
+    return year * 12 + (month - 1)
+
+
+def month_label(index: int) -> str:
+    """`YYYY-MM` for a month index."""
+    year, month0 = divmod(index, 12)
+    return f"{year:04d}-{month0 + 1:02d}"
+
+
+def parse_date(value: object) -> tuple[int, int]:
+    """Parse `YYYY-MM`, `YYYY-MM-DD` or a TOML date into (month index, day of month).
+
+    A month without a day counts as day 0, so it sorts before any dated event of that month.
+    Raises ValueError with a short reason.
+    """
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return month_index(value.year, value.month), value.day
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date string 'YYYY-MM' or 'YYYY-MM-DD', found {type(value).__name__}")
+    match = _DAY.match(value)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a calendar date ({exc})") from None
+        return month_index(year, month), day
+    match = _MONTH.match(value)
+    if match:
+        year, month = (int(g) for g in match.groups())
+        if not 1 <= month <= 12:
+            raise ValueError(f"'{value}' has month {month}; months run 01-12")
+        return month_index(year, month), 0
+    raise ValueError(f"'{value}' is not a date; expected 'YYYY-MM' or 'YYYY-MM-DD'")
+
+
+def date_label(month: int, day: int) -> str:
+    """`YYYY-MM-DD` when the day is known, else `YYYY-MM`."""
+    return f"{month_label(month)}-{day:02d}" if day else month_label(month)

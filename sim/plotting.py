@@ -1,0 +1,120 @@
+"""Figures: staff levels of both missions over time, events marked, observations as markers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+SIDE_COLOURS = ("#1f4e99", "#b5262b", "#2b8a3e", "#7b3f99")
+BOUND_MARKERS = {"equal": "o", "upper": "v", "lower": "^"}
+# An event group is labelled on the chart when it is at least this hostile or conciliatory.
+MAJOR_HOSTILE = -5.0
+MAJOR_CONCILIATORY = 3.0
+
+
+def _month(label: str) -> np.datetime64:
+    return np.datetime64(label[:7], "M")
+
+
+def _group_events(events: list[dict[str, str]]) -> list[dict]:
+    """Group the events of one month by actor and kind: 'US expel 60'."""
+    groups: dict[tuple, dict] = defaultdict(lambda: {"size": 0.0, "severity": 0.0, "count": 0})
+    for event in events:
+        if event["cause"] not in ("forced", "policy", "crisis", "noise"):
+            continue
+        key = (event["date"][:7], event["actor"], event["target"], event["kind"])
+        group = groups[key]
+        group["count"] += 1
+        group["size"] += float(event["size"]) if event["size"] not in ("", None) else 0.0
+        severity = float(event["severity"]) if event["severity"] else 0.0
+        group["severity"] = min(group["severity"], severity) if severity < 0 else max(group["severity"], severity)
+        group["description"] = event.get("description", "")
+    out = []
+    for (month, actor, target, kind), group in groups.items():
+        out.append({"month": month, "actor": actor, "target": target, "kind": kind, **group})
+    return sorted(out, key=lambda g: g["month"])
+
+
+def _label(group: dict) -> str:
+    kind = group["kind"]
+    if kind == "shock":
+        name = group["description"].split(":")[0]
+        return f"{group['actor']}: {name}"
+    words = kind.replace("_", " ")
+    if kind in ("expel", "force_departure", "cut_staff", "add_staff"):
+        return f"{group['actor']} {words} {int(group['size'])}"
+    if kind == "cap_staff":
+        return f"{group['actor']} caps {group['target']} at {int(group['size'])}"
+    if kind in ("close_post", "seize_property", "suspend_post", "reopen_post", "return_property"):
+        count = group["count"]
+        noun = "post" if "post" in kind else "propert"
+        plural = ("s" if count > 1 else "") if noun == "post" else ("ies" if count > 1 else "y")
+        return f"{group['actor']} {kind.split('_')[0]}s {count} {noun}{plural}"
+    return f"{group['actor']} {words}"
+
+
+def staff_figure(trajectories: list[dict[str, str]], events: list[dict[str, str]],
+                 observations: list[dict[str, str]], title: str, path: Path) -> None:
+    """staff_total of both missions per month; major events annotated; observations as markers."""
+    sides = list(dict.fromkeys(row["side"] for row in trajectories))
+    fig, (ax, strip) = plt.subplots(2, 1, figsize=(13, 7.5), sharex=True,
+                                    gridspec_kw={"height_ratios": [4, 1.1], "hspace": 0.06})
+    colour = {side: SIDE_COLOURS[i % len(SIDE_COLOURS)] for i, side in enumerate(sides)}
+    for side in sides:
+        rows = [r for r in trajectories if r["side"] == side]
+        x = np.array([_month(r["date"]) for r in rows])
+        y = np.array([float(r["staff_total"]) for r in rows])
+        host = rows[0]["host"]
+        ax.step(x, y, where="post", color=colour[side], lw=2.2, label=f"{side} mission in {host}: staff_total")
+    for obs in observations:
+        if obs["column"] != "staff_total" or obs["side"] not in colour:
+            continue
+        ax.plot(_month(obs["date"]) + np.timedelta64(0, "D"), float(obs["value"]),
+                marker=BOUND_MARKERS.get(obs["bound"], "o"), ms=8, mfc="white", mec=colour[obs["side"]],
+                mew=2, ls="none", zorder=5)
+    handles, labels = ax.get_legend_handles_labels()
+    for bound, marker in BOUND_MARKERS.items():
+        handles.append(plt.Line2D([], [], marker=marker, ls="none", mfc="white", mec="0.3", mew=2, ms=8))
+        labels.append({"equal": "observed (about)", "upper": "observed (at most)", "lower": "observed (at least)"}[bound])
+    ax.legend(handles, labels, loc="upper right", fontsize=9, framealpha=0.9)
+    ax.set_ylabel("staff (people)")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.set_title(title, fontsize=12)
+
+    groups = _group_events(events)
+    top = ax.get_ylim()[1]
+    major = [g for g in groups if g["severity"] <= MAJOR_HOSTILE or g["severity"] >= MAJOR_CONCILIATORY]
+    for i, group in enumerate(major):
+        x = _month(group["month"])
+        ax.axvline(x, color="0.75", lw=0.8, zorder=0)
+        level = top * (0.97 - 0.075 * (i % 6))
+        ax.annotate(_label(group), (x, level), fontsize=7.5, rotation=0, ha="left", va="top",
+                    color=colour.get(group["actor"], "0.2"),
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+
+    lanes = {side: i for i, side in enumerate(sides)}
+    for group in groups:
+        if group["actor"] not in lanes:
+            continue
+        severity = group["severity"]
+        marker = "*" if group["kind"] == "shock" else ("v" if severity < 0 else ("^" if severity > 0 else "s"))
+        face = "black" if group["kind"] == "shock" else plt.cm.RdYlGn((severity + 10) / 20)
+        strip.scatter(_month(group["month"]), lanes[group["actor"]], marker=marker, s=60, c=[face],
+                      edgecolors="0.2", linewidths=0.5, zorder=3)
+    strip.set_yticks(range(len(sides)), [f"{s} acts" for s in sides])
+    strip.set_ylim(-0.6, len(sides) - 0.4)
+    strip.grid(axis="x", alpha=0.3)
+    strip.set_xlabel("month (triangles: measures, down = hostile, up = conciliatory; squares: own mission; "
+                     "stars: shocks)", fontsize=8)
+    strip.xaxis.set_major_locator(mdates.YearLocator())
+    strip.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
