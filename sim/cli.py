@@ -40,8 +40,12 @@ def library_errors(command):
 
 
 results_option = click.option(
-    "--results", "results_root", type=click.Path(file_okay=False, path_type=Path), default=Path("results"),
-    show_default=True, help="Folder that receives results/<scenario>/<run-id>/.",
+    "--results",
+    "results_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="Folder that receives results/<scenario>/<run-id>/.",
 )
 
 
@@ -76,8 +80,7 @@ def run(scenario: Path, results_root: Path, seed: int | None, run_id: str | None
     from sim.run import run_scenario
 
     started = time.perf_counter()
-    folder = run_scenario(scenario, results_root, seed=seed, run_id=run_id, plot=not no_plot,
-                          command=command_line())
+    folder = run_scenario(scenario, results_root, seed=seed, run_id=run_id, plot=not no_plot, command=command_line())
     click.echo(f"wrote {folder} in {time.perf_counter() - started:.2f} s")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import Enum, IntEnum, StrEnum
 
 
 class Category(IntEnum):
@@ -43,7 +43,7 @@ class PropertyStatus(IntEnum):
     RETURNED = 2
 
 
-class Cause(str, Enum):
+class Cause(StrEnum):
     """Why a measure or shock happened: forced by the scenario, chosen by a policy, noise, crisis."""
 
     FORCED = "forced"

@@ -20,8 +20,20 @@ from sim.rotation import rotate
 from sim.scenario import Scenario, parse_scenario
 from sim.state import State, World
 
-EVENT_COLUMNS = ("date", "actor", "target", "kind", "size", "post", "property", "severity", "staff_change",
-                 "cause", "source", "description")
+EVENT_COLUMNS = (
+    "date",
+    "actor",
+    "target",
+    "kind",
+    "size",
+    "post",
+    "property",
+    "severity",
+    "staff_change",
+    "cause",
+    "source",
+    "description",
+)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -88,8 +100,9 @@ def event_row(world: World, event: Measure | Shock, severity: float, staff_chang
         "staff_change": int(staff_change),
         "cause": event.cause.value,
         "source": event.source,
-        "description": event.description if isinstance(event, Measure) else (event.name + (
-            f": {event.description}" if event.description else "")),
+        "description": event.description
+        if isinstance(event, Measure)
+        else (event.name + (f": {event.description}" if event.description else "")),
     }
 
 

@@ -106,7 +106,7 @@ _SPECS = [
     MeasureSpec(_K.CUT_STAFF, Role.SELF, Unit.PEOPLE, 0.0, "withdraw some of one's own sent staff"),
     MeasureSpec(_K.ADD_STAFF, Role.SELF, Unit.PEOPLE, 0.0, "send new staff (within cap and visas granted)"),
     MeasureSpec(_K.HIRE_LOCAL_STAFF, Role.SELF, Unit.PEOPLE, 0.0, "hire host nationals (if allowed, within cap)"),
-    MeasureSpec(_K.RECALL_AMBASSADOR, Role.SELF, Unit.NONE, 0.0, "recall one's ambassador (end of tour, consultations)"),
+    MeasureSpec(_K.RECALL_AMBASSADOR, Role.SELF, Unit.NONE, 0.0, "recall one's ambassador"),
     MeasureSpec(_K.APPOINT_AMBASSADOR, Role.SELF, Unit.NONE, 0.0, "appoint an ambassador"),
 ]
 CATALOGUE: dict[MeasureKind, MeasureSpec] = {spec.kind: spec for spec in _SPECS}
@@ -180,8 +180,15 @@ def _take_sent(staff: np.ndarray, n: np.ndarray, diplomats_first: bool) -> tuple
     return diplomats, support
 
 
-def remove_sent_staff(world: World, state: State, rows: np.ndarray, side: int, post: int | None,
-                      n: np.ndarray, diplomats_first: bool = True) -> np.ndarray:
+def remove_sent_staff(
+    world: World,
+    state: State,
+    rows: np.ndarray,
+    side: int,
+    post: int | None,
+    n: np.ndarray,
+    diplomats_first: bool = True,
+) -> np.ndarray:
     """Remove n sent staff from a post, or from all the mission's posts in proportion to their
     sent staff. Returns the number removed per run."""
     n = np.asarray(n, dtype=np.int64)
@@ -251,8 +258,9 @@ class Effect:
     severity: np.ndarray  # float[R']
 
 
-def apply_measure(world: World, state: State, measure: Measure, rows: np.ndarray,
-                  size: np.ndarray | None = None) -> Effect:
+def apply_measure(
+    world: World, state: State, measure: Measure, rows: np.ndarray, size: np.ndarray | None = None
+) -> Effect:
     """Apply a feasible measure to the given runs. `size` overrides `measure.size` per run."""
     kind, side = measure.kind, measure.target
     rows = np.asarray(rows)
@@ -264,8 +272,9 @@ def apply_measure(world: World, state: State, measure: Measure, rows: np.ndarray
     rate_change = np.zeros(count)
 
     if kind in (_K.EXPEL, _K.FORCE_DEPARTURE, _K.CUT_STAFF):
-        people = remove_sent_staff(world, state, rows, side, measure.post, size.astype(np.int64),
-                                   diplomats_first=kind is _K.EXPEL)
+        people = remove_sent_staff(
+            world, state, rows, side, measure.post, size.astype(np.int64), diplomats_first=kind is _K.EXPEL
+        )
         change = -people
     elif kind is _K.CAP_STAFF:
         state.staff_cap[rows, side] = size.astype(np.int64)
@@ -327,7 +336,8 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
     post, prop = measure.post, measure.prop
     size = measure.size
     if post is not None and int(world.post_owner[post]) != side:
-        return f"post '{world.post_ids[post]}' belongs to {world.sides[int(world.post_owner[post])]}, not {world.sides[side]}"
+        owner = world.sides[int(world.post_owner[post])]
+        return f"post '{world.post_ids[post]}' belongs to {owner}, not {world.sides[side]}"
     if prop is not None and int(world.property_owner[prop]) != side:
         owner = world.sides[int(world.property_owner[prop])]
         return f"property '{world.property_ids[prop]}' belongs to {owner}, not {world.sides[side]}"
@@ -345,8 +355,10 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
         if int(world.post_kind[post]) == PostKind.EMBASSY:
             return f"post '{world.post_ids[post]}' is the embassy; it cannot be closed or suspended"
         if kind is _K.CLOSE_POST and world.is_un_mission(post):
-            return (f"post '{world.post_ids[post]}' is a UN mission, protected by the UN headquarters "
-                    "agreement: the host may expel its staff or restrict their travel, not close it")
+            return (
+                f"post '{world.post_ids[post]}' is a UN mission, protected by the UN headquarters "
+                "agreement: the host may expel its staff or restrict their travel, not close it"
+            )
         if status != PostStatus.OPEN:
             return f"post '{world.post_ids[post]}' is already {PostStatus(status).name.lower()} at that date"
     elif kind is _K.REOPEN_POST:

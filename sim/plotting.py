@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 
 SIDE_COLOURS = ("#1f4e99", "#b5262b", "#2b8a3e", "#7b3f99")
 BOUND_MARKERS = {"equal": "o", "upper": "v", "lower": "^"}
+BOUND_WORDS = {"equal": "about", "upper": "at most", "lower": "at least"}
 # An event group is labelled on the chart when it is at least this hostile or conciliatory.
 MAJOR_HOSTILE = -5.0
 MAJOR_CONCILIATORY = 3.0
@@ -60,12 +61,48 @@ def _label(group: dict) -> str:
     return f"{group['actor']} {words}"
 
 
-def staff_figure(trajectories: list[dict[str, str]], events: list[dict[str, str]],
-                 observations: list[dict[str, str]], title: str, path: Path) -> None:
+def _annotate_major(ax, groups: list[dict], colour: dict[str, str]) -> None:
+    """Label the major event groups, one label per actor and month, stacked so none overlap."""
+    major = [g for g in groups if g["severity"] <= MAJOR_HOSTILE or g["severity"] >= MAJOR_CONCILIATORY]
+    merged: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for group in major:
+        merged[(group["month"], group["actor"])].append(_label(group).split(" ", 1)[1])
+    left, right = ax.get_xlim()
+    span_days = right - left  # matplotlib dates count days
+    days_per_char = span_days / 190.0
+    levels = 9
+    free_from = [-np.inf] * levels
+    top = ax.get_ylim()[1]
+    for (month, actor), parts in sorted(merged.items()):
+        text = f"{actor}: " + "; ".join(parts)
+        x = _month(month)
+        x_days = mdates.date2num(x.astype("datetime64[D]"))
+        level = next((i for i in range(levels) if free_from[i] <= x_days), int(np.argmin(free_from)))
+        free_from[level] = x_days + len(text) * days_per_char + 20
+        ax.axvline(x, color="0.8", lw=0.8, zorder=0)
+        ax.annotate(
+            text,
+            (x, top * (0.985 - 0.062 * level)),
+            fontsize=7.2,
+            ha="left",
+            va="top",
+            color=colour.get(actor, "0.2"),
+            bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85},
+        )
+
+
+def staff_figure(
+    trajectories: list[dict[str, str]],
+    events: list[dict[str, str]],
+    observations: list[dict[str, str]],
+    title: str,
+    path: Path,
+) -> None:
     """staff_total of both missions per month; major events annotated; observations as markers."""
     sides = list(dict.fromkeys(row["side"] for row in trajectories))
-    fig, (ax, strip) = plt.subplots(2, 1, figsize=(13, 7.5), sharex=True,
-                                    gridspec_kw={"height_ratios": [4, 1.1], "hspace": 0.06})
+    fig, (ax, strip) = plt.subplots(
+        2, 1, figsize=(13, 7.5), sharex=True, gridspec_kw={"height_ratios": [4, 1.1], "hspace": 0.06}
+    )
     colour = {side: SIDE_COLOURS[i % len(SIDE_COLOURS)] for i, side in enumerate(sides)}
     for side in sides:
         rows = [r for r in trajectories if r["side"] == side]
@@ -76,29 +113,29 @@ def staff_figure(trajectories: list[dict[str, str]], events: list[dict[str, str]
     for obs in observations:
         if obs["column"] != "staff_total" or obs["side"] not in colour:
             continue
-        ax.plot(_month(obs["date"]) + np.timedelta64(0, "D"), float(obs["value"]),
-                marker=BOUND_MARKERS.get(obs["bound"], "o"), ms=8, mfc="white", mec=colour[obs["side"]],
-                mew=2, ls="none", zorder=5)
+        ax.plot(
+            _month(obs["date"]) + np.timedelta64(0, "D"),
+            float(obs["value"]),
+            marker=BOUND_MARKERS.get(obs["bound"], "o"),
+            ms=8,
+            mfc="white",
+            mec=colour[obs["side"]],
+            mew=2,
+            ls="none",
+            zorder=5,
+        )
     handles, labels = ax.get_legend_handles_labels()
     for bound, marker in BOUND_MARKERS.items():
         handles.append(plt.Line2D([], [], marker=marker, ls="none", mfc="white", mec="0.3", mew=2, ms=8))
-        labels.append({"equal": "observed (about)", "upper": "observed (at most)", "lower": "observed (at least)"}[bound])
-    ax.legend(handles, labels, loc="upper right", fontsize=9, framealpha=0.9)
+        labels.append(f"observed ({BOUND_WORDS[bound]})")
+    ax.legend(handles, labels, loc="center right", fontsize=9, framealpha=0.9)
     ax.set_ylabel("staff (people)")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.set_title(title, fontsize=12)
 
     groups = _group_events(events)
-    top = ax.get_ylim()[1]
-    major = [g for g in groups if g["severity"] <= MAJOR_HOSTILE or g["severity"] >= MAJOR_CONCILIATORY]
-    for i, group in enumerate(major):
-        x = _month(group["month"])
-        ax.axvline(x, color="0.75", lw=0.8, zorder=0)
-        level = top * (0.97 - 0.075 * (i % 6))
-        ax.annotate(_label(group), (x, level), fontsize=7.5, rotation=0, ha="left", va="top",
-                    color=colour.get(group["actor"], "0.2"),
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+    _annotate_major(ax, groups, colour)
 
     lanes = {side: i for i, side in enumerate(sides)}
     for group in groups:
@@ -107,13 +144,23 @@ def staff_figure(trajectories: list[dict[str, str]], events: list[dict[str, str]
         severity = group["severity"]
         marker = "*" if group["kind"] == "shock" else ("v" if severity < 0 else ("^" if severity > 0 else "s"))
         face = "black" if group["kind"] == "shock" else plt.cm.RdYlGn((severity + 10) / 20)
-        strip.scatter(_month(group["month"]), lanes[group["actor"]], marker=marker, s=60, c=[face],
-                      edgecolors="0.2", linewidths=0.5, zorder=3)
+        strip.scatter(
+            _month(group["month"]),
+            lanes[group["actor"]],
+            marker=marker,
+            s=60,
+            c=[face],
+            edgecolors="0.2",
+            linewidths=0.5,
+            zorder=3,
+        )
     strip.set_yticks(range(len(sides)), [f"{s} acts" for s in sides])
     strip.set_ylim(-0.6, len(sides) - 0.4)
     strip.grid(axis="x", alpha=0.3)
-    strip.set_xlabel("month (triangles: measures, down = hostile, up = conciliatory; squares: own mission; "
-                     "stars: shocks)", fontsize=8)
+    strip.set_xlabel(
+        "month (triangles: measures, down = hostile, up = conciliatory; squares: own mission; stars: shocks)",
+        fontsize=8,
+    )
     strip.xaxis.set_major_locator(mdates.YearLocator())
     strip.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     fig.savefig(path, dpi=110, bbox_inches="tight")

@@ -30,11 +30,11 @@ STAFF_FIGURE = "staff.png"
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def new_run_id(seed: int) -> str:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     return f"{stamp}-seed{seed}"
 
 
@@ -75,23 +75,42 @@ def observation_rows(scenario: Scenario) -> list[dict[str, object]]:
     ]
 
 
-def manifest_for(scenario: Scenario, *, seed: int, command: Sequence[str], started: str, mode: str,
-                 engine: str, runs: int, files: Sequence[str], extra: dict | None = None) -> dict:
+def manifest_for(
+    scenario: Scenario,
+    *,
+    seed: int,
+    command: Sequence[str],
+    started: str,
+    mode: str,
+    engine: str,
+    runs: int,
+    files: Sequence[str],
+    extra: dict | None = None,
+) -> dict:
     import matplotlib
     import mesa
     import numpy
 
     manifest = {
-        "scenario": {"name": scenario.name, "title": scenario.title, "path": scenario.path,
-                     "sha256": scenario.sha256, "start": month_label(scenario.start),
-                     "end": month_label(scenario.end)},
+        "scenario": {
+            "name": scenario.name,
+            "title": scenario.title,
+            "path": scenario.path,
+            "sha256": scenario.sha256,
+            "start": month_label(scenario.start),
+            "end": month_label(scenario.end),
+        },
         "root_seed": seed,
         "mode": mode,
         "engine": engine,
         "runs": runs,
         "package_version": __version__,
-        "versions": {"python": platform.python_version(), "numpy": numpy.__version__,
-                     "mesa": mesa.__version__, "matplotlib": matplotlib.__version__},
+        "versions": {
+            "python": platform.python_version(),
+            "numpy": numpy.__version__,
+            "mesa": mesa.__version__,
+            "matplotlib": matplotlib.__version__,
+        },
         "command_line": list(command),
         "started": started,
         "finished": utc_now(),

@@ -35,8 +35,15 @@ def simulate(scenario: Scenario, seed: int | None = None) -> RetaliationModel:
     return model
 
 
-def run_scenario(path: str | Path, results_root: str | Path = "results", *, seed: int | None = None,
-                 run_id: str | None = None, plot: bool = True, command: Sequence[str] = ()) -> Path:
+def run_scenario(
+    path: str | Path,
+    results_root: str | Path = "results",
+    *,
+    seed: int | None = None,
+    run_id: str | None = None,
+    plot: bool = True,
+    command: Sequence[str] = (),
+) -> Path:
     """Load, check and run a scenario; write `results_root/<scenario>/<run-id>/`. Returns the folder."""
     started = utc_now()
     scenario = load_scenario(path)
@@ -55,8 +62,19 @@ def run_scenario(path: str | Path, results_root: str | Path = "results", *, seed
             traj, events, obs = read_tables(folder)
             staff_figure(traj, events, obs, scenario.title, folder / STAFF_FIGURE)
             files.append(STAFF_FIGURE)
-        write_json(folder / MANIFEST, manifest_for(scenario, seed=root_seed, command=command, started=started,
-                                                   mode="replay", engine="mesa", runs=1, files=files))
+        write_json(
+            folder / MANIFEST,
+            manifest_for(
+                scenario,
+                seed=root_seed,
+                command=command,
+                started=started,
+                mode="replay",
+                engine="mesa",
+                runs=1,
+                files=files,
+            ),
+        )
 
     return write_result(Path(results_root), scenario.name, run_id or new_run_id(root_seed), fill)
 

@@ -141,11 +141,13 @@ class Scenario:
             staff=np.array([[[p.diplomats, p.support, p.local] for p in posts]], dtype=np.int64),
             post_status=np.array([[int(p.status) for p in posts]], dtype=np.int8),
             property_status=np.array([[int(p.status) for p in props]], dtype=np.int8).reshape(1, len(props)),
-            staff_cap=np.array([[NO_CAP if m.staff_cap is None else m.staff_cap for m in self.missions]],
-                               dtype=np.int64),
+            staff_cap=np.array(
+                [[NO_CAP if m.staff_cap is None else m.staff_cap for m in self.missions]], dtype=np.int64
+            ),
             visa_rate=np.array([[m.visa_rate for m in self.missions]], dtype=float),
-            travel_limit_km=np.array([[np.nan if m.travel_limit_km is None else m.travel_limit_km
-                                       for m in self.missions]], dtype=float),
+            travel_limit_km=np.array(
+                [[np.nan if m.travel_limit_km is None else m.travel_limit_km for m in self.missions]], dtype=float
+            ),
             banking=np.array([[m.banking for m in self.missions]]),
             local_hiring=np.array([[m.local_hiring for m in self.missions]]),
             ambassador=np.array([[m.ambassador for m in self.missions]]),
@@ -211,8 +213,16 @@ class _Reader:
                 sep = "." if where else ""
                 self.fail(f"{where}{sep}{key}", "unknown key", ", ".join(allowed), line)
 
-    def get(self, table: dict, key: str, where: str, kind: str, line: int | None = None,
-            required: bool = True, default: Any = None) -> Any:
+    def get(
+        self,
+        table: dict,
+        key: str,
+        where: str,
+        kind: str,
+        line: int | None = None,
+        required: bool = True,
+        default: Any = None,
+    ) -> Any:
         path = f"{where}.{key}" if where else key
         if key not in table:
             if required:
@@ -227,15 +237,28 @@ class _Reader:
             "list": isinstance(value, list),
         }[kind]
         if not ok:
-            expected = {"str": "a string", "bool": "true or false", "int": "an integer",
-                        "number": "a number", "list": "an array of tables"}[kind]
+            expected = {
+                "str": "a string",
+                "bool": "true or false",
+                "int": "an integer",
+                "number": "a number",
+                "list": "an array of tables",
+            }[kind]
             self.fail(path, f"expected {expected}, found {_type_name(value)}", line=line)
         if kind == "number" and not math.isfinite(value):
             self.fail(path, f"expected a finite number, found {value}", line=line)
         return value
 
-    def count(self, table: dict, key: str, where: str, line: int | None = None, required: bool = True,
-              default: int | None = None, minimum: int = 0) -> int | None:
+    def count(
+        self,
+        table: dict,
+        key: str,
+        where: str,
+        line: int | None = None,
+        required: bool = True,
+        default: int | None = None,
+        minimum: int = 0,
+    ) -> int | None:
         path = f"{where}.{key}"
         if key in table and isinstance(table[key], float) and not isinstance(table[key], bool):
             self.fail(path, f"expected a whole number, found {table[key]}", f"integers >= {minimum}", line)
@@ -244,8 +267,17 @@ class _Reader:
             self.fail(path, f"expected an integer >= {minimum}, found {value}", line=line)
         return value
 
-    def number(self, table: dict, key: str, where: str, low: float, high: float | None,
-               line: int | None = None, required: bool = True, default: float | None = None) -> float | None:
+    def number(
+        self,
+        table: dict,
+        key: str,
+        where: str,
+        low: float,
+        high: float | None,
+        line: int | None = None,
+        required: bool = True,
+        default: float | None = None,
+    ) -> float | None:
         value = self.get(table, key, where, "number", line, required, default)
         if value is None:
             return None
@@ -254,15 +286,24 @@ class _Reader:
             self.fail(f"{where}.{key}", f"{value} is out of range", span, line)
         return float(value)
 
-    def choice(self, table: dict, key: str, where: str, options: list[str] | tuple[str, ...],
-               line: int | None = None, required: bool = True, default: str | None = None) -> str | None:
+    def choice(
+        self,
+        table: dict,
+        key: str,
+        where: str,
+        options: list[str] | tuple[str, ...],
+        line: int | None = None,
+        required: bool = True,
+        default: str | None = None,
+    ) -> str | None:
         value = self.get(table, key, where, "str", line, required, default)
         if value is not None and value not in options:
             self.fail(f"{where}.{key}", f"unknown value '{value}'", ", ".join(options), line)
         return value
 
-    def enum(self, table: dict, key: str, where: str, enum: type[Enum], line: int | None = None,
-             default: str | None = None) -> Enum:
+    def enum(
+        self, table: dict, key: str, where: str, enum: type[Enum], line: int | None = None, default: str | None = None
+    ) -> Enum:
         name = self.choice(table, key, where, enum_names(enum), line, default is None, default)
         return enum_from_name(enum, name)
 
@@ -390,8 +431,22 @@ def _with_seq(event: Measure | Shock, seq: int) -> Measure | Shock:
 def _read_mission(reader: _Reader, missions: dict, code: str) -> MissionSpec:
     where = f"missions.{code}"
     table = reader.table(missions, code, where)
-    reader.keys(table, where, ("tour_months", "visa_rate", "staff_cap", "travel_limit_km", "banking",
-                               "local_hiring", "ambassador", "source", "posts", "properties"))
+    reader.keys(
+        table,
+        where,
+        (
+            "tour_months",
+            "visa_rate",
+            "staff_cap",
+            "travel_limit_km",
+            "banking",
+            "local_hiring",
+            "ambassador",
+            "source",
+            "posts",
+            "properties",
+        ),
+    )
     tour = reader.count(table, "tour_months", where, required=False, default=36, minimum=1)
     if tour > 120:
         reader.fail(f"{where}.tour_months", f"{tour} is out of range", "1 to 120")
@@ -403,26 +458,34 @@ def _read_mission(reader: _Reader, missions: dict, code: str) -> MissionSpec:
         if not isinstance(entry, dict):
             reader.fail(key, f"expected a table, found {_type_name(entry)}", line=line)
         reader.keys(entry, key, ("id", "name", "kind", "status", "diplomats", "support", "local", "source"), line)
-        posts.append(PostSpec(
-            id=reader.get(entry, "id", key, "str", line),
-            name=reader.get(entry, "name", key, "str", line),
-            kind=reader.enum(entry, "kind", key, PostKind, line),
-            status=reader.enum(entry, "status", key, PostStatus, line, default="open"),
-            diplomats=reader.count(entry, "diplomats", key, line),
-            support=reader.count(entry, "support", key, line),
-            local=reader.count(entry, "local", key, line),
-            source=reader.get(entry, "source", key, "str", line, required=False, default=""),
-        ))
+        posts.append(
+            PostSpec(
+                id=reader.get(entry, "id", key, "str", line),
+                name=reader.get(entry, "name", key, "str", line),
+                kind=reader.enum(entry, "kind", key, PostKind, line),
+                status=reader.enum(entry, "status", key, PostStatus, line, default="open"),
+                diplomats=reader.count(entry, "diplomats", key, line),
+                support=reader.count(entry, "support", key, line),
+                local=reader.count(entry, "local", key, line),
+                source=reader.get(entry, "source", key, "str", line, required=False, default=""),
+            )
+        )
     embassies = [p for p in posts if p.kind is PostKind.EMBASSY]
     if len(embassies) != 1:
-        reader.fail(f"{where}.posts", f"found {len(embassies)} posts of kind 'embassy'", "exactly one embassy per mission")
+        reader.fail(
+            f"{where}.posts", f"found {len(embassies)} posts of kind 'embassy'", "exactly one embassy per mission"
+        )
     if embassies[0].status is not PostStatus.OPEN:
-        reader.fail(f"{where}.posts", f"embassy '{embassies[0].id}' is {embassies[0].status.name.lower()}",
-                    "an open embassy")
+        reader.fail(
+            f"{where}.posts", f"embassy '{embassies[0].id}' is {embassies[0].status.name.lower()}", "an open embassy"
+        )
     for post in posts:
         if post.status is not PostStatus.OPEN and post.diplomats + post.support + post.local:
-            reader.fail(f"{where}.posts", f"post '{post.id}' is {post.status.name.lower()} but has staff",
-                        "staff only at open posts")
+            reader.fail(
+                f"{where}.posts",
+                f"post '{post.id}' is {post.status.name.lower()} but has staff",
+                "staff only at open posts",
+            )
     props_raw = reader.get(table, "properties", where, "list", required=False, default=[])
     props = []
     for index, entry in enumerate(props_raw):
@@ -433,15 +496,17 @@ def _read_mission(reader: _Reader, missions: dict, code: str) -> MissionSpec:
         reader.keys(entry, key, ("id", "name", "kind", "status", "area", "area_unit", "source"), line)
         area = reader.number(entry, "area", key, 0.0, None, line, required=False)
         unit = reader.choice(entry, "area_unit", key, AREA_UNITS, line, required=area is not None)
-        props.append(PropertySpec(
-            id=reader.get(entry, "id", key, "str", line),
-            name=reader.get(entry, "name", key, "str", line),
-            kind=reader.enum(entry, "kind", key, PropertyKind, line),
-            status=reader.enum(entry, "status", key, PropertyStatus, line, default="in_use"),
-            area=area,
-            area_unit=unit,
-            source=reader.get(entry, "source", key, "str", line, required=False, default=""),
-        ))
+        props.append(
+            PropertySpec(
+                id=reader.get(entry, "id", key, "str", line),
+                name=reader.get(entry, "name", key, "str", line),
+                kind=reader.enum(entry, "kind", key, PropertyKind, line),
+                status=reader.enum(entry, "status", key, PropertyStatus, line, default="in_use"),
+                area=area,
+                area_unit=unit,
+                source=reader.get(entry, "source", key, "str", line, required=False, default=""),
+            )
+        )
     cap = reader.count(table, "staff_cap", where, required=False)
     return MissionSpec(
         side=code,
@@ -458,18 +523,42 @@ def _read_mission(reader: _Reader, missions: dict, code: str) -> MissionSpec:
     )
 
 
-_EVENT_KEYS = ("date", "actor", "target", "kind", "size", "post", "property", "name", "severity",
-               "description", "source")
+_EVENT_KEYS = (
+    "date",
+    "actor",
+    "target",
+    "kind",
+    "size",
+    "post",
+    "property",
+    "name",
+    "severity",
+    "description",
+    "source",
+)
 _KIND_NAMES = [k.label for k in MeasureKind] + ["shock"]
 
 
-def _read_event(reader: _Reader, entry: dict, key: str, line: int | None, codes: tuple[str, str],
-                start: int, end: int, post_index: dict[str, int], prop_index: dict[str, int]):
+def _read_event(
+    reader: _Reader,
+    entry: dict,
+    key: str,
+    line: int | None,
+    codes: tuple[str, str],
+    start: int,
+    end: int,
+    post_index: dict[str, int],
+    prop_index: dict[str, int],
+):
     reader.keys(entry, key, _EVENT_KEYS, line)
     month, day = reader.date(entry, "date", key, line)
     if not start <= month <= end:
-        reader.fail(f"{key}.date", f"{month_label(month)} is outside the run",
-                    f"{month_label(start)} to {month_label(end)}", line)
+        reader.fail(
+            f"{key}.date",
+            f"{month_label(month)} is outside the run",
+            f"{month_label(start)} to {month_label(end)}",
+            line,
+        )
     kind_name = reader.choice(entry, "kind", key, _KIND_NAMES, line)
     source = reader.get(entry, "source", key, "str", line)
     if not source.strip():
@@ -491,8 +580,18 @@ def _read_event(reader: _Reader, entry: dict, key: str, line: int | None, codes:
         actor = codes.index(actor_code)
         name = reader.get(entry, "name", key, "str", line)
         severity = reader.number(entry, "severity", key, -10.0, 0.0, line)
-        return [Shock(actor=actor, target=1 - actor, month=month, day=day, name=name, severity=severity,
-                      source=source, description=description)]
+        return [
+            Shock(
+                actor=actor,
+                target=1 - actor,
+                month=month,
+                day=day,
+                name=name,
+                severity=severity,
+                source=source,
+                description=description,
+            )
+        ]
 
     unused("name", "severity")
     kind = MeasureKind[kind_name.upper()]
@@ -508,8 +607,7 @@ def _read_event(reader: _Reader, entry: dict, key: str, line: int | None, codes:
                 reader.fail(f"{key}.target", f"unknown side '{target_code}'", ", ".join(codes), line)
             if spec.role is not Role.JOINT and target_code != codes[expected]:
                 who = "the actor's own mission" if spec.role is Role.SELF else "the other side's mission"
-                reader.fail(f"{key}.target", f"'{kind_name}' acts on {who}, not {target_code}'s",
-                            codes[expected], line)
+                reader.fail(f"{key}.target", f"'{kind_name}' acts on {who}, not {target_code}'s", codes[expected], line)
         target = codes.index(target_code) if actor_code != "both" else 1 - actor
         size = None
         post = prop = None
@@ -524,8 +622,13 @@ def _read_event(reader: _Reader, entry: dict, key: str, line: int | None, codes:
                 reader.fail(f"{key}.size", f"{size} is out of range", "a radius > 0 km", line)
         else:
             unused("size")
-        post_ok = unit is Unit.POST or kind in (MeasureKind.EXPEL, MeasureKind.FORCE_DEPARTURE, MeasureKind.CUT_STAFF,
-                                                MeasureKind.ADD_STAFF, MeasureKind.HIRE_LOCAL_STAFF)
+        post_ok = unit is Unit.POST or kind in (
+            MeasureKind.EXPEL,
+            MeasureKind.FORCE_DEPARTURE,
+            MeasureKind.CUT_STAFF,
+            MeasureKind.ADD_STAFF,
+            MeasureKind.HIRE_LOCAL_STAFF,
+        )
         if post_ok and ("post" in entry or unit is Unit.POST):
             post_id = reader.get(entry, "post", key, "str", line)
             owned = [p for p, i in post_index.items()]
@@ -541,18 +644,35 @@ def _read_event(reader: _Reader, entry: dict, key: str, line: int | None, codes:
             prop = prop_index[prop_id]
         else:
             unused("property")
-        measures.append(Measure(kind=kind, actor=actor, target=target, month=month, day=day, size=size,
-                                post=post, prop=prop, source=source, description=description))
+        measures.append(
+            Measure(
+                kind=kind,
+                actor=actor,
+                target=target,
+                month=month,
+                day=day,
+                size=size,
+                post=post,
+                prop=prop,
+                source=source,
+                description=description,
+            )
+        )
     return measures
 
 
-def _read_observation(reader: _Reader, entry: dict, key: str, line: int | None, codes: tuple[str, str],
-                      start: int, end: int) -> Observation:
+def _read_observation(
+    reader: _Reader, entry: dict, key: str, line: int | None, codes: tuple[str, str], start: int, end: int
+) -> Observation:
     reader.keys(entry, key, ("date", "side", "column", "value", "bound", "confidence", "counts", "source"), line)
     month, _ = reader.date(entry, "date", key, line)
     if not start <= month <= end:
-        reader.fail(f"{key}.date", f"{month_label(month)} is outside the run",
-                    f"{month_label(start)} to {month_label(end)}", line)
+        reader.fail(
+            f"{key}.date",
+            f"{month_label(month)} is outside the run",
+            f"{month_label(start)} to {month_label(end)}",
+            line,
+        )
     side = reader.choice(entry, "side", key, codes, line)
     return Observation(
         month=month,

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+# A small dyad that is neither the US nor Russia: nothing in the code may assume those two.
+TOY = """
+[scenario]
+name = "toy"
+title = "Toy dyad"
+
+[run]
+start = "2020-01"
+end = "2020-12"
+seed = 7
+
+[sides.CN]
+name = "China"
+
+[sides.UK]
+name = "United Kingdom"
+
+[missions.CN]
+tour_months = 12
+visa_rate = 1.0
+
+[[missions.CN.posts]]
+id = "cn_embassy"
+name = "Embassy London"
+kind = "embassy"
+diplomats = 40
+support = 20
+local = 30
+
+[[missions.CN.posts]]
+id = "cn_consulate"
+name = "Consulate Manchester"
+kind = "consulate"
+diplomats = 10
+support = 5
+local = 15
+
+[[missions.CN.properties]]
+id = "cn_residence"
+name = "Residence"
+kind = "residence"
+
+[missions.UK]
+
+[[missions.UK.posts]]
+id = "uk_embassy"
+name = "Embassy Beijing"
+kind = "embassy"
+diplomats = 30
+support = 10
+local = 60
+
+[[missions.UK.posts]]
+id = "uk_un"
+name = "Mission to a UN office"
+kind = "un_mission"
+diplomats = 6
+support = 2
+local = 0
+
+[[missions.UK.posts]]
+id = "uk_consulate"
+name = "Consulate Shanghai"
+kind = "consulate"
+diplomats = 8
+support = 4
+local = 20
+
+[[missions.UK.properties]]
+id = "uk_compound"
+name = "Compound"
+kind = "compound"
+area = 12.5
+area_unit = "acre"
+"""
+
+
+def event(**keys: object) -> str:
+    """One [[events]] table in TOML."""
+    lines = ["", "[[events]]"]
+    for key, value in {"source": "test", **keys}.items():
+        lines.append(f"{key} = {value!r}" if isinstance(value, str) else f"{key} = {value}")
+    return "\n".join(lines).replace("'", '"') + "\n"
+
+
+@pytest.fixture
+def toy_file(tmp_path: Path):
+    """Write the toy scenario plus extra TOML text; returns its path."""
+
+    def write(extra: str = "", text: str = TOY, name: str = "toy.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(text + extra, encoding="utf-8")
+        return path
+
+    return write
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="session")
+def replay_2022(tmp_path_factory) -> Path:
+    """One replay of the 2016-2022 scenario, with its figure, written the way `tft run` writes it."""
+    from sim.run import run_scenario
+
+    root = tmp_path_factory.mktemp("results")
+    return run_scenario(SCENARIOS / "us_russia_2016_2022.toml", root, run_id="replay")
+
+
+@pytest.fixture(scope="session")
+def replay_2025(tmp_path_factory) -> Path:
+    from sim.run import run_scenario
+
+    root = tmp_path_factory.mktemp("results")
+    return run_scenario(SCENARIOS / "us_russia_2016_2025.toml", root, run_id="replay", plot=False)

@@ -1,0 +1,114 @@
+"""Bad scenario input: a one-line reason naming file, key path or line, and what is allowed; exit 2;
+no traceback; no result directory."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import cli
+from tests.conftest import TOY, event
+
+CASES = {
+    "toml_syntax": (TOY + "\n[[events]\n", ["TOML syntax error", "line"]),
+    "unknown_top_key": (TOY + "\n[extra]\nx = 1\n", ["extra: unknown key", "allowed: scenario, run"]),
+    "unknown_post_key": (
+        TOY.replace("local = 30", "local = 30\nstafff = 2"),
+        ["missions.CN.posts[0].stafff: unknown key", "allowed: id, name"],
+    ),
+    "unknown_kind": (
+        TOY + event(date="2020-03", actor="UK", kind="bomb"),
+        ["events[0].kind: unknown value 'bomb'", "allowed: expel, force_departure"],
+    ),
+    "unknown_side": (
+        TOY + event(date="2020-03", actor="FR", kind="expel", size=2),
+        ["events[0].actor: unknown side 'FR'", "allowed: CN, UK"],
+    ),
+    "unknown_post": (
+        TOY + event(date="2020-03", actor="UK", kind="close_post", post="cn_nowhere"),
+        ["events[0].post: unknown post 'cn_nowhere'", "allowed: cn_embassy"],
+    ),
+    "unknown_property": (
+        TOY + event(date="2020-03", actor="UK", kind="seize_property", property="palace"),
+        ["events[0].property: unknown property 'palace'", "allowed: cn_residence, uk_compound"],
+    ),
+    "negative_count": (
+        TOY.replace("diplomats = 40", "diplomats = -4"),
+        ["missions.CN.posts[0].diplomats: expected an integer >= 0, found -4"],
+    ),
+    "fractional_count": (
+        TOY + event(date="2020-03", actor="UK", kind="expel", size=2.5),
+        ["events[0].size: expected a whole number, found 2.5"],
+    ),
+    "event_outside_run": (
+        TOY + event(date="2021-02-01", actor="UK", kind="expel", size=2),
+        ["events[0].date: 2021-02 is outside the run", "allowed: 2020-01 to 2020-12"],
+    ),
+    "close_closed_post": (
+        TOY
+        + event(date="2020-03", actor="UK", kind="close_post", post="cn_consulate")
+        + event(date="2020-05", actor="UK", kind="close_post", post="cn_consulate"),
+        ["events[1]", "post 'cn_consulate' is already closed at that date"],
+    ),
+    "close_un_mission": (
+        TOY + event(date="2020-03", actor="CN", kind="close_post", post="uk_un"),
+        ["events[0]", "UN mission", "headquarters agreement"],
+    ),
+    "expel_too_many": (
+        TOY + event(date="2020-03", actor="UK", kind="expel", size=16, post="cn_consulate"),
+        ["events[0]", "cannot remove 16 sent staff: post 'cn_consulate' has 15"],
+    ),
+    "missing_required": (
+        TOY + '\n[[events]]\ndate = "2020-03"\nactor = "UK"\nkind = "expel"\nsource = "x"\n',
+        ["events[0].size: missing required key"],
+    ),
+    "wrong_type": (TOY.replace("seed = 7", 'seed = "seven"'), ["run.seed: expected an integer, found the string"]),
+    "missing_table": (TOY.replace("[run]", "[runs]"), ["runs: unknown key"]),
+    "bad_date": (TOY.replace('start = "2020-01"', 'start = "2020-13"'), ["run.start: '2020-13' has month 13"]),
+    "post_of_other_side": (
+        TOY + event(date="2020-03", actor="UK", kind="close_post", post="uk_consulate"),
+        ["events[0]", "post 'uk_consulate' belongs to UK, not CN"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_scenario_gives_one_line_and_exit_2(case, tmp_path):
+    text, expected = CASES[case]
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    results = tmp_path / "results"
+    for command in (["run", str(path), "--results", str(results)], ["validate", str(path)]):
+        outcome = CliRunner().invoke(cli, command)
+        assert outcome.exit_code == 2, outcome.output
+        message = outcome.stderr.strip()
+        assert "\n" not in message, message
+        assert "Traceback" not in outcome.output
+        assert message.startswith("Error: ") and str(path) in message
+        for part in expected:
+            assert part in message, (part, message)
+        assert outcome.exception is None or isinstance(outcome.exception, SystemExit)
+    assert not results.exists()
+
+
+def test_line_numbers_point_at_the_event_table(tmp_path):
+    text = (
+        TOY
+        + event(date="2020-03", actor="UK", kind="expel", size=2)
+        + event(date="2020-04", actor="UK", kind="expel", size=999)
+    )
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    outcome = CliRunner().invoke(cli, ["validate", str(path)])
+    line = [n for n, row in enumerate(text.splitlines(), start=1) if row == "[[events]]"][1]
+    assert f"{path}:{line}: events[1]" in outcome.stderr
+
+
+def test_missing_file(tmp_path):
+    outcome = CliRunner().invoke(cli, ["run", str(tmp_path / "nope.toml")])
+    assert outcome.exit_code == 2 and "file not found" in outcome.stderr
+
+
+def test_plot_of_a_folder_that_is_not_a_result(tmp_path):
+    outcome = CliRunner().invoke(cli, ["plot", str(tmp_path)])
+    assert outcome.exit_code == 2 and "no manifest.json" in outcome.stderr

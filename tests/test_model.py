@@ -1,0 +1,51 @@
+"""The Mesa model: one agent per state, decide then commit, a DataCollector row per month and side."""
+
+from __future__ import annotations
+
+import mesa
+
+from sim.engine import load_scenario
+from sim.model import RetaliationModel, StateAgent
+from tests.conftest import ROOT, event
+
+
+def test_two_state_agents_and_data_collection():
+    scenario = load_scenario(ROOT / "scenarios/us_russia_2016_2022.toml")
+    model = RetaliationModel(scenario)
+    assert isinstance(model, mesa.Model)
+    assert [type(a) for a in model.agents] == [StateAgent, StateAgent]
+    assert [a.code for a in model.states] == ["US", "RU"]
+    model.run()
+    assert model.steps == 84  # one step per month, 2016-01 .. 2022-12
+    frame = model.datacollector.get_agent_vars_dataframe()
+    assert len(frame) == 168
+
+
+def test_decisions_are_committed_together_after_both_decide(toy_file):
+    """Both sides decide on last month's state; the month's measures then commit in record order."""
+    text = event(date="2020-03-05", actor="CN", kind="expel", size=5, post="uk_embassy") + event(
+        date="2020-03-01", actor="UK", kind="expel", size=5, post="cn_embassy"
+    )
+    model = RetaliationModel(load_scenario(toy_file(text)))
+    model.step()
+    model.step()
+    seen = {}
+    original_advance = model.advance
+
+    def spying_advance():
+        seen["decisions"] = {a.code: [e.kind.label for e in a.decision] for a in model.states}
+        seen["staff_before_commit"] = model.state.staff.sum()
+        original_advance()
+
+    model.advance = spying_advance
+    model.step()
+    assert seen["decisions"] == {"CN": ["expel"], "UK": ["expel"]}
+    assert seen["staff_before_commit"] == 260  # nothing applied while deciding
+    assert [e["actor"] for e in model.event_log] == ["UK", "CN"]  # record order: 1 March before 5 March
+    assert model.state.staff.sum() == 250
+
+
+def test_seed_goes_to_the_model():
+    scenario = load_scenario(ROOT / "scenarios/us_russia_2016_2022.toml")
+    assert RetaliationModel(scenario, seed=5)._seed == 5
+    assert RetaliationModel(scenario)._seed == scenario.seed

@@ -1,0 +1,55 @@
+"""Rotation: exact, whole counts; complete replacement at visa rate 1; a slow shrink under denial."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine import load_scenario
+from sim.measures import Measure, MeasureKind, apply_measure
+from sim.rotation import rotate
+
+
+def test_full_visas_change_nothing(toy_file):
+    scenario = load_scenario(toy_file())
+    world, state = scenario.world(), scenario.initial_state()
+    before = state.staff.copy()
+    for _ in range(60):
+        rotate(world, state)
+    assert (state.staff == before).all()
+
+
+def test_visa_denial_shrinks_sent_staff_exactly(toy_file):
+    scenario = load_scenario(toy_file())
+    world, state = scenario.world(), scenario.initial_state()
+    cn = world.side_index("CN")
+    deny = Measure(kind=MeasureKind.DENY_VISAS, actor=1 - cn, target=cn, month=0, size=0.0)
+    apply_measure(world, state, deny, np.arange(1))
+    totals = []
+    for _ in range(12):
+        rotate(world, state)
+        totals.append(int(state.staff_total(world, cn)[0]))
+    # Tours of 12 months, no replacements: each post and sent category loses a twelfth of its
+    # current staff a month, fractions carried; the 45 local staff stay. Worked by hand per cell:
+    cells = [[40, 0.0], [20, 0.0], [10, 0.0], [5, 0.0]]
+    expected = []
+    for _ in range(12):
+        for cell in cells:
+            cell[1] += cell[0] / 12
+            leaving = int(cell[1])
+            cell[1] -= leaving
+            cell[0] -= leaving
+        expected.append(45 + sum(c[0] for c in cells))
+    assert totals == expected
+    assert totals[:3] == [116, 110, 104]
+
+
+def test_cap_limits_replacements(toy_file):
+    scenario = load_scenario(toy_file())
+    world, state = scenario.world(), scenario.initial_state()
+    cn = world.side_index("CN")
+    state.staff_cap[0, cn] = 100  # below the 120 present, as if the host had just capped it
+    for _ in range(24):
+        rotate(world, state)
+    # departures are replaced only up to the cap; local staff do not rotate
+    assert int(state.staff_total(world, cn)[0]) <= 100
+    assert state.staff[0, world.posts_of(cn), 2].sum() == 45
