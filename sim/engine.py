@@ -1,8 +1,6 @@
-"""The monthly step shared by every driver: commit the month's measures, then rotate.
+"""Loading a scenario with a replay check, the order of events, and the rows of events.csv.
 
-Both drivers (the Mesa model for one run, the batched engine for many) call these functions, so
-the rules exist once. Within a month, measures are committed in record order (date, then the
-order of the scenario file), after both sides have decided.
+Within a month, events are committed in record order (date, then the order of the scenario file).
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from sim.errors import ScenarioError
 from sim.measures import Measure, Shock, apply_measure, infeasibility
 from sim.rotation import rotate
 from sim.scenario import Scenario, parse_scenario
-from sim.state import State, World
+from sim.state import World
 
 EVENT_COLUMNS = (
     "date",
@@ -72,20 +70,21 @@ def record_order(events: Iterable[Measure | Shock]) -> list[Measure | Shock]:
 
 
 def _format_size(value: float | None) -> str:
-    if value is None:
+    if value is None or math.isnan(value):
         return ""
     if float(value).is_integer():
         return str(int(value))
     return f"{value:g}"
 
 
-def event_row(world: World, event: Measure | Shock, severity: float, staff_change: int) -> dict[str, object]:
-    """One row of events.csv."""
+def event_row(world: World, event: Measure | Shock, severity: float, staff_change: int,
+              size: float | None = None) -> dict[str, object]:
+    """One row of events.csv; `size` overrides the measure's own (a policy sizes it per run)."""
     if isinstance(event, Shock):
         kind, size, post, prop = "shock", "", "", ""
     else:
         kind = event.kind.label
-        size = _format_size(event.size)
+        size = _format_size(event.size if size is None else size)
         post = world.post_ids[event.post] if event.post is not None else ""
         prop = world.property_ids[event.prop] if event.prop is not None else ""
     return {
@@ -104,23 +103,3 @@ def event_row(world: World, event: Measure | Shock, severity: float, staff_chang
         if isinstance(event, Measure)
         else (event.name + (f": {event.description}" if event.description else "")),
     }
-
-
-def commit(world: World, state: State, events: Iterable[Measure | Shock]) -> list[list[dict[str, object]]]:
-    """Apply the month's events, in record order, to every run. Returns the event-log rows per run."""
-    rows: list[list[dict[str, object]]] = [[] for _ in range(state.runs)]
-    every = np.arange(state.runs)
-    for event in record_order(events):
-        if isinstance(event, Shock):
-            for run in range(state.runs):
-                rows[run].append(event_row(world, event, event.severity, 0))
-            continue
-        effect = apply_measure(world, state, event, every)
-        for run in range(state.runs):
-            rows[run].append(event_row(world, event, effect.severity[run], effect.staff_change[run]))
-    return rows
-
-
-def end_month(world: World, state: State) -> None:
-    """What happens at the end of every month after the measures: rotation."""
-    rotate(world, state)

@@ -1,9 +1,10 @@
 """The Mesa model: one agent per state, simultaneous update, a DataCollector for the figures.
 
-The rules live in `sim.measures`, `sim.rotation` and `sim.engine`; this module only drives them
-for one run. Each month both state agents decide on what they saw last month (`step`), then the
-model commits all decisions at once in record order (`advance`), rotates staff and collects the
-per-side figures.
+The rules live in `sim.measures`, `sim.rotation`, `sim.repertoire`, `sim.policies` and
+`sim.dynamics`; this module only drives them for one run. Each month both state agents decide on
+what they saw the month before (`step`); then the model commits everything at once in record
+order (`advance`): forced events, the answers that fall due, crises; rotation follows and the
+DataCollector records the per-side figures.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 from functools import partial
 
 import mesa
+import numpy as np
 
 from sim.calendar import month_label
-from sim.engine import commit, end_month, events_by_month
+from sim.dynamics import Dynamics, Plan, replay_plan
 from sim.measures import Measure, Shock
+from sim.rng import run_keys
 from sim.scenario import Scenario
 from sim.state import FIGURES, mission_figures
 
@@ -37,29 +40,39 @@ class StateAgent(mesa.Agent):
         self.figures: dict[str, object] = {}
 
     def step(self) -> None:
-        """Decide this month's measures. In replay every scenario event of this side is forced."""
-        self.decision = list(self.model.forced.get(self.model.month, {}).get(self.side, ()))
+        """Decide: take this month's forced events, and let the policy answer what was seen."""
+        self.decision = self.model.dynamics.forced_of(self.model.month, self.side)
+        self.model.dynamics.decide(self.model.month, self.side)
 
     def observe(self) -> None:
-        """Read this side's mission figures off the model state (run 0)."""
+        """Read this side's mission figures off the model state."""
         figures = mission_figures(self.model.world, self.model.state)
         self.figures = {name: values[0, self.side].item() for name, values in figures.items()}
         self.figures.update(date=month_label(self.model.month), side=self.code, host=self.host_code)
 
 
 class RetaliationModel(mesa.Model):
-    """Two states, their missions in each other's country, stepped monthly over the scenario's run."""
+    """Two states and their missions in each other's country, stepped monthly.
 
-    def __init__(self, scenario: Scenario, seed: int | None = None):
-        super().__init__(seed=scenario.seed if seed is None else seed)
+    `plan` says the mode, the months and the behaviours (default: replay of the scenario);
+    `key` is the run's random key (default: the first run key spawned from `seed`, itself
+    defaulting to the scenario's seed, so a single run equals run 0 of an ensemble).
+    """
+
+    def __init__(self, scenario: Scenario, plan: Plan | None = None, *, seed: int | None = None,
+                 key: int | None = None):
+        seed = scenario.seed if seed is None else seed
+        key = int(run_keys(seed, 1)[0]) if key is None else int(key)
+        # The rules draw only from sim.rng (counter-based, from `key`); Mesa's own generator is
+        # seeded from the same key and is not used by them.
+        super().__init__(seed=key)
         self.scenario = scenario
-        self.world = scenario.world()
-        self.state = scenario.initial_state()
-        self.month = scenario.start
-        self.forced: dict[int, dict[int, list[Measure | Shock]]] = {}
-        for month, events in events_by_month(scenario.events).items():
-            for event in events:
-                self.forced.setdefault(month, {}).setdefault(event.actor, []).append(event)
+        self.plan = plan or replay_plan(scenario)
+        self.key = key
+        self.dynamics = Dynamics(scenario, self.plan, np.array([key], dtype=np.uint64))
+        self.world = self.dynamics.world
+        self.state = self.dynamics.state
+        self.month = self.plan.start
         self.event_log: list[dict[str, object]] = []
         self.states = [StateAgent(self, side) for side in (0, 1)]
         self.datacollector = mesa.DataCollector(
@@ -72,13 +85,11 @@ class RetaliationModel(mesa.Model):
 
     def advance(self) -> None:
         """Commit both sides' decisions at once, rotate, and collect the month's figures."""
-        decided = [event for agent in self.states for event in agent.decision]
-        self.event_log.extend(commit(self.world, self.state, decided)[0])
-        end_month(self.world, self.state)
+        self.event_log.extend(self.dynamics.commit(self.month)[0])
         self.agents.do("observe")
         self.datacollector.collect(self)
         self.month += 1
-        if self.month > self.scenario.end:
+        if self.month > self.plan.end:
             self.running = False
 
     def run(self) -> None:

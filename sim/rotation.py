@@ -1,4 +1,4 @@
-"""Monthly rotation of sent staff, with replacement limited by the host's visas and the cap.
+"""Monthly rotation of sent staff, replacement limited by the host's visas and the cap, and re-staffing.
 
 Sent staff (diplomats, support) serve tours of `tour_months`: each month a post loses
 staff / tour_months of each sent category and the host grants visas to `visa_rate` of the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.allocation import allocate
-from sim.domain import SENT
+from sim.domain import SENT, Category, PostStatus
 from sim.measures import room_under_cap
 from sim.state import State, World
 
@@ -45,3 +45,32 @@ def rotate(world: World, state: State) -> np.ndarray:
         state.staff[:, posts[:, None], np.array(sent)[None, :]] += allowed
         change[:, side] = allowed.sum(axis=(1, 2)) - departures[:, posts, :].sum(axis=(1, 2))
     return change
+
+
+LOCAL_HIRING_MONTHS = 12.0  # a local post left empty is filled within about a year
+
+
+def restaff(world: World, state: State, establishment: np.ndarray, sides: tuple[int, ...]) -> np.ndarray:
+    """Rebuild missions toward their `establishment` (int[P, 3], the staff at the start) where the
+    host allows: at open posts only, sent staff at gap / tour_months a month times the visa rate,
+    local staff at gap / 12 a month where local hiring is allowed, all within the cap. Fractions
+    are carried. Used when policies act, never in a pure replay. Returns arrivals, int[R, 2]."""
+    arrivals = np.zeros((state.runs, 2), dtype=np.int64)
+    runs = np.arange(state.runs)
+    for side in sides:
+        posts = world.posts_of(side)
+        gap = np.maximum(establishment[None, posts, :] - state.staff[:, posts, :], 0).astype(float)
+        gap *= (state.post_status[:, posts] == PostStatus.OPEN)[:, :, None]
+        pace = np.empty(3)
+        pace[list(SENT)] = 1.0 / world.tour_months[side]
+        pace[Category.LOCAL] = 1.0 / LOCAL_HIRING_MONTHS
+        rate = np.stack([state.visa_rate[:, side]] * 2 + [state.local_hiring[:, side].astype(float)], axis=1)
+        carry = state.restaff_carry[:, posts, :] + gap * pace[None, None, :] * rate[:, None, :]
+        wanted = np.minimum(np.floor(carry).astype(np.int64), gap.astype(np.int64))
+        state.restaff_carry[:, posts, :] = np.where(gap > 0, carry - wanted, 0.0)
+        flat = wanted.reshape(len(runs), -1)
+        room = room_under_cap(world, state, runs, side)
+        allowed = allocate(flat, np.minimum(flat.sum(axis=1), room)).reshape(wanted.shape)
+        state.staff[:, posts, :] += allowed
+        arrivals[:, side] = allowed.sum(axis=(1, 2))
+    return arrivals

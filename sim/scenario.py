@@ -21,7 +21,9 @@ import numpy as np
 
 from sim.calendar import month_label, parse_date
 from sim.domain import PostKind, PostStatus, PropertyKind, PropertyStatus, enum_from_name, enum_names
-from sim.errors import ScenarioError
+from sim.behaviour import KEYS as BEHAVIOUR_KEYS
+from sim.behaviour import Behaviour, with_values
+from sim.errors import ScenarioError, SimError
 from sim.measures import CATALOGUE, Measure, MeasureKind, Role, Shock, Unit
 from sim.state import NO_CAP, State, World
 
@@ -106,6 +108,7 @@ class Scenario:
     events: tuple[Measure | Shock, ...]  # in date order, file order within a day
     observations: tuple[Observation, ...]
     event_where: tuple[tuple[str, int | None], ...]  # key path and line of each event, by seq
+    behaviours: tuple[Behaviour, Behaviour] = (Behaviour(), Behaviour())
 
     @property
     def codes(self) -> tuple[str, str]:
@@ -339,7 +342,7 @@ def parse_scenario(path: str | Path) -> Scenario:
         line = int(match.group(1)) if match else None
         raise ScenarioError(shown, "", f"TOML syntax error: {message}", "valid TOML", line) from None
     reader = _Reader(shown, text)
-    reader.keys(data, "", ("scenario", "run", "sides", "missions", "events", "observations"))
+    reader.keys(data, "", ("scenario", "run", "sides", "missions", "behaviour", "events", "observations"))
 
     head = reader.table(data, "scenario", "scenario")
     reader.keys(head, "scenario", ("name", "title", "description"))
@@ -405,6 +408,20 @@ def parse_scenario(path: str | Path) -> Scenario:
             reader.fail(key, f"expected a table, found {_type_name(entry)}", line=line)
         observations.append(_read_observation(reader, entry, key, line, codes, start, end))
 
+    behaviour_table = reader.table(data, "behaviour", "behaviour", required=False)
+    for code in behaviour_table:
+        if code not in codes:
+            reader.fail(f"behaviour.{code}", f"unknown side '{code}'", ", ".join(codes))
+    behaviours = []
+    for code in codes:
+        entry = reader.table(behaviour_table, code, f"behaviour.{code}", required=False)
+        reader.keys(entry, f"behaviour.{code}", BEHAVIOUR_KEYS)
+        try:
+            behaviours.append(with_values(Behaviour(), entry))
+        except SimError as exc:
+            key = next((k for k in entry if k in str(exc)), "")
+            reader.fail(f"behaviour.{code}.{key}" if key else f"behaviour.{code}", str(exc))
+
     return Scenario(
         path=shown,
         sha256=hashlib.sha256(raw).hexdigest(),
@@ -419,6 +436,7 @@ def parse_scenario(path: str | Path) -> Scenario:
         events=tuple(events),
         observations=tuple(observations),
         event_where=tuple(where),
+        behaviours=tuple(behaviours),
     )
 
 

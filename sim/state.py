@@ -62,6 +62,7 @@ class State:
     # Fractions of a person carried from month to month by rotation, per post and sent category.
     departure_carry: np.ndarray = field(default=None)  # float64[R, P, 2]
     replacement_carry: np.ndarray = field(default=None)  # float64[R, P, 2]
+    restaff_carry: np.ndarray = field(default=None)  # float64[R, P, 3]
 
     def __post_init__(self) -> None:
         shape = self.staff.shape[:2] + (2,)
@@ -69,6 +70,8 @@ class State:
             self.departure_carry = np.zeros(shape)
         if self.replacement_carry is None:
             self.replacement_carry = np.zeros(shape)
+        if self.restaff_carry is None:
+            self.restaff_carry = np.zeros(self.staff.shape, dtype=float)
 
     @property
     def runs(self) -> int:

@@ -46,6 +46,10 @@ def test_decisions_are_committed_together_after_both_decide(toy_file):
 
 
 def test_seed_goes_to_the_model():
+    from sim.rng import run_keys
+
     scenario = load_scenario(ROOT / "scenarios/us_russia_2016_2022.toml")
-    assert RetaliationModel(scenario, seed=5)._seed == 5
-    assert RetaliationModel(scenario)._seed == scenario.seed
+    model = RetaliationModel(scenario, seed=5)
+    assert model.key == int(run_keys(5, 1)[0]) and model._seed == model.key
+    assert RetaliationModel(scenario).key == int(run_keys(scenario.seed, 1)[0])
+    assert RetaliationModel(scenario, key=12345).key == 12345

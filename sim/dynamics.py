@@ -1,0 +1,270 @@
+"""Behaviour over time: perception, policy decisions, delays, execution, crises, for many runs.
+
+This is the one implementation of how states answer each other. The Mesa model drives it for a
+single run; ensembles drive it for many runs at once (arrays with a leading run axis). Each
+month, in this order:
+
+1. each side perceives what the other did last month (with misperception), nets it against its
+   own account (`debt`: its hostile acts not yet answered; `credit`: its conciliatory steps not
+   yet reciprocated), and its policy decides; an execution error may change the decision; the
+   decision is queued for the month its delay says;
+2. the month's forced events are committed in record order, then the answers falling due this
+   month (side 0, then side 1), turned into measures by the repertoire, then random crises;
+3. rotation, and (when policies act) re-staffing toward the starting size.
+
+Every random number comes from `sim.rng` as a function of (run key, month, side, slot).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from sim import rng
+from sim.behaviour import Behaviour
+from sim.domain import Cause
+from sim.engine import event_row, events_by_month, record_order
+from sim.measures import CATALOGUE, Measure, MeasureKind, Shock, apply_measure
+from sim.policies import parse_policy
+from sim.policies.base import Seen
+from sim.repertoire import NONE, choose
+from sim.rotation import restaff, rotate
+from sim.scenario import Scenario
+
+ACCOUNT_DECAY = math.exp(-1.0 / 12.0)  # an act unanswered for about a year no longer expects an answer
+
+
+class Mode(StrEnum):
+    REPLAY = "replay"  # every scenario event forced; policies silent
+    BEHAVIOURAL = "behavioural"  # only shocks forced; policies produce the measures
+    PROJECT = "project"  # history forced before `active_from`, policies from then on
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a run is driven: the mode, the months, and each side's behaviour."""
+
+    mode: Mode
+    start: int
+    end: int
+    active_from: int  # first month in which policies act (after `end` in replay)
+    behaviours: tuple[Behaviour, Behaviour]
+
+    @property
+    def months(self) -> range:
+        return range(self.start, self.end + 1)
+
+    def forces(self, event: Measure | Shock) -> bool:
+        if self.mode is Mode.REPLAY:
+            return True
+        if self.mode is Mode.BEHAVIOURAL:
+            return isinstance(event, Shock)
+        return isinstance(event, Shock) or event.month < self.active_from
+
+
+def replay_plan(scenario: Scenario) -> Plan:
+    return Plan(Mode.REPLAY, scenario.start, scenario.end, scenario.end + 1, scenario.behaviours)
+
+
+class Dynamics:
+    """The state of `runs` runs of a scenario and everything the sides remember."""
+
+    def __init__(self, scenario: Scenario, plan: Plan, keys: np.ndarray, log_events: bool = True):
+        self.scenario = scenario
+        self.plan = plan
+        self.keys = np.asarray(keys, dtype=np.uint64)
+        self.log_events = log_events
+        self.world = scenario.world()
+        runs = len(self.keys)
+        self.state = scenario.initial_state(runs)
+        self.establishment = self.state.staff[0].copy()
+        self.forced = events_by_month(e for e in scenario.events if plan.forces(e))
+        self.policies = [parse_policy(b.policy) for b in plan.behaviours]
+        self.memory = [p.start(runs) for p in self.policies]
+        self.cumulative_delays = [np.cumsum(b.delays) for b in plan.behaviours]
+        depth = max(len(b.delay_weights) for b in plan.behaviours)
+        self.queue_severity = np.zeros((runs, 2, depth))
+        self.queue_kind = np.full((runs, 2, depth), NONE, dtype=np.int64)
+        self.queue_size = np.full((runs, 2, depth), np.nan)
+        self.queue_error = np.zeros((runs, 2, depth), dtype=bool)
+        self.debt = np.zeros((runs, 2))
+        self.credit = np.zeros((runs, 2))
+        self.shown_hostility = np.zeros((runs, 2))  # what each side did last month, as magnitudes
+        self.shown_conciliation = np.zeros((runs, 2))
+        self.like_kind = np.full((runs, 2), NONE, dtype=np.int64)  # most severe hostile kind last month
+        self.own_last = np.zeros((runs, 2))
+        self.own_error = np.zeros((runs, 2), dtype=bool)
+        self.last_seen: list[Seen | None] = [None, None]
+
+    @property
+    def runs(self) -> int:
+        return len(self.keys)
+
+    def forced_of(self, month: int, side: int) -> list[Measure | Shock]:
+        return [e for e in self.forced.get(month, ()) if e.actor == side]
+
+    # --- deciding -----------------------------------------------------------------------------
+
+    def perceive(self, month: int, side: int) -> Seen:
+        """What `side` makes of the other side's acts of last month, and its account with it."""
+        behaviour = self.plan.behaviours[side]
+        other = 1 - side
+        hostility = self.shown_hostility[:, other].copy()
+        conciliation = self.shown_conciliation[:, other].copy()
+        if behaviour.perception_error > 0:
+            phantom = rng.uniform(self.keys, month, side, rng.SLOT_PERCEIVE_PHANTOM) < behaviour.perception_error
+            hostility = np.where((hostility == 0) & phantom, behaviour.phantom_severity, hostility)
+        if behaviour.misread_sigma > 0:
+            factor = np.exp(behaviour.misread_sigma * rng.normal(self.keys, month, side, rng.SLOT_MISREAD_A,
+                                                                 rng.SLOT_MISREAD_B))
+            hostility = hostility * factor
+            conciliation = conciliation * factor
+        self.debt[:, side] *= ACCOUNT_DECAY
+        self.credit[:, side] *= ACCOUNT_DECAY
+        answered = np.minimum(hostility, self.debt[:, side])
+        self.debt[:, side] -= answered
+        reciprocated = np.minimum(conciliation, self.credit[:, side])
+        self.credit[:, side] -= reciprocated
+        return Seen(
+            hostility=hostility,
+            conciliation=conciliation,
+            provocation=hostility - answered,
+            overture=conciliation - reciprocated,
+            reciprocated=reciprocated,
+            own_last=self.own_last[:, side].copy(),
+            own_error=self.own_error[:, side].copy(),
+            own_staff=self.state.staff_total(self.world, side).astype(float),
+            other_staff=self.state.staff_total(self.world, other).astype(float),
+            draw=rng.uniform(self.keys, month, side, rng.SLOT_POLICY),
+        )
+
+    def decide(self, month: int, side: int) -> None:
+        """Side `side` perceives, decides and queues its answer (nothing happens to the missions)."""
+        if month < self.plan.active_from:
+            return
+        behaviour = self.plan.behaviours[side]
+        seen = self.perceive(month, side)
+        self.last_seen[side] = seen
+        response = self.policies[side].decide(seen, self.memory[side])
+        severity, kind, size = response.severity.astype(float), response.kind, response.size
+        error = np.zeros(self.runs, dtype=bool)
+        if behaviour.execution_error > 0:
+            flip = rng.uniform(self.keys, month, side, rng.SLOT_EXECUTION) < behaviour.execution_error
+            error = flip & (severity >= 0)
+            severity = np.where(flip, np.where(severity >= 0, -behaviour.error_severity, 0.0), severity)
+            kind = np.where(flip, NONE, kind)
+            size = np.where(flip, np.nan, size)
+        hostile = np.where(severity < 0, -severity, 0.0)
+        friendly = np.where(severity > 0, severity, 0.0)
+        self.debt[:, side] += np.maximum(hostile - seen.provocation, 0.0)
+        self.credit[:, side] += np.maximum(friendly - seen.overture, 0.0)
+        delay = np.searchsorted(self.cumulative_delays[side],
+                                rng.uniform(self.keys, month, side, rng.SLOT_DELAY), side="right")
+        delay = np.minimum(delay, len(self.cumulative_delays[side]) - 1)
+        acting = severity != 0
+        rows = np.flatnonzero(acting)
+        slots = delay[acting]
+        self.queue_severity[rows, side, slots] += severity[acting]
+        self.queue_kind[rows, side, slots] = kind[acting]
+        self.queue_size[rows, side, slots] = size[acting]
+        self.queue_error[rows, side, slots] |= error[acting]
+
+    # --- committing ---------------------------------------------------------------------------
+
+    def commit(self, month: int) -> list[list[dict[str, object]]]:
+        """Commit the month: forced events, answers due, crises; then rotation. Returns log rows."""
+        runs = self.runs
+        log: list[list[dict[str, object]]] = [[] for _ in range(runs)] if self.log_events else []
+        shown_h = np.zeros((runs, 2))
+        shown_c = np.zeros((runs, 2))
+        worst = np.zeros((runs, 2))
+        like = np.full((runs, 2), NONE, dtype=np.int64)
+        every = np.arange(runs)
+
+        def record(actor: int, kind: MeasureKind | None, rows: np.ndarray, severity: np.ndarray) -> None:
+            hostile = np.where(severity < 0, -severity, 0.0)
+            shown_h[rows, actor] += hostile
+            shown_c[rows, actor] += np.where(severity > 0, severity, 0.0)
+            if kind is not None:
+                harder = hostile > worst[rows, actor]
+                worst[rows[harder], actor] = hostile[harder]
+                like[rows[harder], actor] = int(kind)
+
+        for event in record_order(self.forced.get(month, ())):
+            if isinstance(event, Shock):
+                record(event.actor, None, every, np.full(runs, event.severity))
+                self._log(log, every, event, np.full(runs, event.severity), np.zeros(runs, np.int64), None)
+                continue
+            effect = apply_measure(self.world, self.state, event, every)
+            if CATALOGUE[event.kind].role.value != "self":
+                record(event.actor, event.kind, every, effect.severity)
+            self._log(log, every, event, effect.severity, effect.staff_change, None)
+
+        if month >= self.plan.active_from:
+            for side in (0, 1):
+                self._answer(month, side, log, record)
+            for side in (0, 1):
+                self._crisis(month, side, log, record)
+
+        self.shown_hostility, self.shown_conciliation = shown_h, shown_c
+        self.like_kind = like
+        rotate(self.world, self.state)
+        if month >= self.plan.active_from:
+            restaff(self.world, self.state, self.establishment,
+                    tuple(s for s in (0, 1) if self.plan.behaviours[s].restaff))
+        return log
+
+    def _answer(self, month: int, side: int, log, record) -> None:
+        severity = self.queue_severity[:, side, 0].copy()
+        kind = self.queue_kind[:, side, 0].copy()
+        size = self.queue_size[:, side, 0].copy()
+        error = self.queue_error[:, side, 0].copy()
+        for queue, empty in ((self.queue_severity, 0.0), (self.queue_kind, NONE), (self.queue_size, np.nan),
+                             (self.queue_error, False)):
+            queue[:, side, :-1] = queue[:, side, 1:]
+            queue[:, side, -1] = empty
+        choice = choose(self.world, self.state, side, severity, self.like_kind[:, 1 - side], kind, size)
+        executed = np.zeros(self.runs)
+        groups = np.stack([choice.kind, choice.post, choice.prop], axis=1)
+        acting = choice.kind != NONE
+        for key in np.unique(groups[acting], axis=0):
+            rows = np.flatnonzero(acting & (groups == key).all(axis=1))
+            measure = Measure(kind=MeasureKind(int(key[0])), actor=side, target=1 - side, month=month,
+                              post=int(key[1]) if key[1] != NONE else None,
+                              prop=int(key[2]) if key[2] != NONE else None, cause=Cause.POLICY)
+            sizes = choice.size[rows]
+            effect = apply_measure(self.world, self.state, measure, rows, size=sizes)
+            executed[rows] += effect.severity
+            record(side, measure.kind, rows, effect.severity)
+            causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
+            self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
+        self.own_last[:, side] = executed
+        self.own_error[:, side] = error & acting
+
+    def _crisis(self, month: int, side: int, log, record) -> None:
+        behaviour = self.plan.behaviours[side]
+        if behaviour.crisis_rate <= 0:
+            return
+        count = rng.poisson(self.keys, month, side, rng.SLOT_CRISIS_COUNT, behaviour.crisis_rate / 12.0)
+        rows = np.flatnonzero(count > 0)
+        if len(rows) == 0:
+            return
+        low, high = behaviour.crisis_severity
+        severity = low + (high - low) * rng.uniform(self.keys, month, side, rng.SLOT_CRISIS_SEVERITY)[rows]
+        record(side, None, rows, severity)
+        shock = Shock(actor=side, target=1 - side, month=month, name="crisis", severity=float("nan"),
+                      cause=Cause.CRISIS)
+        self._log(log, rows, shock, severity, np.zeros(len(rows), np.int64), None)
+
+    def _log(self, log, rows, event, severity, staff_change, sizes, causes=None) -> None:
+        if not self.log_events:
+            return
+        for i, run in enumerate(rows):
+            row = event_row(self.world, event, float(severity[i]), int(staff_change[i]),
+                            size=None if sizes is None else float(sizes[i]))
+            if causes is not None:
+                row["cause"] = causes[i]
+            log[run].append(row)
