@@ -61,27 +61,136 @@ def cli() -> None:
     """
 
 
+def _side_policy(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
+    chosen = {}
+    for value in values:
+        side, sep, spec = value.partition("=")
+        if not sep or not side or not spec:
+            raise click.BadParameter(f"expected SIDE=POLICY such as US=mirror or RU=escalate:k=1.5, found '{value}'")
+        chosen[side] = spec
+    return chosen
+
+
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @results_option
+@click.option(
+    "--mode",
+    type=click.Choice(["replay", "behavioural", "project"]),
+    default="replay",
+    show_default=True,
+    help="replay: force every event; behavioural: force only shocks, policies act; "
+    "project: replay up to --from, then policies act until --until.",
+)
+@click.option(
+    "--from", "start_from", metavar="DATE", default=None, help="With --mode project: first month policies act."
+)
+@click.option("--until", metavar="DATE", default=None, help="Last month of the run (may go past the scenario's end).")
+@click.option(
+    "--replicates", "-n", type=click.IntRange(min=1), default=1, show_default=True, help="Number of seeded runs."
+)
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (default: the scenario's run.seed).")
+@click.option(
+    "--run-seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Re-run the one run with this seed (from an ensemble's manifest run_seeds).",
+)
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    callback=_side_policy,
+    metavar="SIDE=POLICY",
+    help="A side's policy, e.g. US=mirror or RU=escalate:k=1.5 (see `tft policies`). Repeatable.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="SIDE.KEY=VALUE",
+    help="Override a behaviour value, e.g. US.perception_error=0.05 or RU.delay_weights=0.2,0.5,0.3. Repeatable.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["batch", "mesa"]),
+    default=None,
+    help="batch: all runs at once over arrays; mesa: one Mesa model per run (default: mesa up to 8 runs, batch above).",
+)
 @click.option("--run-id", default=None, help="Name of the run folder (default: UTC time and seed).")
 @click.option("--no-plot", is_flag=True, help="Skip the figures.")
 @library_errors
-def run(scenario: Path, results_root: Path, seed: int | None, run_id: str | None, no_plot: bool) -> None:
+def run(
+    scenario: Path,
+    results_root: Path,
+    mode: str,
+    start_from: str | None,
+    until: str | None,
+    replicates: int,
+    seed: int | None,
+    run_seed: int | None,
+    policies: dict[str, str],
+    overrides: tuple[str, ...],
+    engine: str | None,
+    run_id: str | None,
+    no_plot: bool,
+) -> None:
     """Run SCENARIO and write results/<scenario>/<run-id>/: manifest.json, trajectories.csv,
-    events.csv, observations.csv and staff.png. Every event of the scenario is forced (replay).
+    events.csv, observations.csv and a figure (staff.png for one run, fan.png for an ensemble).
 
     \b
     Example:
       tft run scenarios/us_russia_2016_2022.toml
+      tft run scenarios/us_russia_2016_2022.toml --mode behavioural --replicates 100 --policy US=mirror --policy RU=escalate:k=1.5
+      tft run scenarios/us_russia_2016_2025.toml --mode project --from 2025-03 --until 2035-12 --policy US=grit
     """
+    from sim.behaviour import parse_override
+    from sim.engine import load_scenario
     from sim.results import command_line
     from sim.run import run_scenario
 
+    codes = load_scenario(scenario).codes
+    parsed = [parse_override(text, codes) for text in overrides]
     started = time.perf_counter()
-    folder = run_scenario(scenario, results_root, seed=seed, run_id=run_id, plot=not no_plot, command=command_line())
+    folder = run_scenario(
+        scenario,
+        results_root,
+        mode=mode,
+        start_from=start_from,
+        until=until,
+        replicates=replicates,
+        seed=seed,
+        run_seed=run_seed,
+        policies=policies,
+        overrides=parsed,
+        engine=engine,
+        run_id=run_id,
+        plot=not no_plot,
+        command=command_line(),
+    )
     click.echo(f"wrote {folder} in {time.perf_counter() - started:.2f} s")
+
+
+@cli.command()
+@library_errors
+def policies() -> None:
+    """List the policy catalogue: each rule, its parameters with defaults and bounds, its source.
+
+    \b
+    Example:
+      tft policies
+    """
+    from sim.policies import REGISTRY
+
+    for name, cls in REGISTRY.items():
+        traits = f"memory: {cls.memory_depth:g} months" + (", stochastic" if cls.stochastic else "")
+        traits += ", classic" if cls.classic else ""
+        click.echo(f"{name}: {cls.title} ({traits})")
+        rule = " ".join(cls.__doc__.split())
+        click.echo(f"    {rule}")
+        for p in cls.parameters:
+            click.echo(f"    parameter {p.name} = {p.default:g} (from {p.low:g} to {p.high:g}): {p.doc}")
+        click.echo(f"    source: {cls.source}")
 
 
 @cli.command()

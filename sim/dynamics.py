@@ -17,7 +17,6 @@ Every random number comes from `sim.rng` as a function of (run key, month, side,
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -34,7 +33,9 @@ from sim.repertoire import NONE, choose
 from sim.rotation import restaff, rotate
 from sim.scenario import Scenario
 
-ACCOUNT_DECAY = math.exp(-1.0 / 12.0)  # an act unanswered for about a year no longer expects an answer
+ACCOUNT_MONTHS = 12  # an act unanswered for a year no longer expects an answer
+NOTICE = 2.0  # hostility left below this severity after netting goes unanswered
+NOTICE_CONCILIATION = 0.5  # any real conciliatory act is noticed (talks are +1)
 
 
 class Mode(StrEnum):
@@ -90,8 +91,11 @@ class Dynamics:
         self.queue_kind = np.full((runs, 2, depth), NONE, dtype=np.int64)
         self.queue_size = np.full((runs, 2, depth), np.nan)
         self.queue_error = np.zeros((runs, 2, depth), dtype=bool)
+        self.queue_answering = np.zeros((runs, 2, depth))  # the provocation (or overture) a decision answers
+        self.queue_like = np.full((runs, 2, depth), NONE, dtype=np.int64)  # the kind it answers like for like
         self.debt = np.zeros((runs, 2))
         self.credit = np.zeros((runs, 2))
+        self.account_age = np.zeros((runs, 2), dtype=np.int64)  # months since debt or credit last grew
         self.shown_hostility = np.zeros((runs, 2))  # what each side did last month, as magnitudes
         self.shown_conciliation = np.zeros((runs, 2))
         self.like_kind = np.full((runs, 2), NONE, dtype=np.int64)  # most severe hostile kind last month
@@ -118,21 +122,26 @@ class Dynamics:
             phantom = rng.uniform(self.keys, month, side, rng.SLOT_PERCEIVE_PHANTOM) < behaviour.perception_error
             hostility = np.where((hostility == 0) & phantom, behaviour.phantom_severity, hostility)
         if behaviour.misread_sigma > 0:
-            factor = np.exp(behaviour.misread_sigma * rng.normal(self.keys, month, side, rng.SLOT_MISREAD_A,
-                                                                 rng.SLOT_MISREAD_B))
+            factor = np.exp(
+                behaviour.misread_sigma * rng.normal(self.keys, month, side, rng.SLOT_MISREAD_A, rng.SLOT_MISREAD_B)
+            )
             hostility = hostility * factor
             conciliation = conciliation * factor
-        self.debt[:, side] *= ACCOUNT_DECAY
-        self.credit[:, side] *= ACCOUNT_DECAY
+        self.account_age[:, side] += 1
+        expired = self.account_age[:, side] > ACCOUNT_MONTHS
+        self.debt[expired, side] = 0.0
+        self.credit[expired, side] = 0.0
         answered = np.minimum(hostility, self.debt[:, side])
         self.debt[:, side] -= answered
         reciprocated = np.minimum(conciliation, self.credit[:, side])
         self.credit[:, side] -= reciprocated
+        provocation = hostility - answered
+        overture = conciliation - reciprocated
         return Seen(
             hostility=hostility,
             conciliation=conciliation,
-            provocation=hostility - answered,
-            overture=conciliation - reciprocated,
+            provocation=np.where(provocation >= NOTICE, provocation, 0.0),
+            overture=np.where(overture >= NOTICE_CONCILIATION, overture, 0.0),
             reciprocated=reciprocated,
             own_last=self.own_last[:, side].copy(),
             own_error=self.own_error[:, side].copy(),
@@ -157,12 +166,10 @@ class Dynamics:
             severity = np.where(flip, np.where(severity >= 0, -behaviour.error_severity, 0.0), severity)
             kind = np.where(flip, NONE, kind)
             size = np.where(flip, np.nan, size)
-        hostile = np.where(severity < 0, -severity, 0.0)
-        friendly = np.where(severity > 0, severity, 0.0)
-        self.debt[:, side] += np.maximum(hostile - seen.provocation, 0.0)
-        self.credit[:, side] += np.maximum(friendly - seen.overture, 0.0)
-        delay = np.searchsorted(self.cumulative_delays[side],
-                                rng.uniform(self.keys, month, side, rng.SLOT_DELAY), side="right")
+        answering = np.where(severity < 0, seen.provocation, seen.overture)
+        delay = np.searchsorted(
+            self.cumulative_delays[side], rng.uniform(self.keys, month, side, rng.SLOT_DELAY), side="right"
+        )
         delay = np.minimum(delay, len(self.cumulative_delays[side]) - 1)
         acting = severity != 0
         rows = np.flatnonzero(acting)
@@ -171,6 +178,8 @@ class Dynamics:
         self.queue_kind[rows, side, slots] = kind[acting]
         self.queue_size[rows, side, slots] = size[acting]
         self.queue_error[rows, side, slots] |= error[acting]
+        self.queue_answering[rows, side, slots] += answering[acting]
+        self.queue_like[rows, side, slots] = self.like_kind[acting, 1 - side]
 
     # --- committing ---------------------------------------------------------------------------
 
@@ -184,10 +193,22 @@ class Dynamics:
         like = np.full((runs, 2), NONE, dtype=np.int64)
         every = np.arange(runs)
 
-        def record(actor: int, kind: MeasureKind | None, rows: np.ndarray, severity: np.ndarray) -> None:
+        dealt_h = np.zeros((runs, 2))
+        dealt_c = np.zeros((runs, 2))
+
+        def record(
+            actor: int, kind: MeasureKind | None, rows: np.ndarray, severity: np.ndarray, unplanned: bool = False
+        ) -> None:
+            # A month is seen by its most severe act (severities are logarithmic: they do not add).
             hostile = np.where(severity < 0, -severity, 0.0)
-            shown_h[rows, actor] += hostile
-            shown_c[rows, actor] += np.where(severity > 0, severity, 0.0)
+            friendly = np.where(severity > 0, severity, 0.0)
+            shown_h[rows, actor] = np.maximum(shown_h[rows, actor], hostile)
+            shown_c[rows, actor] = np.maximum(shown_c[rows, actor], friendly)
+            if unplanned:
+                # Forced acts, shocks and crises were not decided by the policy; the actor still
+                # expects the other side to answer them (or to reciprocate).
+                dealt_h[rows, actor] = np.maximum(dealt_h[rows, actor], hostile)
+                dealt_c[rows, actor] = np.maximum(dealt_c[rows, actor], friendly)
             if kind is not None:
                 harder = hostile > worst[rows, actor]
                 worst[rows[harder], actor] = hostile[harder]
@@ -195,12 +216,12 @@ class Dynamics:
 
         for event in record_order(self.forced.get(month, ())):
             if isinstance(event, Shock):
-                record(event.actor, None, every, np.full(runs, event.severity))
+                record(event.actor, None, every, np.full(runs, event.severity), unplanned=True)
                 self._log(log, every, event, np.full(runs, event.severity), np.zeros(runs, np.int64), None)
                 continue
             effect = apply_measure(self.world, self.state, event, every)
             if CATALOGUE[event.kind].role.value != "self":
-                record(event.actor, event.kind, every, effect.severity)
+                record(event.actor, event.kind, every, effect.severity, unplanned=True)
             self._log(log, every, event, effect.severity, effect.staff_change, None)
 
         if month >= self.plan.active_from:
@@ -210,11 +231,14 @@ class Dynamics:
                 self._crisis(month, side, log, record)
 
         self.shown_hostility, self.shown_conciliation = shown_h, shown_c
+        for side in (0, 1):
+            self._owe(side, dealt_h[:, side], dealt_c[:, side])
         self.like_kind = like
         rotate(self.world, self.state)
         if month >= self.plan.active_from:
-            restaff(self.world, self.state, self.establishment,
-                    tuple(s for s in (0, 1) if self.plan.behaviours[s].restaff))
+            restaff(
+                self.world, self.state, self.establishment, tuple(s for s in (0, 1) if self.plan.behaviours[s].restaff)
+            )
         return log
 
     def _answer(self, month: int, side: int, log, record) -> None:
@@ -222,19 +246,33 @@ class Dynamics:
         kind = self.queue_kind[:, side, 0].copy()
         size = self.queue_size[:, side, 0].copy()
         error = self.queue_error[:, side, 0].copy()
-        for queue, empty in ((self.queue_severity, 0.0), (self.queue_kind, NONE), (self.queue_size, np.nan),
-                             (self.queue_error, False)):
+        answering = self.queue_answering[:, side, 0].copy()
+        like = self.queue_like[:, side, 0].copy()
+        for queue, empty in (
+            (self.queue_severity, 0.0),
+            (self.queue_kind, NONE),
+            (self.queue_size, np.nan),
+            (self.queue_error, False),
+            (self.queue_answering, 0.0),
+            (self.queue_like, NONE),
+        ):
             queue[:, side, :-1] = queue[:, side, 1:]
             queue[:, side, -1] = empty
-        choice = choose(self.world, self.state, side, severity, self.like_kind[:, 1 - side], kind, size)
+        choice = choose(self.world, self.state, side, severity, like, kind, size)
         executed = np.zeros(self.runs)
         groups = np.stack([choice.kind, choice.post, choice.prop], axis=1)
         acting = choice.kind != NONE
         for key in np.unique(groups[acting], axis=0):
             rows = np.flatnonzero(acting & (groups == key).all(axis=1))
-            measure = Measure(kind=MeasureKind(int(key[0])), actor=side, target=1 - side, month=month,
-                              post=int(key[1]) if key[1] != NONE else None,
-                              prop=int(key[2]) if key[2] != NONE else None, cause=Cause.POLICY)
+            measure = Measure(
+                kind=MeasureKind(int(key[0])),
+                actor=side,
+                target=1 - side,
+                month=month,
+                post=int(key[1]) if key[1] != NONE else None,
+                prop=int(key[2]) if key[2] != NONE else None,
+                cause=Cause.POLICY,
+            )
             sizes = choice.size[rows]
             effect = apply_measure(self.world, self.state, measure, rows, size=sizes)
             executed[rows] += effect.severity
@@ -243,6 +281,18 @@ class Dynamics:
             self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
         self.own_last[:, side] = executed
         self.own_error[:, side] = error & acting
+        # What goes beyond the provocation answered (or the overture reciprocated) opens an account.
+        self._owe(
+            side,
+            np.maximum(-executed - answering, 0.0) * (executed < 0),
+            np.maximum(executed - answering, 0.0) * (executed > 0),
+        )
+
+    def _owe(self, side: int, hostile: np.ndarray, friendly: np.ndarray) -> None:
+        grew = (hostile > 0) | (friendly > 0)
+        self.debt[:, side] += hostile
+        self.credit[:, side] += friendly
+        self.account_age[grew, side] = 0
 
     def _crisis(self, month: int, side: int, log, record) -> None:
         behaviour = self.plan.behaviours[side]
@@ -254,17 +304,23 @@ class Dynamics:
             return
         low, high = behaviour.crisis_severity
         severity = low + (high - low) * rng.uniform(self.keys, month, side, rng.SLOT_CRISIS_SEVERITY)[rows]
-        record(side, None, rows, severity)
-        shock = Shock(actor=side, target=1 - side, month=month, name="crisis", severity=float("nan"),
-                      cause=Cause.CRISIS)
+        record(side, None, rows, severity, unplanned=True)
+        shock = Shock(
+            actor=side, target=1 - side, month=month, name="crisis", severity=float("nan"), cause=Cause.CRISIS
+        )
         self._log(log, rows, shock, severity, np.zeros(len(rows), np.int64), None)
 
     def _log(self, log, rows, event, severity, staff_change, sizes, causes=None) -> None:
         if not self.log_events:
             return
         for i, run in enumerate(rows):
-            row = event_row(self.world, event, float(severity[i]), int(staff_change[i]),
-                            size=None if sizes is None else float(sizes[i]))
+            row = event_row(
+                self.world,
+                event,
+                float(severity[i]),
+                int(staff_change[i]),
+                size=None if sizes is None else float(sizes[i]),
+            )
             if causes is not None:
                 row["cause"] = causes[i]
             log[run].append(row)

@@ -77,8 +77,9 @@ def _format_size(value: float | None) -> str:
     return f"{value:g}"
 
 
-def event_row(world: World, event: Measure | Shock, severity: float, staff_change: int,
-              size: float | None = None) -> dict[str, object]:
+def event_row(
+    world: World, event: Measure | Shock, severity: float, staff_change: int, size: float | None = None
+) -> dict[str, object]:
     """One row of events.csv; `size` overrides the measure's own (a policy sizes it per run)."""
     if isinstance(event, Shock):
         kind, size, post, prop = "shock", "", "", ""

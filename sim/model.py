@@ -59,8 +59,9 @@ class RetaliationModel(mesa.Model):
     defaulting to the scenario's seed, so a single run equals run 0 of an ensemble).
     """
 
-    def __init__(self, scenario: Scenario, plan: Plan | None = None, *, seed: int | None = None,
-                 key: int | None = None):
+    def __init__(
+        self, scenario: Scenario, plan: Plan | None = None, *, seed: int | None = None, key: int | None = None
+    ):
         seed = scenario.seed if seed is None else seed
         key = int(run_keys(seed, 1)[0]) if key is None else int(key)
         # The rules draw only from sim.rng (counter-based, from `key`); Mesa's own generator is

@@ -165,3 +165,47 @@ def staff_figure(
     strip.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+
+
+def fan_figure(trajectories: list[dict[str, str]], observations: list[dict[str, str]], title: str, path: Path) -> None:
+    """Each side's median staff_total over the runs, with 50% and 90% bands, and the observations."""
+    sides = list(dict.fromkeys(row["side"] for row in trajectories))
+    months = sorted({row["date"] for row in trajectories})
+    index = {m: i for i, m in enumerate(months)}
+    runs = sorted({int(row["run"]) for row in trajectories})
+    fig, ax = plt.subplots(figsize=(13, 6))
+    x = np.array([_month(m) for m in months])
+    for i, side in enumerate(sides):
+        values = np.full((len(runs), len(months)), np.nan)
+        host = ""
+        for row in trajectories:
+            if row["side"] == side:
+                values[int(row["run"]), index[row["date"]]] = float(row["staff_total"])
+                host = row["host"]
+        colour = SIDE_COLOURS[i % len(SIDE_COLOURS)]
+        q05, q25, q50, q75, q95 = np.nanpercentile(values, [5, 25, 50, 75, 95], axis=0)
+        ax.fill_between(x, q05, q95, step="post", color=colour, alpha=0.15, lw=0, label=f"{side}: 90% of runs")
+        ax.fill_between(x, q25, q75, step="post", color=colour, alpha=0.3, lw=0, label=f"{side}: 50% of runs")
+        ax.step(x, q50, where="post", color=colour, lw=2.2, label=f"{side} mission in {host}: median staff_total")
+        for obs in observations:
+            if obs["side"] == side and obs["column"] == "staff_total":
+                ax.plot(
+                    _month(obs["date"]),
+                    float(obs["value"]),
+                    marker=BOUND_MARKERS.get(obs["bound"], "o"),
+                    ms=8,
+                    mfc="white",
+                    mec=colour,
+                    mew=2,
+                    ls="none",
+                    zorder=5,
+                )
+    ax.set_title(f"{title}: {len(runs)} runs", fontsize=12)
+    ax.set_ylabel("staff (people)")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8, ncol=2, framealpha=0.9)
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)

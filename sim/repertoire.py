@@ -8,9 +8,10 @@ ladder, taking the first kind that is feasible in that run:
     expel, deny_visas, close_post, seize_property, cap_staff, ban_local_hires,
     freeze_banking, restrict_travel, expel_ambassador
 
-People-measures are sized so their severity matches the answer (expelling n people is
--3*(1+log10 n), so n = 10**(m/3 - 1)), never more people than are there. Conciliatory answers
-restore what was taken, in this order:
+The first candidate whose severity reaches the answer's (within half a point) is taken; when
+none does, the most severe feasible one. People-measures are sized so their severity matches the
+answer (expelling n people is -3*(1+log10 n), so n = 10**(m/3 - 1)), never more people than are
+there. Conciliatory answers restore what was taken, first feasible in this order:
 
     return_property, reopen_post, lift_cap, restore_visas, allow_local_hires,
     restore_banking, lift_travel_limit, accept_ambassador, hold_talks
@@ -26,14 +27,32 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.domain import PostKind, PostStatus, PropertyStatus
-from sim.measures import CATALOGUE, MeasureKind
+from sim.measures import CATALOGUE, SEVERITY_MAX, MeasureKind
 from sim.state import NO_CAP, State, World
 
 K = MeasureKind
-HOSTILE_LADDER = (K.EXPEL, K.DENY_VISAS, K.CLOSE_POST, K.SEIZE_PROPERTY, K.CAP_STAFF, K.BAN_LOCAL_HIRES,
-                  K.FREEZE_BANKING, K.RESTRICT_TRAVEL, K.EXPEL_AMBASSADOR)
-CONCILIATORY_ORDER = (K.RETURN_PROPERTY, K.REOPEN_POST, K.LIFT_CAP, K.RESTORE_VISAS, K.ALLOW_LOCAL_HIRES,
-                      K.RESTORE_BANKING, K.LIFT_TRAVEL_LIMIT, K.ACCEPT_AMBASSADOR, K.HOLD_TALKS)
+HOSTILE_LADDER = (
+    K.EXPEL,
+    K.DENY_VISAS,
+    K.CLOSE_POST,
+    K.SEIZE_PROPERTY,
+    K.CAP_STAFF,
+    K.BAN_LOCAL_HIRES,
+    K.FREEZE_BANKING,
+    K.RESTRICT_TRAVEL,
+    K.EXPEL_AMBASSADOR,
+)
+CONCILIATORY_ORDER = (
+    K.RETURN_PROPERTY,
+    K.REOPEN_POST,
+    K.LIFT_CAP,
+    K.RESTORE_VISAS,
+    K.ALLOW_LOCAL_HIRES,
+    K.RESTORE_BANKING,
+    K.LIFT_TRAVEL_LIMIT,
+    K.ACCEPT_AMBASSADOR,
+    K.HOLD_TALKS,
+)
 TRAVEL_LIMIT_KM = 40.0
 NONE = -1
 
@@ -81,8 +100,9 @@ def _first_property(world: World, state: State, side: int, seized: bool) -> np.n
     return np.where(match.any(axis=1), props[np.argmax(match, axis=1)], NONE)
 
 
-def _option(world: World, state: State, kind: MeasureKind, target: int, magnitude: np.ndarray,
-            size_hint: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _option(
+    world: World, state: State, kind: MeasureKind, target: int, magnitude: np.ndarray, size_hint: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(feasible, size, post, property) of one kind against `target`'s mission, per run."""
     runs = state.runs
     none = np.full(runs, NONE)
@@ -121,7 +141,8 @@ def _option(world: World, state: State, kind: MeasureKind, target: int, magnitud
         prop = _first_property(world, state, target, seized=True)
         return prop != NONE, nan, none, prop
     if kind is K.REOPEN_POST:
-        post = _first_post_with_status(world, state, target, (PostStatus.CLOSED, PostStatus.SUSPENDED))
+        # the host reopens what it closed; a post its owner suspended is the owner's to reopen
+        post = _first_post_with_status(world, state, target, (PostStatus.CLOSED,))
         return post != NONE, nan, post, none
     if kind is K.LIFT_CAP:
         return cap != NO_CAP, nan, none, none
@@ -141,39 +162,80 @@ def _option(world: World, state: State, kind: MeasureKind, target: int, magnitud
     return np.zeros(runs, dtype=bool), nan, none, none
 
 
-def choose(world: World, state: State, actor: int, severity: np.ndarray, like_kind: np.ndarray,
-           preferred_kind: np.ndarray, preferred_size: np.ndarray) -> Choice:
+def achievable(
+    kind: MeasureKind, world: World, state: State, target: int, size: np.ndarray, post: np.ndarray
+) -> np.ndarray:
+    """The severity magnitude a chosen measure will have, per run (from its size and the state)."""
+    base = abs(CATALOGUE[kind].severity)
+    if kind in (K.EXPEL, K.FORCE_DEPARTURE):
+        return base * (1.0 + np.log10(np.maximum(size, 1.0)))
+    if kind is K.CAP_STAFF:
+        total = state.staff[:, world.posts_of(target), :].sum(axis=(1, 2))
+        cut = np.maximum(total - np.nan_to_num(size, nan=0.0), 0)
+        return np.where(cut > 0, base * (1.0 + np.log10(np.maximum(cut, 1.0))), 1.0)
+    if kind is K.BAN_LOCAL_HIRES:
+        local = state.staff[:, world.posts_of(target), 2].sum(axis=1)
+        return np.where(local > 0, base * (1.0 + np.log10(np.maximum(local, 1))), 2.0)
+    if kind is K.DENY_VISAS:
+        return 5.0 * (state.visa_rate[:, target] - np.nan_to_num(size, nan=1.0))
+    return np.full(state.runs, base)
+
+
+def choose(
+    world: World,
+    state: State,
+    actor: int,
+    severity: np.ndarray,
+    like_kind: np.ndarray,
+    preferred_kind: np.ndarray,
+    preferred_size: np.ndarray,
+) -> Choice:
     """For each run, the measure `actor` takes against the other side's mission to answer with
-    `severity` (negative hostile, positive conciliatory, 0 none)."""
+    `severity` (negative hostile, positive conciliatory, 0 none).
+
+    Hostile: the first candidate (preferred kind, the like-for-like kind, then the ladder) whose
+    severity reaches the answer's (within half a point); if none does, the most severe feasible
+    one. Conciliatory: the first feasible candidate (like-for-like, then the restoration order).
+    """
     target = 1 - actor
     runs = state.runs
-    magnitude = np.abs(severity)
+    magnitude = np.minimum(np.abs(severity), SEVERITY_MAX)  # the scale ends at 10: size no measure past it
     choice = Choice(np.full(runs, NONE), np.full(runs, np.nan), np.full(runs, NONE), np.full(runs, NONE))
-    pending = severity != 0
+    best = np.full(runs, -np.inf)  # achievable severity of the fallback chosen so far (hostile)
+    settled = severity == 0
     hostile = severity < 0
     candidates = [("preferred", None), ("like", None)]
     candidates += [("ladder", k) for k in HOSTILE_LADDER] + [("ladder", k) for k in CONCILIATORY_ORDER]
     for how, fixed in candidates:
-        if not pending.any():
+        if settled.all():
             break
         kinds = {"preferred": preferred_kind, "like": like_kind}.get(how)
-        options = [fixed] if fixed is not None else sorted({int(k) for k in kinds[pending] if k >= 0})
+        options = [fixed] if fixed is not None else sorted({int(k) for k in kinds[~settled] if k >= 0})
         for value in options:
             kind = MeasureKind(value)
-            wants_hostile = CATALOGUE[kind].severity < 0
             if CATALOGUE[kind].role.value == "self":
                 continue
-            applies = pending & (hostile == wants_hostile)
+            wants_hostile = CATALOGUE[kind].severity < 0
+            applies = ~settled & (hostile == wants_hostile)
             if fixed is None:
                 applies &= kinds == value
             if not applies.any():
                 continue
             hint = preferred_size if how == "preferred" else np.full(runs, np.nan)
             feasible, size, post, prop = _option(world, state, kind, target, magnitude, hint)
-            take = applies & feasible
+            usable = applies & feasible
+            if wants_hostile:
+                reach = achievable(kind, world, state, target, size, post)
+                enough = usable & (reach >= magnitude - 0.5)
+                better = usable & ~enough & (reach > best)
+                best = np.where(better, reach, best)
+                take = enough | better
+                settled |= enough
+            else:
+                take = usable
+                settled |= usable
             choice.kind[take] = value
             choice.size[take] = size[take]
             choice.post[take] = post[take]
             choice.prop[take] = prop[take]
-            pending &= ~take
     return choice

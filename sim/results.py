@@ -27,6 +27,7 @@ TRAJECTORIES = "trajectories.csv"
 EVENTS = "events.csv"
 OBSERVATIONS = "observations.csv"
 STAFF_FIGURE = "staff.png"
+FAN_FIGURE = "fan.png"
 
 
 def utc_now() -> str:

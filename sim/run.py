@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from sim.calendar import month_label
 from sim.engine import EVENT_COLUMNS, load_scenario
+from sim.ensemble import (
+    ENSEMBLE_TRAJECTORY_COLUMNS,
+    Ensemble,
+    PlanError,
+    behaviours_for_manifest,
+    make_plan,
+    simulate_batch,
+    simulate_mesa,
+)
 from sim.model import TRAJECTORY_COLUMNS, RetaliationModel
-from sim.plotting import staff_figure
+from sim.plotting import fan_figure, staff_figure
 from sim.results import (
     EVENTS,
+    FAN_FIGURE,
     MANIFEST,
     OBSERVATION_COLUMNS,
     OBSERVATIONS,
@@ -25,11 +36,15 @@ from sim.results import (
     write_json,
     write_result,
 )
+from sim.rng import run_keys
 from sim.scenario import Scenario
+
+ENGINES = ("batch", "mesa")
+BATCH_FROM = 8  # with more replicates than this, the batched engine is the default
 
 
 def simulate(scenario: Scenario, seed: int | None = None) -> RetaliationModel:
-    """Run the Mesa model over the scenario's months and return it (trajectories, event log)."""
+    """Replay the scenario with the Mesa model and return it (trajectories, event log)."""
     model = RetaliationModel(scenario, seed=seed)
     model.run()
     return model
@@ -39,29 +54,56 @@ def run_scenario(
     path: str | Path,
     results_root: str | Path = "results",
     *,
+    mode: str = "replay",
+    start_from: str | None = None,
+    until: str | None = None,
+    replicates: int = 1,
     seed: int | None = None,
+    run_seed: int | None = None,
+    policies: dict[str, str] | None = None,
+    overrides: Iterable[tuple[str, str, object]] = (),
+    engine: str | None = None,
     run_id: str | None = None,
     plot: bool = True,
     command: Sequence[str] = (),
 ) -> Path:
-    """Load, check and run a scenario; write `results_root/<scenario>/<run-id>/`. Returns the folder."""
+    """Load, check and run a scenario; write `results_root/<scenario>/<run-id>/`. Returns the folder.
+
+    `replicates` runs get keys spawned from the root seed (`seed`, default the scenario's);
+    `run_seed` instead runs the one run with that key, as recorded in an ensemble's manifest.
+    """
     started = utc_now()
     scenario = load_scenario(path)
+    plan = make_plan(scenario, mode, start_from=start_from, until=until, policies=policies, overrides=overrides)
+    if replicates < 1:
+        raise PlanError(f"--replicates: {replicates} is not a number of runs (allowed: 1 or more)")
+    if run_seed is not None and replicates != 1:
+        raise PlanError("--run-seed re-runs one run; it cannot be combined with --replicates")
     root_seed = scenario.seed if seed is None else seed
-    model = simulate(scenario, root_seed)
-    trajectories = model.trajectories()
+    keys = [run_seed] if run_seed is not None else [int(k) for k in run_keys(root_seed, replicates)]
+    engine = engine or ("batch" if replicates > BATCH_FROM else "mesa")
+    if engine not in ENGINES:
+        raise PlanError(f"--engine: unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
+    ensemble = (simulate_batch if engine == "batch" else simulate_mesa)(scenario, plan, keys)
+    several = replicates > 1
     observations = observation_rows(scenario)
+    title = scenario.title if plan.mode.value == "replay" else f"{scenario.title} ({_describe(plan, scenario)})"
 
     def fill(folder: Path) -> None:
-        write_csv(folder / TRAJECTORIES, TRAJECTORY_COLUMNS, trajectories)
-        write_csv(folder / EVENTS, EVENT_COLUMNS, model.event_log)
+        columns = ENSEMBLE_TRAJECTORY_COLUMNS if several else TRAJECTORY_COLUMNS
+        write_csv(folder / TRAJECTORIES, columns, ensemble.trajectory_rows(several))
+        write_csv(folder / EVENTS, (("run",) if several else ()) + EVENT_COLUMNS, ensemble.event_rows(several))
         write_csv(folder / OBSERVATIONS, OBSERVATION_COLUMNS, observations)
         files = [MANIFEST, TRAJECTORIES, EVENTS, OBSERVATIONS]
         if plot:
-            # Drawn from the written files, as `tft plot` draws them later.
-            traj, events, obs = read_tables(folder)
-            staff_figure(traj, events, obs, scenario.title, folder / STAFF_FIGURE)
-            files.append(STAFF_FIGURE)
+            files += draw(folder, title)
+        extra = {
+            "from": month_label(plan.active_from) if plan.mode.value == "project" else None,
+            "until": month_label(plan.end),
+            "behaviour": behaviours_for_manifest(plan, scenario.codes),
+            "run_seeds": [str(k) for k in keys],
+            "run_seed": str(run_seed) if run_seed is not None else None,
+        }
         write_json(
             folder / MANIFEST,
             manifest_for(
@@ -69,23 +111,45 @@ def run_scenario(
                 seed=root_seed,
                 command=command,
                 started=started,
-                mode="replay",
-                engine="mesa",
-                runs=1,
+                mode=plan.mode.value,
+                engine=engine,
+                runs=len(keys),
                 files=files,
+                extra=extra,
             ),
         )
 
     return write_result(Path(results_root), scenario.name, run_id or new_run_id(root_seed), fill)
 
 
+def _describe(plan, scenario: Scenario) -> str:
+    policies = " vs ".join(f"{code} {b.policy}" for code, b in zip(scenario.codes, plan.behaviours, strict=True))
+    if plan.mode.value == "project":
+        return f"replay to {month_label(plan.active_from - 1)}, then {policies}"
+    return f"behavioural: {policies}"
+
+
+def draw(folder: Path, title: str) -> list[str]:
+    """Draw the figures of a results folder from its files (as `tft plot` does later); each is
+    written under a temporary name and renamed into place."""
+    trajectories, events, observations = read_tables(folder)
+    several = bool(trajectories) and "run" in trajectories[0]
+    name = FAN_FIGURE if several else STAFF_FIGURE
+    temporary = folder / f".{name}.tmp.png"
+    if several:
+        fan_figure(trajectories, observations, title, temporary)
+    else:
+        staff_figure(trajectories, events, observations, title, temporary)
+    temporary.replace(folder / name)
+    return [name]
+
+
 def plot_result(directory: str | Path) -> list[Path]:
     """(Re)draw the figures of a results directory from its files. Returns the figures written."""
     directory = Path(directory)
-    manifest, trajectories, events, observations = read_result(directory)
+    manifest, _, _, _ = read_result(directory)
     title = manifest.get("scenario", {}).get("title", directory.name)
-    target = directory / STAFF_FIGURE
-    temporary = directory / f".{STAFF_FIGURE}.tmp.png"
-    staff_figure(trajectories, events, observations, title, temporary)
-    temporary.replace(target)
-    return [target]
+    return [directory / name for name in draw(directory, title)]
+
+
+__all__ = ["Ensemble", "run_scenario", "plot_result", "simulate"]

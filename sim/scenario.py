@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.calendar import month_label, parse_date
-from sim.domain import PostKind, PostStatus, PropertyKind, PropertyStatus, enum_from_name, enum_names
 from sim.behaviour import KEYS as BEHAVIOUR_KEYS
 from sim.behaviour import Behaviour, with_values
+from sim.calendar import month_label, parse_date
+from sim.domain import PostKind, PostStatus, PropertyKind, PropertyStatus, enum_from_name, enum_names
 from sim.errors import ScenarioError, SimError
 from sim.measures import CATALOGUE, Measure, MeasureKind, Role, Shock, Unit
 from sim.state import NO_CAP, State, World

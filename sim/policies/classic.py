@@ -40,8 +40,7 @@ class Restraint(Policy):
 class Mirror(Policy):
     """Answer each provocation with a measure of the same severity, and each overture with one of
     the same size; never act first. Tit-for-tat (Rapoport; Axelrod, The Evolution of Cooperation,
-    1984). Equivalent to tit_for_two_tats with a threshold of one and generous_mirror with
-    forgiveness 0."""
+    1984). generous_mirror with forgiveness 0 is the same rule."""
 
     name = "mirror"
     title = "Mirror (tit-for-tat)"

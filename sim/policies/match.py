@@ -34,8 +34,14 @@ class Scripted(Policy):
         return Response(np.where(hostile, -1.0, 0.0))
 
 
-def classic_match(first: Policy | str | Sequence[bool], second: Policy | str | Sequence[bool], turns: int, *,
-                  noise: float = 0.0, seed: int | None = None) -> tuple[list[bool], list[bool]]:
+def classic_match(
+    first: Policy | str | Sequence[bool],
+    second: Policy | str | Sequence[bool],
+    turns: int,
+    *,
+    noise: float = 0.0,
+    seed: int | None = None,
+) -> tuple[list[bool], list[bool]]:
     """Play `turns` rounds in which each move is only hostile (True) or not (False).
 
     A player is a policy, a spec string such as "generous_mirror:forgiveness=0.3", or a list of
