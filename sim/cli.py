@@ -141,7 +141,7 @@ def run(
     \b
     Example:
       tft run scenarios/us_russia_2016_2022.toml
-      tft run scenarios/us_russia_2016_2022.toml --mode behavioural --replicates 100 --policy US=mirror --policy RU=escalate:k=1.5
+      tft run scenarios/us_russia_2016_2022.toml --mode behavioural -n 100 --policy RU=escalate:k=1.5
       tft run scenarios/us_russia_2016_2025.toml --mode project --from 2025-03 --until 2035-12 --policy US=grit
     """
     from sim.behaviour import parse_override

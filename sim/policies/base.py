@@ -32,9 +32,8 @@ class Parameter:
         if self.integer and float(value) != int(value):
             raise PolicyError(f"policy '{policy}': parameter '{self.name}' must be a whole number, found {value}")
         if not self.low <= value <= self.high:
-            raise PolicyError(
-                f"policy '{policy}': parameter '{self.name}' = {value} is out of range (allowed: {self.low} to {self.high})"
-            )
+            span = f"{self.low:g} to {self.high:g}"
+            raise PolicyError(f"policy '{policy}': parameter '{self.name}' = {value} is out of range (allowed: {span})")
         return float(value)
 
 
