@@ -65,6 +65,13 @@ CASES = {
     "wrong_type": (TOY.replace("seed = 7", 'seed = "seven"'), ["run.seed: expected an integer, found the string"]),
     "missing_table": (TOY.replace("[run]", "[runs]"), ["runs: unknown key"]),
     "bad_date": (TOY.replace('start = "2020-01"', 'start = "2020-13"'), ["run.start: '2020-13' has month 13"]),
+    "behaviour_out_of_range": (TOY + "\n[behaviour.UK]\nperception_error = 2.0\n",
+                               ["behaviour.UK.perception_error", "out of range", "0.0 to 1.0"]),
+    "behaviour_unknown_policy": (TOY + "\n[behaviour.CN]\npolicy = \"tit_for_tat\"\n",
+                                 ["behaviour.CN.policy", "unknown policy 'tit_for_tat'", "mirror"]),
+    "behaviour_unknown_key": (TOY + "\n[behaviour.CN]\nsneeze = 1\n", ["behaviour.CN.sneeze: unknown key"]),
+    "behaviour_unknown_side": (TOY + "\n[behaviour.FR]\npolicy = \"mirror\"\n",
+                               ["behaviour.FR: unknown side 'FR'", "allowed: CN, UK"]),
     "post_of_other_side": (
         TOY + event(date="2020-03", actor="UK", kind="close_post", post="uk_consulate"),
         ["events[0]", "post 'uk_consulate' belongs to UK, not CN"],
@@ -112,3 +119,25 @@ def test_missing_file(tmp_path):
 def test_plot_of_a_folder_that_is_not_a_result(tmp_path):
     outcome = CliRunner().invoke(cli, ["plot", str(tmp_path)])
     assert outcome.exit_code == 2 and "no manifest.json" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        (["--mode", "project"], "--mode project needs --from DATE"),
+        (["--policy", "US=grit"], "--policy: unknown side 'US'"),
+        (["--policy", "UK"], "expected SIDE=POLICY"),
+        (["--set", "UK.perception_error=x"], "must be a number"),
+        (["--set", "UK.delay_weights=-1"], "non-negative"),
+        (["--policy", "UK=escalate:k=99"], "out of range (allowed: 1 to 5)"),
+        (["--mode", "behavioural", "--run-seed", "5", "--replicates", "3"], "cannot be combined"),
+    ],
+)
+def test_bad_options_give_one_line_and_exit_2(options, expected, toy_file, tmp_path):
+    results = tmp_path / "results"
+    outcome = CliRunner().invoke(cli, ["run", str(toy_file()), "--results", str(results), *options])
+    assert outcome.exit_code == 2, outcome.output
+    message = outcome.stderr.strip()
+    assert "\n" not in message and expected in message, message
+    assert "Traceback" not in outcome.output
+    assert not results.exists()
