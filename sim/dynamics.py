@@ -258,27 +258,32 @@ class Dynamics:
         ):
             queue[:, side, :-1] = queue[:, side, 1:]
             queue[:, side, -1] = empty
-        choice = choose(self.world, self.state, side, severity, like, kind, size)
         executed = np.zeros(self.runs)
-        groups = np.stack([choice.kind, choice.post, choice.prop], axis=1)
-        acting = choice.kind != NONE
-        for key in np.unique(groups[acting], axis=0):
-            rows = np.flatnonzero(acting & (groups == key).all(axis=1))
-            measure = Measure(
-                kind=MeasureKind(int(key[0])),
-                actor=side,
-                target=1 - side,
-                month=month,
-                post=int(key[1]) if key[1] != NONE else None,
-                prop=int(key[2]) if key[2] != NONE else None,
-                cause=Cause.POLICY,
-            )
-            sizes = choice.size[rows]
-            effect = apply_measure(self.world, self.state, measure, rows, size=sizes)
-            executed[rows] += effect.severity
-            record(side, measure.kind, rows, effect.severity)
-            causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
-            self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
+        due = np.flatnonzero(severity != 0)
+        if len(due):
+            # The repertoire looks only at the runs that answer this month.
+            choice = choose(self.world, self.state.take(due), side, severity[due], like[due], kind[due], size[due])
+            groups = np.stack([choice.kind, choice.post, choice.prop], axis=1)
+            acting = choice.kind != NONE
+            for key in np.unique(groups[acting], axis=0):
+                picked = acting & (groups == key).all(axis=1)
+                rows = due[picked]
+                measure = Measure(
+                    kind=MeasureKind(int(key[0])),
+                    actor=side,
+                    target=1 - side,
+                    month=month,
+                    post=int(key[1]) if key[1] != NONE else None,
+                    prop=int(key[2]) if key[2] != NONE else None,
+                    cause=Cause.POLICY,
+                )
+                sizes = choice.size[picked]
+                effect = apply_measure(self.world, self.state, measure, rows, size=sizes)
+                executed[rows] += effect.severity
+                record(side, measure.kind, rows, effect.severity)
+                causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
+                self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
+        acting = executed != 0
         self.own_last[:, side] = executed
         self.own_error[:, side] = error & acting
         # What goes beyond the provocation answered (or the overture reciprocated) opens an account.

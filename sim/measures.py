@@ -244,9 +244,14 @@ def vacate_post(world: World, state: State, rows: np.ndarray, post: int, status:
     return let_go
 
 
-def room_under_cap(world: World, state: State, rows: np.ndarray, side: int) -> np.ndarray:
-    cap = state.staff_cap[rows, side]
-    total = state.staff[np.ix_(rows, world.posts_of(side))].sum(axis=(1, 2))
+def room_under_cap(world: World, state: State, rows: np.ndarray | None, side: int) -> np.ndarray:
+    """Places left under the cap per run (all runs when `rows` is None); very large when no cap."""
+    if rows is None:
+        cap = state.staff_cap[:, side]
+        total = state.staff[:, world.post_slice(side), :].sum(axis=(1, 2))
+    else:
+        cap = state.staff_cap[rows, side]
+        total = state.staff[np.ix_(rows, world.posts_of(side))].sum(axis=(1, 2))
     return np.where(cap == NO_CAP, np.iinfo(np.int64).max // 4, np.maximum(cap - total, 0))
 
 

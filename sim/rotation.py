@@ -17,33 +17,38 @@ from sim.measures import room_under_cap
 from sim.state import State, World
 
 
+def _within_cap(world: World, state: State, side: int, wanted: np.ndarray) -> np.ndarray:
+    """Arrivals wanted per run and post cell (int[R, ...]) cut to the room under the cap, in
+    proportion, where the cap binds; untouched elsewhere."""
+    flat = wanted.reshape(len(wanted), -1)
+    room = room_under_cap(world, state, None, side)
+    binding = flat.sum(axis=1) > room
+    if binding.any():
+        flat = flat.copy()
+        flat[binding] = allocate(flat[binding], room[binding])
+    return flat.reshape(wanted.shape)
+
+
 def rotate(world: World, state: State) -> np.ndarray:
     """Advance rotation one month for every run. Returns the net staff change, int[R, 2]."""
-    runs = np.arange(state.runs)
-    sent = list(SENT)
     tour = world.tour_months[world.post_owner]  # [P]
-    staff = state.staff[:, :, sent]  # [R, P, 2]
+    staff = state.staff[:, :, :2]  # a view: [R, P, 2] of the sent categories
     state.departure_carry += staff / tour[None, :, None]
-    departures = np.floor(state.departure_carry).astype(np.int64)
-    departures = np.minimum(departures, staff)
+    departures = np.minimum(np.floor(state.departure_carry).astype(np.int64), staff)
     state.departure_carry -= departures
-    staff = staff - departures
+    staff -= departures
 
     rate = state.visa_rate[:, world.post_owner]  # [R, P]
     state.replacement_carry += departures * rate[:, :, None]
     granted = np.floor(state.replacement_carry).astype(np.int64)
     state.replacement_carry -= granted
-    state.staff[:, :, sent] = staff
 
     change = np.zeros((state.runs, 2), dtype=np.int64)
     for side in (0, 1):
-        posts = world.posts_of(side)
-        wanted = granted[:, posts, :]  # [R, Pm, 2]
-        room = room_under_cap(world, state, runs, side)
-        flat = wanted.reshape(len(runs), -1)
-        allowed = allocate(flat, np.minimum(flat.sum(axis=1), room)).reshape(wanted.shape)
-        state.staff[:, posts[:, None], np.array(sent)[None, :]] += allowed
-        change[:, side] = allowed.sum(axis=(1, 2)) - departures[:, posts, :].sum(axis=(1, 2))
+        sl = world.post_slice(side)
+        allowed = _within_cap(world, state, side, granted[:, sl, :])
+        staff[:, sl, :] += allowed
+        change[:, side] = allowed.sum(axis=(1, 2)) - departures[:, sl, :].sum(axis=(1, 2))
     return change
 
 
@@ -56,21 +61,20 @@ def restaff(world: World, state: State, establishment: np.ndarray, sides: tuple[
     local staff at gap / 12 a month where local hiring is allowed, all within the cap. Fractions
     are carried. Used when policies act, never in a pure replay. Returns arrivals, int[R, 2]."""
     arrivals = np.zeros((state.runs, 2), dtype=np.int64)
-    runs = np.arange(state.runs)
     for side in sides:
-        posts = world.posts_of(side)
-        gap = np.maximum(establishment[None, posts, :] - state.staff[:, posts, :], 0).astype(float)
-        gap *= (state.post_status[:, posts] == PostStatus.OPEN)[:, :, None]
+        sl = world.post_slice(side)
+        gap = np.maximum(establishment[None, sl, :] - state.staff[:, sl, :], 0).astype(float)
+        gap *= (state.post_status[:, sl] == PostStatus.OPEN)[:, :, None]
         pace = np.empty(3)
         pace[list(SENT)] = 1.0 / world.tour_months[side]
         pace[Category.LOCAL] = 1.0 / LOCAL_HIRING_MONTHS
-        rate = np.stack([state.visa_rate[:, side]] * 2 + [state.local_hiring[:, side].astype(float)], axis=1)
-        carry = state.restaff_carry[:, posts, :] + gap * pace[None, None, :] * rate[:, None, :]
+        rate = np.empty((state.runs, 3))
+        rate[:, :2] = state.visa_rate[:, side, None]
+        rate[:, 2] = state.local_hiring[:, side]
+        carry = state.restaff_carry[:, sl, :] + gap * pace[None, None, :] * rate[:, None, :]
         wanted = np.minimum(np.floor(carry).astype(np.int64), gap.astype(np.int64))
-        state.restaff_carry[:, posts, :] = np.where(gap > 0, carry - wanted, 0.0)
-        flat = wanted.reshape(len(runs), -1)
-        room = room_under_cap(world, state, runs, side)
-        allowed = allocate(flat, np.minimum(flat.sum(axis=1), room)).reshape(wanted.shape)
-        state.staff[:, posts, :] += allowed
+        state.restaff_carry[:, sl, :] = np.where(gap > 0, carry - wanted, 0.0)
+        allowed = _within_cap(world, state, side, wanted)
+        state.staff[:, sl, :] += allowed
         arrivals[:, side] = allowed.sum(axis=(1, 2))
     return arrivals

@@ -30,17 +30,33 @@ class World:
     property_owner: np.ndarray  # int[Q]
     tour_months: np.ndarray  # float[2]
 
+    def __post_init__(self) -> None:
+        # Posts and properties are numbered mission by mission, so each side's are one slice.
+        for owner in (self.post_owner, self.property_owner):
+            if len(owner) and np.any(np.diff(owner) < 0):
+                raise ValueError("posts and properties must be numbered side by side")
+        slices = []
+        for side in (0, 1):
+            where = np.flatnonzero(self.post_owner == side)
+            slices.append(slice(int(where[0]), int(where[-1]) + 1))
+        object.__setattr__(self, "_post_slices", tuple(slices))
+        object.__setattr__(self, "_posts", tuple(np.arange(sl.start, sl.stop) for sl in slices))
+        object.__setattr__(self, "_properties", tuple(np.flatnonzero(self.property_owner == s) for s in (0, 1)))
+
     def side_index(self, code: str) -> int:
         return self.sides.index(code)
 
     def other(self, side: int) -> int:
         return 1 - side
 
+    def post_slice(self, side: int) -> slice:
+        return self._post_slices[side]
+
     def posts_of(self, side: int) -> np.ndarray:
-        return np.flatnonzero(self.post_owner == side)
+        return self._posts[side]
 
     def properties_of(self, side: int) -> np.ndarray:
-        return np.flatnonzero(self.property_owner == side)
+        return self._properties[side]
 
     def is_un_mission(self, post: int) -> bool:
         return int(self.post_kind[post]) == PostKind.UN_MISSION
@@ -80,13 +96,17 @@ class State:
     def copy(self) -> State:
         return State(**{name: value.copy() for name, value in vars(self).items()})
 
+    def take(self, rows: np.ndarray) -> State:
+        """A copy of some runs."""
+        return State(**{name: value[rows] for name, value in vars(self).items()})
+
     def repeat(self, runs: int) -> State:
         """This (single-run) state repeated along the run axis."""
         return State(**{name: np.repeat(value[:1], runs, axis=0) for name, value in vars(self).items()})
 
     def mission_staff(self, world: World, side: int) -> np.ndarray:
         """Staff of a side's mission by category, summed over its posts: int[R, 3]."""
-        return self.staff[:, world.post_owner == side, :].sum(axis=1)
+        return self.staff[:, world.post_slice(side), :].sum(axis=1)
 
     def staff_total(self, world: World, side: int) -> np.ndarray:
         return self.mission_staff(world, side).sum(axis=1)
@@ -113,22 +133,26 @@ FIGURES = (
 
 def mission_figures(world: World, state: State) -> dict[str, np.ndarray]:
     """The per-month, per-side figures of trajectories.csv: each an array [R, 2] (run, side)."""
-    by_side = np.stack([state.mission_staff(world, s) for s in (0, 1)], axis=1)  # [R, 2, 3]
-    owner = world.post_owner[None, :, None] == np.arange(2)[None, None, :]  # [1, P, 2]
-    status = state.post_status[:, :, None]
-    prop_owner = world.property_owner[None, :, None] == np.arange(2)[None, None, :]
-    prop_status = state.property_status[:, :, None]
+    slices = [world.post_slice(s) for s in (0, 1)]
+    by_side = np.stack([state.staff[:, sl, :].sum(axis=1) for sl in slices], axis=1)  # [R, 2, 3]
+
+    def posts(status: int) -> np.ndarray:
+        return np.stack([(state.post_status[:, sl] == status).sum(axis=1) for sl in slices], axis=1)
+
+    seized = state.property_status == PropertyStatus.SEIZED
+    lost = np.stack([seized[:, world.properties_of(s)].sum(axis=1) for s in (0, 1)], axis=1)
+    owned = np.array([len(world.properties_of(s)) for s in (0, 1)])
     return {
         "diplomats": by_side[:, :, Category.DIPLOMATS],
         "support": by_side[:, :, Category.SUPPORT],
         "local": by_side[:, :, Category.LOCAL],
         "staff_total": by_side.sum(axis=2),
         "staff_cap": state.staff_cap.copy(),
-        "posts_open": ((status == PostStatus.OPEN) & owner).sum(axis=1),
-        "posts_suspended": ((status == PostStatus.SUSPENDED) & owner).sum(axis=1),
-        "posts_closed": ((status == PostStatus.CLOSED) & owner).sum(axis=1),
-        "properties_held": ((prop_status != PropertyStatus.SEIZED) & prop_owner).sum(axis=1),
-        "properties_lost": ((prop_status == PropertyStatus.SEIZED) & prop_owner).sum(axis=1),
+        "posts_open": posts(PostStatus.OPEN),
+        "posts_suspended": posts(PostStatus.SUSPENDED),
+        "posts_closed": posts(PostStatus.CLOSED),
+        "properties_held": owned[None, :] - lost,
+        "properties_lost": lost,
         "visa_rate": state.visa_rate.copy(),
         "travel_limit_km": state.travel_limit_km.copy(),
         "banking": state.banking.copy(),

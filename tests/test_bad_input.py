@@ -65,13 +65,19 @@ CASES = {
     "wrong_type": (TOY.replace("seed = 7", 'seed = "seven"'), ["run.seed: expected an integer, found the string"]),
     "missing_table": (TOY.replace("[run]", "[runs]"), ["runs: unknown key"]),
     "bad_date": (TOY.replace('start = "2020-01"', 'start = "2020-13"'), ["run.start: '2020-13' has month 13"]),
-    "behaviour_out_of_range": (TOY + "\n[behaviour.UK]\nperception_error = 2.0\n",
-                               ["behaviour.UK.perception_error", "out of range", "0.0 to 1.0"]),
-    "behaviour_unknown_policy": (TOY + "\n[behaviour.CN]\npolicy = \"tit_for_tat\"\n",
-                                 ["behaviour.CN.policy", "unknown policy 'tit_for_tat'", "mirror"]),
+    "behaviour_out_of_range": (
+        TOY + "\n[behaviour.UK]\nperception_error = 2.0\n",
+        ["behaviour.UK.perception_error", "out of range", "0.0 to 1.0"],
+    ),
+    "behaviour_unknown_policy": (
+        TOY + '\n[behaviour.CN]\npolicy = "tit_for_tat"\n',
+        ["behaviour.CN.policy", "unknown policy 'tit_for_tat'", "mirror"],
+    ),
     "behaviour_unknown_key": (TOY + "\n[behaviour.CN]\nsneeze = 1\n", ["behaviour.CN.sneeze: unknown key"]),
-    "behaviour_unknown_side": (TOY + "\n[behaviour.FR]\npolicy = \"mirror\"\n",
-                               ["behaviour.FR: unknown side 'FR'", "allowed: CN, UK"]),
+    "behaviour_unknown_side": (
+        TOY + '\n[behaviour.FR]\npolicy = "mirror"\n',
+        ["behaviour.FR: unknown side 'FR'", "allowed: CN, UK"],
+    ),
     "post_of_other_side": (
         TOY + event(date="2020-03", actor="UK", kind="close_post", post="uk_consulate"),
         ["events[0]", "post 'uk_consulate' belongs to UK, not CN"],
