@@ -138,6 +138,22 @@ def _side_policy(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
     default=None,
     help="batch: all runs at once over arrays; mesa: one Mesa model per run (default: mesa up to 8 runs, batch above).",
 )
+@click.option(
+    "--keep",
+    type=click.Choice(["auto", "all", "summary"]),
+    default="auto",
+    show_default=True,
+    help="For an ensemble: all = every trajectory and event; summary = per-run outcomes and per-month "
+    "quantiles only; auto = all up to 1,000 runs, summary above.",
+)
+@click.option(
+    "--chunk",
+    "chunk_runs",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Runs simulated at once; memory grows with it, not with --replicates.",
+)
 @click.option("--run-id", default=None, help="Name of the run folder (default: UTC time and seed).")
 @click.option("--no-plot", is_flag=True, help="Skip the figures.")
 @library_errors
@@ -153,11 +169,14 @@ def run(
     policies: dict[str, str],
     overrides: tuple[str, ...],
     engine: str | None,
+    keep: str,
+    chunk_runs: int,
     run_id: str | None,
     no_plot: bool,
 ) -> None:
     """Run SCENARIO and write results/<scenario>/<run-id>/: manifest.json, trajectories.csv,
-    events.csv, observations.csv and a figure (staff.png for one run, fan.png for an ensemble).
+    events.csv, observations.csv and staff.png; for an ensemble also runs.csv (per-run outcomes),
+    quantiles.csv and fan.png (trajectories and events only with --keep all, or up to 1,000 runs).
 
     \b
     Example:
@@ -185,6 +204,8 @@ def run(
         policies=policies,
         overrides=parsed,
         engine=engine,
+        keep=keep,
+        chunk_runs=chunk_runs,
         run_id=run_id,
         plot=not no_plot,
         command=command_line(),

@@ -93,52 +93,59 @@ class Ensemble:
     sides: tuple[str, str]
     figures: dict[str, np.ndarray]
     events: list[list[dict[str, object]]]
+    acts: np.ndarray  # int[runs, 2, 2]: measures each side's policy took, hostile [..., 0] and conciliatory [..., 1]
 
     @property
     def months(self) -> list[str]:
         return [month_label(m) for m in self.plan.months]
 
-    def trajectory_rows(self, with_run: bool) -> Iterable[dict[str, object]]:
+    def trajectory_rows(self, with_run: bool, first_run: int = 0) -> Iterable[dict[str, object]]:
         labels = self.months
         for run in range(len(self.keys)):
             for t, label in enumerate(labels):
                 for side in (0, 1):
-                    row: dict[str, object] = {"run": run} if with_run else {}
+                    row: dict[str, object] = {"run": first_run + run} if with_run else {}
                     row.update(date=label, side=self.sides[side], host=self.sides[1 - side])
                     for name in FIGURES:
                         row[name] = self.figures[name][t, run, side].item()
                     yield row
 
-    def event_rows(self, with_run: bool) -> Iterable[dict[str, object]]:
+    def event_rows(self, with_run: bool, first_run: int = 0) -> Iterable[dict[str, object]]:
         for run, rows in enumerate(self.events):
             for row in rows:
-                yield ({"run": run} | row) if with_run else row
+                yield ({"run": first_run + run} | row) if with_run else row
 
 
-def simulate_batch(scenario: Scenario, plan: Plan, keys: Sequence[int], log_events: bool = True) -> Ensemble:
-    """All runs at once: one `Dynamics` over arrays with a leading run axis."""
+def simulate_batch(
+    scenario: Scenario, plan: Plan, keys: Sequence[int], log_events: bool = True, columns: Sequence[str] = FIGURES
+) -> Ensemble:
+    """All runs at once: one `Dynamics` over arrays with a leading run axis. `columns` limits the
+    per-month figures kept (memory grows with runs x months x columns)."""
     dynamics = Dynamics(scenario, plan, np.asarray(keys, dtype=np.uint64), log_events=log_events)
     months = len(plan.months)
-    figures = {name: None for name in FIGURES}
-    events: list[list[dict[str, object]]] = [[] for _ in keys]
+    figures: dict[str, np.ndarray] = {}
+    events: list[list[dict[str, object]]] = [[] for _ in keys] if log_events else []
     for t, month in enumerate(plan.months):
         for side in (0, 1):
             dynamics.decide(month, side)
         log = dynamics.commit(month)
         for run, rows in enumerate(log):
             events[run].extend(rows)
-        for name, values in mission_figures(dynamics.world, dynamics.state).items():
-            if figures[name] is None:
+        for name, values in mission_figures(dynamics.world, dynamics.state, columns).items():
+            if name not in figures:
                 figures[name] = np.empty((months, *values.shape), dtype=values.dtype)
             figures[name][t] = values
-    return Ensemble(plan, np.asarray(keys, dtype=np.uint64), scenario.codes, figures, events)
+    return Ensemble(plan, np.asarray(keys, dtype=np.uint64), scenario.codes, figures, events, dynamics.acts.copy())
 
 
-def simulate_mesa(scenario: Scenario, plan: Plan, keys: Sequence[int]) -> Ensemble:
+def simulate_mesa(
+    scenario: Scenario, plan: Plan, keys: Sequence[int], log_events: bool = True, columns: Sequence[str] = FIGURES
+) -> Ensemble:
     """One Mesa model per run, collected into the same form as `simulate_batch`."""
     months = len(plan.months)
     figures: dict[str, np.ndarray] = {}
     events = []
+    acts = []
     for run, key in enumerate(keys):
         model = RetaliationModel(scenario, plan, key=int(key))
         model.run()
@@ -148,8 +155,10 @@ def simulate_mesa(scenario: Scenario, plan: Plan, keys: Sequence[int]) -> Ensemb
             if name not in figures:
                 figures[name] = np.empty((months, len(keys), 2), dtype=values.dtype)
             figures[name][:, run, :] = values
-        events.append(model.event_log)
-    return Ensemble(plan, np.asarray(keys, dtype=np.uint64), scenario.codes, figures, events)
+        if log_events:
+            events.append(model.event_log)
+        acts.append(model.dynamics.acts[0])
+    return Ensemble(plan, np.asarray(keys, dtype=np.uint64), scenario.codes, figures, events, np.array(acts))
 
 
 ENSEMBLE_TRAJECTORY_COLUMNS = ("run", *TRAJECTORY_COLUMNS)

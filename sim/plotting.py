@@ -167,26 +167,24 @@ def staff_figure(
     plt.close(fig)
 
 
-def fan_figure(trajectories: list[dict[str, str]], observations: list[dict[str, str]], title: str, path: Path) -> None:
-    """Each side's median staff_total over the runs, with 50% and 90% bands, and the observations."""
-    sides = list(dict.fromkeys(row["side"] for row in trajectories))
-    months = sorted({row["date"] for row in trajectories})
-    index = {m: i for i, m in enumerate(months)}
-    runs = sorted({int(row["run"]) for row in trajectories})
+def fan_figure(quantiles: list[dict[str, str]], observations: list[dict[str, str]], title: str, path: Path) -> None:
+    """Each side's median staff_total over the runs, with the 50% and 90% bands, and the observations."""
+    sides = list(dict.fromkeys(row["side"] for row in quantiles))
     fig, ax = plt.subplots(figsize=(13, 6))
-    x = np.array([_month(m) for m in months])
+    runs = quantiles[0]["runs"] if quantiles else "0"
     for i, side in enumerate(sides):
-        values = np.full((len(runs), len(months)), np.nan)
-        host = ""
-        for row in trajectories:
-            if row["side"] == side:
-                values[int(row["run"]), index[row["date"]]] = float(row["staff_total"])
-                host = row["host"]
+        rows = [r for r in quantiles if r["side"] == side]
+        x = np.array([_month(r["date"]) for r in rows])
+        level = {q: np.array([float(r[q]) for r in rows]) for q in ("p05", "p25", "p50", "p75", "p95")}
         colour = SIDE_COLOURS[i % len(SIDE_COLOURS)]
-        q05, q25, q50, q75, q95 = np.nanpercentile(values, [5, 25, 50, 75, 95], axis=0)
-        ax.fill_between(x, q05, q95, step="post", color=colour, alpha=0.15, lw=0, label=f"{side}: 90% of runs")
-        ax.fill_between(x, q25, q75, step="post", color=colour, alpha=0.3, lw=0, label=f"{side}: 50% of runs")
-        ax.step(x, q50, where="post", color=colour, lw=2.2, label=f"{side} mission in {host}: median staff_total")
+        host = rows[0]["host"]
+        ax.fill_between(
+            x, level["p05"], level["p95"], step="post", color=colour, alpha=0.15, lw=0, label=f"{side}: 90% of runs"
+        )
+        ax.fill_between(
+            x, level["p25"], level["p75"], step="post", color=colour, alpha=0.3, lw=0, label=f"{side}: 50% of runs"
+        )
+        ax.step(x, level["p50"], where="post", color=colour, lw=2.2, label=f"{side} mission in {host}: median")
         for obs in observations:
             if obs["side"] == side and obs["column"] == "staff_total":
                 ax.plot(
@@ -200,7 +198,7 @@ def fan_figure(trajectories: list[dict[str, str]], observations: list[dict[str, 
                     ls="none",
                     zorder=5,
                 )
-    ax.set_title(f"{title}: {len(runs)} runs", fontsize=12)
+    ax.set_title(f"{title}: staff_total over {runs} runs", fontsize=12)
     ax.set_ylabel("staff (people)")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)

@@ -28,6 +28,8 @@ EVENTS = "events.csv"
 OBSERVATIONS = "observations.csv"
 STAFF_FIGURE = "staff.png"
 FAN_FIGURE = "fan.png"
+RUNS = "runs.csv"
+QUANTILES_FILE = "quantiles.csv"
 
 
 def utc_now() -> str:
@@ -48,6 +50,21 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, objec
             writer.writerow({k: _cell(v) for k, v in row.items()})
             count += 1
     return count
+
+
+class CsvWriter:
+    """A CSV file written in pieces (chunk by chunk), with the same cell formatting as `write_csv`."""
+
+    def __init__(self, path: Path, columns: Sequence[str]):
+        self.handle = path.open("w", newline="", encoding="utf-8")
+        self.writer = csv.DictWriter(self.handle, fieldnames=list(columns), extrasaction="raise", lineterminator="\n")
+        self.writer.writeheader()
+
+    def write(self, rows: Iterable[dict[str, object]]) -> None:
+        self.writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 def _cell(value: object) -> object:
@@ -163,7 +180,8 @@ def read_result(directory: str | Path) -> tuple[dict, list[dict[str, str]], list
 
 
 def read_tables(directory: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
-    """The trajectories, events and (if present) observations tables of a results directory."""
+    """What the figures are drawn from: the trajectories (for an ensemble, the per-month quantiles),
+    the events and the observations of a results directory."""
 
     def table(name: str) -> list[dict[str, str]]:
         path = directory / name
@@ -172,8 +190,12 @@ def read_tables(directory: Path) -> tuple[list[dict[str, str]], list[dict[str, s
         with path.open(newline="", encoding="utf-8") as handle:
             return list(csv.DictReader(handle))
 
-    observations = table(OBSERVATIONS) if (directory / OBSERVATIONS).is_file() else []
-    return table(TRAJECTORIES), table(EVENTS), observations
+    def optional(name: str) -> list[dict[str, str]]:
+        return table(name) if (directory / name).is_file() else []
+
+    if (directory / QUANTILES_FILE).is_file():  # an ensemble: the figure is drawn from the quantiles
+        return table(QUANTILES_FILE), optional(EVENTS), optional(OBSERVATIONS)
+    return table(TRAJECTORIES), table(EVENTS), optional(OBSERVATIONS)
 
 
 def command_line() -> list[str]:

@@ -9,7 +9,6 @@ from sim.calendar import month_label
 from sim.engine import EVENT_COLUMNS, load_scenario
 from sim.ensemble import (
     ENSEMBLE_TRAJECTORY_COLUMNS,
-    Ensemble,
     PlanError,
     behaviours_for_manifest,
     make_plan,
@@ -24,8 +23,11 @@ from sim.results import (
     MANIFEST,
     OBSERVATION_COLUMNS,
     OBSERVATIONS,
+    QUANTILES_FILE,
+    RUNS,
     STAFF_FIGURE,
     TRAJECTORIES,
+    CsvWriter,
     manifest_for,
     new_run_id,
     observation_rows,
@@ -38,6 +40,8 @@ from sim.results import (
 )
 from sim.rng import run_keys
 from sim.scenario import Scenario
+from sim.state import FIGURES
+from sim.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_rows
 
 ENGINES = ("batch", "mesa")
 BATCH_FROM = 8  # with more replicates than this, the batched engine is the default
@@ -48,6 +52,11 @@ def simulate(scenario: Scenario, seed: int | None = None) -> RetaliationModel:
     model = RetaliationModel(scenario, seed=seed)
     model.run()
     return model
+
+
+KEEP = ("auto", "all", "summary")
+KEEP_ALL_UP_TO = 1000  # with --keep auto, ensembles up to this many runs keep every trajectory and event
+CHUNK_RUNS = 10_000
 
 
 def run_scenario(
@@ -63,6 +72,8 @@ def run_scenario(
     policies: dict[str, str] | None = None,
     overrides: Iterable[tuple[str, str, object]] = (),
     engine: str | None = None,
+    keep: str = "auto",
+    chunk_runs: int = CHUNK_RUNS,
     run_id: str | None = None,
     plot: bool = True,
     command: Sequence[str] = (),
@@ -71,6 +82,9 @@ def run_scenario(
 
     `replicates` runs get keys spawned from the root seed (`seed`, default the scenario's);
     `run_seed` instead runs the one run with that key, as recorded in an ensemble's manifest.
+    Runs go through the engine `chunk_runs` at a time. An ensemble always writes per-run outcomes
+    (runs.csv) and per-month quantiles (quantiles.csv, fan.png); full trajectories and events only
+    with `keep="all"` (or "auto" up to KEEP_ALL_UP_TO runs), so memory does not grow with the runs.
     """
     started = utc_now()
     scenario = load_scenario(path)
@@ -79,28 +93,63 @@ def run_scenario(
         raise PlanError(f"--replicates: {replicates} is not a number of runs (allowed: 1 or more)")
     if run_seed is not None and replicates != 1:
         raise PlanError("--run-seed re-runs one run; it cannot be combined with --replicates")
+    if keep not in KEEP:
+        raise PlanError(f"--keep: unknown value '{keep}' (allowed: {', '.join(KEEP)})")
+    if chunk_runs < 1:
+        raise PlanError(f"--chunk: {chunk_runs} is not a number of runs (allowed: 1 or more)")
     root_seed = scenario.seed if seed is None else seed
     keys = [run_seed] if run_seed is not None else [int(k) for k in run_keys(root_seed, replicates)]
     engine = engine or ("batch" if replicates > BATCH_FROM else "mesa")
     if engine not in ENGINES:
         raise PlanError(f"--engine: unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
-    ensemble = (simulate_batch if engine == "batch" else simulate_mesa)(scenario, plan, keys)
+    simulate_chunk = simulate_batch if engine == "batch" else simulate_mesa
     several = replicates > 1
-    observations = observation_rows(scenario)
+    keep_all = not several or keep == "all" or (keep == "auto" and replicates <= KEEP_ALL_UP_TO)
     title = scenario.title if plan.mode.value == "replay" else f"{scenario.title} ({_describe(plan, scenario)})"
 
     def fill(folder: Path) -> None:
-        columns = ENSEMBLE_TRAJECTORY_COLUMNS if several else TRAJECTORY_COLUMNS
-        write_csv(folder / TRAJECTORIES, columns, ensemble.trajectory_rows(several))
-        write_csv(folder / EVENTS, (("run",) if several else ()) + EVENT_COLUMNS, ensemble.event_rows(several))
-        write_csv(folder / OBSERVATIONS, OBSERVATION_COLUMNS, observations)
-        files = [MANIFEST, TRAJECTORIES, EVENTS, OBSERVATIONS]
+        files = [MANIFEST]
+        writers: dict[str, CsvWriter] = {}
+        if keep_all:
+            writers[TRAJECTORIES] = CsvWriter(
+                folder / TRAJECTORIES, ENSEMBLE_TRAJECTORY_COLUMNS if several else TRAJECTORY_COLUMNS
+            )
+            writers[EVENTS] = CsvWriter(folder / EVENTS, (("run",) if several else ()) + EVENT_COLUMNS)
+        if several:
+            writers[RUNS] = CsvWriter(folder / RUNS, RUN_COLUMNS)
+            quantiles = StaffQuantiles([month_label(m) for m in plan.months], scenario.codes)
+        try:
+            for first in range(0, len(keys), chunk_runs):
+                chunk = simulate_chunk(
+                    scenario,
+                    plan,
+                    keys[first : first + chunk_runs],
+                    log_events=keep_all,
+                    columns=FIGURES if keep_all else ("staff_total",),
+                )
+                if keep_all:
+                    writers[TRAJECTORIES].write(chunk.trajectory_rows(several, first))
+                    writers[EVENTS].write(chunk.event_rows(several, first))
+                if several:
+                    quantiles.add(chunk.figures["staff_total"])
+                    writers[RUNS].write(run_rows(chunk, first))
+        finally:
+            for writer in writers.values():
+                writer.close()
+        files += list(writers)
+        if several:
+            write_csv(folder / QUANTILES_FILE, QUANTILE_COLUMNS, quantiles.rows())
+            files.append(QUANTILES_FILE)
+        write_csv(folder / OBSERVATIONS, OBSERVATION_COLUMNS, observation_rows(scenario))
+        files.append(OBSERVATIONS)
         if plot:
             files += draw(folder, title)
         extra = {
             "from": month_label(plan.active_from) if plan.mode.value == "project" else None,
             "until": month_label(plan.end),
             "behaviour": behaviours_for_manifest(plan, scenario.codes),
+            "kept": "all" if keep_all else "summary",
+            "chunk_runs": chunk_runs,
             "run_seeds": [str(k) for k in keys],
             "run_seed": str(run_seed) if run_seed is not None else None,
         }
@@ -133,7 +182,7 @@ def draw(folder: Path, title: str) -> list[str]:
     """Draw the figures of a results folder from its files (as `tft plot` does later); each is
     written under a temporary name and renamed into place."""
     trajectories, events, observations = read_tables(folder)
-    several = bool(trajectories) and "run" in trajectories[0]
+    several = (folder / QUANTILES_FILE).is_file()
     name = FAN_FIGURE if several else STAFF_FIGURE
     temporary = folder / f".{name}.tmp.png"
     if several:
@@ -152,4 +201,4 @@ def plot_result(directory: str | Path) -> list[Path]:
     return [directory / name for name in draw(directory, title)]
 
 
-__all__ = ["Ensemble", "run_scenario", "plot_result", "simulate"]
+__all__ = ["run_scenario", "plot_result", "simulate"]

@@ -131,8 +131,13 @@ FIGURES = (
 )
 
 
-def mission_figures(world: World, state: State) -> dict[str, np.ndarray]:
-    """The per-month, per-side figures of trajectories.csv: each an array [R, 2] (run, side)."""
+def mission_figures(world: World, state: State, columns: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """The per-month, per-side figures of trajectories.csv: each an array [R, 2] (run, side).
+    With `columns`, only those (the cheap path for summaries)."""
+    if columns is not None and tuple(columns) == ("staff_total",):
+        return {
+            "staff_total": np.stack([state.staff[:, world.post_slice(s), :].sum(axis=(1, 2)) for s in (0, 1)], axis=1)
+        }
     slices = [world.post_slice(s) for s in (0, 1)]
     by_side = np.stack([state.staff[:, sl, :].sum(axis=1) for sl in slices], axis=1)  # [R, 2, 3]
 
@@ -142,7 +147,7 @@ def mission_figures(world: World, state: State) -> dict[str, np.ndarray]:
     seized = state.property_status == PropertyStatus.SEIZED
     lost = np.stack([seized[:, world.properties_of(s)].sum(axis=1) for s in (0, 1)], axis=1)
     owned = np.array([len(world.properties_of(s)) for s in (0, 1)])
-    return {
+    figures = {
         "diplomats": by_side[:, :, Category.DIPLOMATS],
         "support": by_side[:, :, Category.SUPPORT],
         "local": by_side[:, :, Category.LOCAL],
@@ -159,3 +164,4 @@ def mission_figures(world: World, state: State) -> dict[str, np.ndarray]:
         "local_hiring": state.local_hiring.copy(),
         "ambassador": state.ambassador.copy(),
     }
+    return figures if columns is None else {name: figures[name] for name in columns}

@@ -218,6 +218,8 @@ def test_ensemble_files_and_rerunning_one_run_alone(tmp_path):
         "fan.png",
         "manifest.json",
         "observations.csv",
+        "quantiles.csv",
+        "runs.csv",
         "trajectories.csv",
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -252,3 +254,34 @@ def test_plan_errors():
     ]:
         with pytest.raises(PlanError, match=message):
             make_plan(scenario, **kwargs)
+
+
+def test_chunks_and_summaries_do_not_change_results(tmp_path):
+    """Split into chunks of 5 with only summaries kept, the outcomes and quantiles equal those of one
+    chunk with everything kept; the quantiles equal numpy's over the kept trajectories."""
+    path = ROOT / "scenarios/us_russia_2016_2022.toml"
+    choices = dict(
+        mode="behavioural",
+        replicates=23,
+        seed=3,
+        policies={"US": "mirror", "RU": "generous_mirror"},
+        overrides=[("US", "perception_error", 0.1), ("RU", "crisis_rate", 1.0)],
+    )
+    whole = run_scenario(path, tmp_path, run_id="whole", keep="all", **choices)
+    split = run_scenario(path, tmp_path, run_id="split", keep="summary", chunk_runs=5, **choices)
+    assert not (split / "trajectories.csv").exists() and not (split / "events.csv").exists()
+    for name in ("runs.csv", "quantiles.csv"):
+        assert (whole / name).read_bytes() == (split / name).read_bytes()
+    rows = read_csv(whole / "trajectories.csv")
+    staff = np.array([[float(r["staff_total"]) for r in rows if r["run"] == str(run) and r["side"] == "RU"]
+                      for run in range(23)])
+    quantiles = [r for r in read_csv(whole / "quantiles.csv") if r["side"] == "RU"]
+    for q in ("p05", "p25", "p50", "p75", "p95"):
+        expected = np.percentile(staff, int(q[1:]), axis=0, method="inverted_cdf")
+        assert [float(r[q]) for r in quantiles] == expected.tolist()
+    outcomes = [r for r in read_csv(whole / "runs.csv") if r["side"] == "RU"]
+    assert [int(r["staff_end"]) for r in outcomes] == staff[:, -1].astype(int).tolist()
+    assert [int(r["staff_min"]) for r in outcomes] == staff.min(axis=1).astype(int).tolist()
+    hostile = [sum(1 for e in read_csv(whole / "events.csv") if e["run"] == str(run) and e["actor"] == "RU"
+                   and e["cause"] in ("policy", "noise") and float(e["severity"]) < 0) for run in range(23)]
+    assert [int(r["hostile_measures"]) for r in outcomes] == hostile

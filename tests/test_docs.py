@@ -13,7 +13,7 @@ from tests.conftest import ROOT, read_csv
 def documented(section: str) -> list[str]:
     text = (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
     body = text.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"^\| `([a-z_]+)` \|", body, re.M)
+    return re.findall(r"^\| `([a-z_0-9]+)` \|", body, re.M)
 
 
 def test_trajectory_columns_documented(replay_2022):
@@ -84,3 +84,10 @@ def test_the_complete_example_in_the_scenario_docs_runs(tmp_path):
     assert rows[("2024-06", "UK")]["local"] == "120"
     assert rows[("2025-03", "UK")]["posts_open"] == "2"
     assert float(rows[("2024-12", "CN")]["staff_total"]) < 155
+
+
+def test_summary_columns_documented():
+    from sim.summary import QUANTILE_COLUMNS, RUN_COLUMNS
+
+    assert documented("runs.csv") == list(RUN_COLUMNS)
+    assert documented("quantiles.csv") == list(QUANTILE_COLUMNS)
