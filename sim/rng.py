@@ -38,10 +38,14 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _S31)
 
 
-def run_keys(root_seed: int, runs: int) -> np.ndarray:
-    """One 64-bit key per run, spawned from the root seed."""
-    children = np.random.SeedSequence(root_seed).spawn(runs)
-    return np.array([c.generate_state(1, dtype=np.uint64)[0] for c in children], dtype=np.uint64)
+def run_keys(root_seed: int, runs: int, first: int = 0) -> np.ndarray:
+    """One 64-bit key per run: runs first .. first+runs-1 of those spawned from the root seed
+    (child i of `SeedSequence(root_seed).spawn(...)`, made directly, so any slice is cheap)."""
+    return np.array(
+        [np.random.SeedSequence(root_seed, spawn_key=(i,)).generate_state(1, dtype=np.uint64)[0]
+         for i in range(first, first + runs)],
+        dtype=np.uint64,
+    )
 
 
 def uniform(keys: np.ndarray, month: int, side: int, slot: int) -> np.ndarray:
