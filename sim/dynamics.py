@@ -29,7 +29,7 @@ from sim.engine import event_row, events_by_month, record_order
 from sim.measures import CATALOGUE, Measure, MeasureKind, Shock, apply_measure
 from sim.policies import parse_policy
 from sim.policies.base import Seen
-from sim.repertoire import NONE, choose
+from sim.repertoire import NONE, choose, restorable
 from sim.rotation import restaff, rotate
 from sim.scenario import Scenario
 
@@ -95,7 +95,8 @@ class Dynamics:
         self.queue_like = np.full((runs, 2, depth), NONE, dtype=np.int64)  # the kind it answers like for like
         self.debt = np.zeros((runs, 2))
         self.credit = np.zeros((runs, 2))
-        self.account_age = np.zeros((runs, 2), dtype=np.int64)  # months since debt or credit last grew
+        # months since each side's debt [..., 0] and credit [..., 1] last grew
+        self.account_age = np.zeros((runs, 2, 2), dtype=np.int64)
         self.shown_hostility = np.zeros((runs, 2))  # what each side did last month, as magnitudes
         self.shown_conciliation = np.zeros((runs, 2))
         self.like_kind = np.full((runs, 2), NONE, dtype=np.int64)  # most severe hostile kind last month
@@ -128,10 +129,6 @@ class Dynamics:
             )
             hostility = hostility * factor
             conciliation = conciliation * factor
-        self.account_age[:, side] += 1
-        expired = self.account_age[:, side] > ACCOUNT_MONTHS
-        self.debt[expired, side] = 0.0
-        self.credit[expired, side] = 0.0
         answered = np.minimum(hostility, self.debt[:, side])
         self.debt[:, side] -= answered
         reciprocated = np.minimum(conciliation, self.credit[:, side])
@@ -146,6 +143,7 @@ class Dynamics:
             reciprocated=reciprocated,
             own_last=self.own_last[:, side].copy(),
             own_error=self.own_error[:, side].copy(),
+            restorable=restorable(self.world, self.state, other),
             own_staff=self.state.staff_total(self.world, side).astype(float),
             other_staff=self.state.staff_total(self.world, other).astype(float),
             draw=rng.uniform(self.keys, month, side, rng.SLOT_POLICY),
@@ -187,6 +185,7 @@ class Dynamics:
     def commit(self, month: int) -> list[list[dict[str, object]]]:
         """Commit the month: forced events, answers due, crises; then rotation. Returns log rows."""
         runs = self.runs
+        self._age_accounts()
         log: list[list[dict[str, object]]] = [[] for _ in range(runs)] if self.log_events else []
         shown_h = np.zeros((runs, 2))
         shown_c = np.zeros((runs, 2))
@@ -296,10 +295,17 @@ class Dynamics:
         )
 
     def _owe(self, side: int, hostile: np.ndarray, friendly: np.ndarray) -> None:
-        grew = (hostile > 0) | (friendly > 0)
         self.debt[:, side] += hostile
         self.credit[:, side] += friendly
-        self.account_age[grew, side] = 0
+        self.account_age[hostile > 0, side, 0] = 0
+        self.account_age[friendly > 0, side, 1] = 0
+
+    def _age_accounts(self) -> None:
+        """A month passes: what has gone unanswered for ACCOUNT_MONTHS no longer expects an answer."""
+        self.account_age += 1
+        expired = self.account_age > ACCOUNT_MONTHS
+        self.debt[expired[:, :, 0]] = 0.0
+        self.credit[expired[:, :, 1]] = 0.0
 
     def _crisis(self, month: int, side: int, log, record) -> None:
         behaviour = self.plan.behaviours[side]

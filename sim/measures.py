@@ -342,10 +342,17 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
     size = measure.size
     if post is not None and int(world.post_owner[post]) != side:
         owner = world.sides[int(world.post_owner[post])]
-        return f"post '{world.post_ids[post]}' belongs to {owner}, not {world.sides[side]}"
+        whose = (
+            "the host acts on the other side's posts"
+            if measure.spec.role is Role.HOST
+            else "a state acts on its own posts"
+        )
+        ids = ", ".join(world.post_ids[p] for p in world.posts_of(side))
+        return f"post '{world.post_ids[post]}' is {owner}'s, but with '{kind.label}' {whose} (allowed: {ids})"
     if prop is not None and int(world.property_owner[prop]) != side:
         owner = world.sides[int(world.property_owner[prop])]
-        return f"property '{world.property_ids[prop]}' belongs to {owner}, not {world.sides[side]}"
+        ids = ", ".join(world.property_ids[q] for q in world.properties_of(side)) or "none"
+        return f"property '{world.property_ids[prop]}' is {owner}'s, not {world.sides[side]}'s (allowed: {ids})"
     status = int(state.post_status[run, post]) if post is not None else None
     if kind in (_K.EXPEL, _K.FORCE_DEPARTURE, _K.CUT_STAFF):
         if post is not None:
@@ -355,76 +362,93 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
             present = int(state.staff[run, world.posts_of(side), :2].sum())
             where = f"{world.sides[side]}'s mission"
         if size > present:
-            return f"cannot remove {int(size)} sent staff: {where} has {present} at that date"
+            return f"cannot remove {int(size)} sent staff: {where} has {present} at that date (allowed: 1 to {present})"
     elif kind in (_K.CLOSE_POST, _K.SUSPEND_POST):
         if int(world.post_kind[post]) == PostKind.EMBASSY:
-            return f"post '{world.post_ids[post]}' is the embassy; it cannot be closed or suspended"
+            return (
+                f"post '{world.post_ids[post]}' is the embassy; it cannot be closed or suspended"
+                f" (allowed: consulates and trade missions)"
+            )
         if kind is _K.CLOSE_POST and world.is_un_mission(post):
             return (
                 f"post '{world.post_ids[post]}' is a UN mission, protected by the UN headquarters "
-                "agreement: the host may expel its staff or restrict their travel, not close it"
+                "agreement (allowed: expel its staff, restrict travel; not close it)"
             )
         if status != PostStatus.OPEN:
-            return f"post '{world.post_ids[post]}' is already {PostStatus(status).name.lower()} at that date"
+            return (
+                f"post '{world.post_ids[post]}' is already {PostStatus(status).name.lower()} at that date"
+                f" (allowed: an open post)"
+            )
     elif kind is _K.REOPEN_POST:
         if status == PostStatus.OPEN:
-            return f"post '{world.post_ids[post]}' is already open at that date"
+            return f"post '{world.post_ids[post]}' is already open at that date (allowed: a closed or suspended post)"
         if measure.actor == side and status == PostStatus.CLOSED:
-            return f"post '{world.post_ids[post]}' was closed by the host; only the host can reopen it"
+            return (
+                f"post '{world.post_ids[post]}' was closed by the host; only the host can reopen it"
+                f" (allowed: a post its owner suspended)"
+            )
     elif kind is _K.SEIZE_PROPERTY:
         if int(state.property_status[run, prop]) == PropertyStatus.SEIZED:
-            return f"property '{world.property_ids[prop]}' is already seized at that date"
+            return (
+                f"property '{world.property_ids[prop]}' is already seized at that date"
+                f" (allowed: a property in use or returned)"
+            )
     elif kind is _K.RETURN_PROPERTY:
         if int(state.property_status[run, prop]) != PropertyStatus.SEIZED:
-            return f"property '{world.property_ids[prop]}' is not seized at that date"
+            return f"property '{world.property_ids[prop]}' is not seized at that date (allowed: a seized property)"
     elif kind is _K.CAP_STAFF:
         cap = int(state.staff_cap[run, side])
         if cap != NO_CAP and size >= cap:
-            return f"a cap of {int(size)} does not lower the current cap of {cap}; use raise_cap or lift_cap"
+            return (
+                f"a cap of {int(size)} does not lower the current cap of {cap}; use raise_cap or lift_cap"
+                f" (allowed: below {cap})"
+            )
     elif kind is _K.RAISE_CAP:
         cap = int(state.staff_cap[run, side])
         if cap == NO_CAP:
-            return "there is no cap to raise at that date"
+            return "there is no cap to raise at that date (allowed: raise_cap after cap_staff)"
         if size <= cap:
-            return f"a cap of {int(size)} does not raise the current cap of {cap}"
+            return f"a cap of {int(size)} does not raise the current cap of {cap} (allowed: above {cap})"
     elif kind is _K.LIFT_CAP:
         if int(state.staff_cap[run, side]) == NO_CAP:
-            return "there is no cap to lift at that date"
+            return "there is no cap to lift at that date (allowed: lift_cap after cap_staff)"
     elif kind is _K.DENY_VISAS:
         rate = float(state.visa_rate[run, side])
         if size >= rate:
-            return f"a visa rate of {size} does not lower the current rate of {rate}"
+            return f"a visa rate of {size} does not lower the current rate of {rate} (allowed: 0 to below {rate})"
     elif kind is _K.RESTORE_VISAS:
         rate = float(state.visa_rate[run, side])
         if size <= rate:
-            return f"a visa rate of {size} does not raise the current rate of {rate}"
+            return f"a visa rate of {size} does not raise the current rate of {rate} (allowed: above {rate}, up to 1)"
     elif kind is _K.LIFT_TRAVEL_LIMIT:
         if math.isnan(float(state.travel_limit_km[run, side])):
-            return "there is no travel limit to lift at that date"
+            return "there is no travel limit to lift at that date (allowed: after restrict_travel)"
     elif kind is _K.BAN_LOCAL_HIRES:
         if not state.local_hiring[run, side]:
-            return "local hiring is already banned at that date"
+            return "local hiring is already banned at that date (allowed: allow_local_hires)"
     elif kind is _K.ALLOW_LOCAL_HIRES:
         if state.local_hiring[run, side]:
-            return "local hiring is already allowed at that date"
+            return "local hiring is already allowed at that date (allowed: after ban_local_hires)"
     elif kind is _K.FREEZE_BANKING:
         if not state.banking[run, side]:
-            return "banking is already frozen at that date"
+            return "banking is already frozen at that date (allowed: restore_banking)"
     elif kind is _K.RESTORE_BANKING:
         if state.banking[run, side]:
-            return "banking access is not frozen at that date"
+            return "banking access is not frozen at that date (allowed: after freeze_banking)"
     elif kind in (_K.EXPEL_AMBASSADOR, _K.RECALL_AMBASSADOR):
         if not state.ambassador[run, side]:
-            return "there is no ambassador at that date"
+            return "there is no ambassador at that date (allowed: after appoint_ambassador or accept_ambassador)"
     elif kind in (_K.ACCEPT_AMBASSADOR, _K.APPOINT_AMBASSADOR):
         if state.ambassador[run, side]:
-            return "an ambassador is already in post at that date"
+            return (
+                "an ambassador is already in post at that date (allowed: after recall_ambassador or expel_ambassador)"
+            )
     elif kind in (_K.ADD_STAFF, _K.HIRE_LOCAL_STAFF):
         target_post = post if post is not None else int(world.head_post[side])
         if int(state.post_status[run, target_post]) != PostStatus.OPEN:
-            return f"post '{world.post_ids[target_post]}' is not open at that date"
+            return f"post '{world.post_ids[target_post]}' is not open at that date (allowed: an open post)"
         if kind is _K.HIRE_LOCAL_STAFF and not state.local_hiring[run, side]:
-            return "the host bans local hiring at that date"
+            return "the host bans local hiring at that date (allowed: after allow_local_hires)"
     return None
 
 

@@ -239,3 +239,21 @@ def choose(
             choice.post[take] = post[take]
             choice.prop[take] = prop[take]
     return choice
+
+
+def restorable(world: World, state: State, side: int) -> np.ndarray:
+    """Per run, whether the host still holds something of `side`'s mission to give back: a seized
+    property, a closed post, a cap, a visa rate below 1, a travel limit, frozen banking, a ban on
+    local hiring or a missing ambassador (talks alone restore nothing)."""
+    props = world.properties_of(side)
+    sl = world.post_slice(side)
+    return (
+        (state.property_status[:, props] == PropertyStatus.SEIZED).any(axis=1)
+        | (state.post_status[:, sl] == PostStatus.CLOSED).any(axis=1)
+        | (state.staff_cap[:, side] != NO_CAP)
+        | (state.visa_rate[:, side] < 1.0)
+        | ~np.isnan(state.travel_limit_km[:, side])
+        | ~state.banking[:, side]
+        | ~state.local_hiring[:, side]
+        | ~state.ambassador[:, side]
+    )

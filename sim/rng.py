@@ -42,8 +42,10 @@ def run_keys(root_seed: int, runs: int, first: int = 0) -> np.ndarray:
     """One 64-bit key per run: runs first .. first+runs-1 of those spawned from the root seed
     (child i of `SeedSequence(root_seed).spawn(...)`, made directly, so any slice is cheap)."""
     return np.array(
-        [np.random.SeedSequence(root_seed, spawn_key=(i,)).generate_state(1, dtype=np.uint64)[0]
-         for i in range(first, first + runs)],
+        [
+            np.random.SeedSequence(root_seed, spawn_key=(i,)).generate_state(1, dtype=np.uint64)[0]
+            for i in range(first, first + runs)
+        ],
         dtype=np.uint64,
     )
 

@@ -526,6 +526,21 @@ def _read_mission(reader: _Reader, missions: dict, code: str) -> MissionSpec:
             )
         )
     cap = reader.count(table, "staff_cap", where, required=False)
+    total = sum(p.diplomats + p.support + p.local for p in posts)
+    if cap is not None and total > cap:
+        reader.fail(
+            f"{where}.staff_cap",
+            f"the mission starts with {total} staff, above its cap of {cap}",
+            f"a cap of at least {total}, or fewer staff",
+        )
+    local_hiring = reader.get(table, "local_hiring", where, "bool", required=False, default=True)
+    locals_ = sum(p.local for p in posts)
+    if not local_hiring and locals_:
+        reader.fail(
+            f"{where}.local_hiring",
+            f"local hiring is banned but the posts have {locals_} local staff",
+            "local = 0 at every post when local_hiring = false",
+        )
     return MissionSpec(
         side=code,
         tour_months=tour,
@@ -533,7 +548,7 @@ def _read_mission(reader: _Reader, missions: dict, code: str) -> MissionSpec:
         staff_cap=cap,
         travel_limit_km=reader.number(table, "travel_limit_km", where, 0.0, None, required=False),
         banking=reader.get(table, "banking", where, "bool", required=False, default=True),
-        local_hiring=reader.get(table, "local_hiring", where, "bool", required=False, default=True),
+        local_hiring=local_hiring,
         ambassador=reader.get(table, "ambassador", where, "bool", required=False, default=True),
         posts=tuple(posts),
         properties=tuple(props),

@@ -80,7 +80,7 @@ CASES = {
     ),
     "post_of_other_side": (
         TOY + event(date="2020-03", actor="UK", kind="close_post", post="uk_consulate"),
-        ["events[0]", "post 'uk_consulate' belongs to UK, not CN"],
+        ["events[0]", "post 'uk_consulate' is UK's", "allowed: cn_embassy, cn_consulate"],
     ),
 }
 

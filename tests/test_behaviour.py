@@ -273,8 +273,9 @@ def test_chunks_and_summaries_do_not_change_results(tmp_path):
     for name in ("runs.csv", "quantiles.csv"):
         assert (whole / name).read_bytes() == (split / name).read_bytes()
     rows = read_csv(whole / "trajectories.csv")
-    staff = np.array([[float(r["staff_total"]) for r in rows if r["run"] == str(run) and r["side"] == "RU"]
-                      for run in range(23)])
+    staff = np.array(
+        [[float(r["staff_total"]) for r in rows if r["run"] == str(run) and r["side"] == "RU"] for run in range(23)]
+    )
     quantiles = [r for r in read_csv(whole / "quantiles.csv") if r["side"] == "RU"]
     for q in ("p05", "p25", "p50", "p75", "p95"):
         expected = np.percentile(staff, int(q[1:]), axis=0, method="inverted_cdf")
@@ -282,6 +283,15 @@ def test_chunks_and_summaries_do_not_change_results(tmp_path):
     outcomes = [r for r in read_csv(whole / "runs.csv") if r["side"] == "RU"]
     assert [int(r["staff_end"]) for r in outcomes] == staff[:, -1].astype(int).tolist()
     assert [int(r["staff_min"]) for r in outcomes] == staff.min(axis=1).astype(int).tolist()
-    hostile = [sum(1 for e in read_csv(whole / "events.csv") if e["run"] == str(run) and e["actor"] == "RU"
-                   and e["cause"] in ("policy", "noise") and float(e["severity"]) < 0) for run in range(23)]
+    hostile = [
+        sum(
+            1
+            for e in read_csv(whole / "events.csv")
+            if e["run"] == str(run)
+            and e["actor"] == "RU"
+            and e["cause"] in ("policy", "noise")
+            and float(e["severity"]) < 0
+        )
+        for run in range(23)
+    ]
     assert [int(r["hostile_measures"]) for r in outcomes] == hostile

@@ -45,7 +45,11 @@ def same(first, second) -> None:
 def test_batch_equals_mesa_for_every_policy(toy_file, mode, noise):
     scenario = load_scenario(toy_file(HISTORY))
     keys = run_keys(2024, 3)
-    pairs = [(POLICIES[0], POLICIES[0])] if mode == "replay" else list(zip(POLICIES, POLICIES[1:] + POLICIES[:1]))
+    pairs = (
+        [(POLICIES[0], POLICIES[0])]
+        if mode == "replay"
+        else list(zip(POLICIES, POLICIES[1:] + POLICIES[:1], strict=True))
+    )
     for first, second in pairs:
         plan = make_plan(
             scenario,

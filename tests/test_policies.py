@@ -99,6 +99,7 @@ def _random_seen(rng: np.random.Generator) -> Seen:
     seen.conciliation = seen.overture.copy()
     seen.reciprocated = np.array([float(rng.choice([0.0, 1.0]))])
     seen.own_last = np.array([float(rng.choice([0.0, -3.0, 2.0]))])
+    seen.restorable = np.array([bool(rng.integers(2))])
     seen.own_staff = np.array([100.0])
     seen.other_staff = np.array([float(rng.choice([50.0, 150.0]))])
     seen.draw = np.array([0.5])

@@ -53,6 +53,7 @@ class Seen:
     provocation: np.ndarray
     overture: np.ndarray
     reciprocated: np.ndarray
+    restorable: np.ndarray  # bool: this side still holds something of the other's mission to give back
     own_last: np.ndarray  # signed severity this side executed in that month
     own_error: np.ndarray  # bool: that act came from an execution error
     own_staff: np.ndarray
@@ -62,7 +63,7 @@ class Seen:
     @classmethod
     def quiet(cls, runs: int) -> Seen:
         zero = np.zeros(runs)
-        return cls(zero, zero, zero, zero, zero, zero, np.zeros(runs, bool), zero, zero, zero)
+        return cls(zero, zero, zero, zero, zero, np.zeros(runs, bool), zero, np.zeros(runs, bool), zero, zero, zero)
 
 
 @dataclass

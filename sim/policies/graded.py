@@ -51,8 +51,9 @@ class Grit(Policy):
     """Graduated reciprocation in tension-reduction: announce and take unilateral conciliatory
     steps of size `step`, one a month, continue while they are reciprocated, take at most
     `persistence` unreciprocated steps in a row and then pause (never reverse) until the other
-    reciprocates; answer hostility firmly but in proportion, like mirror. Osgood, An Alternative
-    to War or Surrender (1962); Lindskold, Psychological Bulletin 85 (1978)."""
+    reciprocates; answer hostility firmly but in proportion, like mirror. Steps stop when there
+    is nothing left to give back; overtures are still reciprocated. Osgood, An Alternative to War
+    or Surrender (1962); Lindskold, Psychological Bulletin 85 (1978)."""
 
     name = "grit"
     title = "GRIT (graduated reciprocation in tension-reduction)"
@@ -70,7 +71,8 @@ class Grit(Policy):
         answered = (seen.reciprocated > 0) | (seen.overture > 0)
         memory["unanswered"] = np.where(answered, 0.0, memory["unanswered"])
         provoked = seen.provocation > 0
-        stepping = ~provoked & (memory["unanswered"] < self.params["persistence"])
+        stepping = ~provoked & seen.restorable & (memory["unanswered"] < self.params["persistence"])
         memory["unanswered"] = np.where(stepping, memory["unanswered"] + 1, memory["unanswered"])
-        severity = np.where(provoked, -seen.provocation, np.where(stepping, self.params["step"], 0.0))
+        calm = np.where(stepping, np.maximum(self.params["step"], seen.overture), seen.overture)
+        severity = np.where(provoked, -seen.provocation, calm)
         return Response(severity)
