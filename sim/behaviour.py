@@ -14,6 +14,9 @@ class BehaviourError(SimError):
     """A behaviour parameter that is unknown or out of bounds."""
 
 
+STOCHASTIC_KEYS = ("perception_error", "misread_sigma", "execution_error", "crisis_rate")
+
+
 @dataclass(frozen=True)
 class Behaviour:
     policy: str = "mirror"
@@ -26,6 +29,14 @@ class Behaviour:
     crisis_rate: float = 0.0  # crises per year attributed to this side
     crisis_severity: tuple[float, float] = (-8.0, -3.0)  # uniform between these
     restaff: bool = True  # re-staff the mission toward its starting size where the host allows
+
+    @property
+    def random(self) -> bool:
+        """Whether anything in this behaviour draws random numbers."""
+        policy = parse_policy(self.policy)
+        random_policy = policy.stochastic and 0.0 < policy.params.get("forgiveness", 0.5) < 1.0
+        delays_vary = sum(w > 0 for w in self.delay_weights) > 1
+        return random_policy or delays_vary or any(getattr(self, k) > 0 for k in STOCHASTIC_KEYS)
 
     @property
     def delays(self) -> tuple[float, ...]:
@@ -59,14 +70,19 @@ def check_value(key: str, value: object) -> object:
         return value
     if key == "delay_weights":
         if not isinstance(value, (list, tuple)) or not value or len(value) > 25:
-            raise BehaviourError("delay_weights must be a list of 1 to 25 weights for delays of 0, 1, 2, ... months")
+            raise BehaviourError(
+                "delay_weights must be 1 to 25 weights for delays of 0, 1, 2, ... months: [0.2, 0.5, 0.3] in a "
+                "scenario, 0.2,0.5,0.3 with --set"
+            )
         weights = tuple(_number(key, w) for w in value)
         if any(w < 0 for w in weights) or sum(weights) <= 0:
             raise BehaviourError("delay_weights must be non-negative with a positive sum")
         return weights
     if key == "crisis_severity":
         if not isinstance(value, (list, tuple)) or len(value) != 2:
-            raise BehaviourError("crisis_severity must be [lowest, highest], e.g. [-8, -3]")
+            raise BehaviourError(
+                "crisis_severity must be two numbers, lowest and highest: [-8, -3] in a scenario, -8,-3 with --set"
+            )
         low, high = (_number(key, v) for v in value)
         if not -10.0 <= low <= high <= 0.0:
             raise BehaviourError(f"crisis_severity [{low}, {high}] must satisfy -10 <= lowest <= highest <= 0")
@@ -93,20 +109,24 @@ def parse_override(text: str, codes: tuple[str, str]) -> tuple[str, str, object]
     target, sep, raw = text.partition("=")
     side, dot, key = target.partition(".")
     if not sep or not dot:
-        raise BehaviourError(f"expected SIDE.KEY=VALUE such as US.perception_error=0.05, found '{text}'")
+        raise BehaviourError(f"--set: expected SIDE.KEY=VALUE such as US.perception_error=0.05, found '{text}'")
     if side not in codes:
-        raise BehaviourError(f"unknown side '{side}' in '{text}' (allowed: {', '.join(codes)})")
+        raise BehaviourError(f"--set: unknown side '{side}' in '{text}' (allowed: {', '.join(codes)})")
+    if key not in KEYS:
+        raise BehaviourError(f"--set {target}: unknown behaviour key '{key}' (allowed: {', '.join(KEYS)})")
     if key == "policy":
         return side, key, raw
     if key == "restaff":
         if raw.lower() not in ("true", "false"):
-            raise BehaviourError(f"restaff must be true or false, found '{raw}'")
+            raise BehaviourError(f"--set {target}: restaff must be true or false, found '{raw}'")
         return side, key, raw.lower() == "true"
     try:
         values = [float(v) for v in raw.split(",")]
     except ValueError:
-        raise BehaviourError(f"{key} must be a number (or numbers separated by commas), found '{raw}'") from None
+        raise BehaviourError(
+            f"--set {target}: expected a number (or numbers separated by commas), found '{raw}'"
+        ) from None
     value: object = values if key in ("delay_weights", "crisis_severity") else values[0]
     if key not in ("delay_weights", "crisis_severity") and len(values) != 1:
-        raise BehaviourError(f"{key} takes one number, found '{raw}'")
+        raise BehaviourError(f"--set {target}: {key} takes one number, found '{raw}'")
     return side, key, value

@@ -46,7 +46,7 @@ results_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("results"),
     show_default=True,
-    help="Folder that receives results/<scenario>/<run-id>/.",
+    help="Folder under which <scenario>/<run-id>/ is written.",
 )
 
 
@@ -88,6 +88,8 @@ def _side_policy(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
         side, sep, spec = value.partition("=")
         if not sep or not side or not spec:
             raise click.BadParameter(f"expected SIDE=POLICY such as US=mirror or RU=escalate:k=1.5, found '{value}'")
+        if side in chosen:
+            raise click.BadParameter(f"{side} is given two policies ('{chosen[side]}' and '{spec}'); give one")
         chosen[side] = spec
     return chosen
 
@@ -113,7 +115,7 @@ def _side_policy(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (default: the scenario's run.seed).")
 @click.option(
     "--run-seed",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=2**64 - 1),
     default=None,
     help="Re-run the one run with this seed (from an ensemble's manifest run_seeds).",
 )
@@ -211,6 +213,18 @@ def run(
         command=command_line(),
     )
     click.echo(f"wrote {folder} in {time.perf_counter() - started:.2f} s")
+    if replicates > 1:
+        from sim.ensemble import make_plan
+
+        plan = make_plan(
+            load_scenario(scenario), mode, start_from=start_from, until=until, policies=policies, overrides=parsed
+        )
+        if plan.mode.value == "replay" or not any(b.random for b in plan.behaviours):
+            click.echo(
+                "note: nothing random is switched on (no misperception, execution error, crises, random "
+                "delays or forgiveness), so every run is the same; see --set",
+                err=True,
+            )
 
 
 @cli.command()

@@ -70,17 +70,23 @@ def make_plan(
         active = scenario.start if chosen is Mode.BEHAVIOURAL else end + 1
     behaviours = list(scenario.behaviours)
     codes = scenario.codes
-    try:
-        for side, spec in (policies or {}).items():
-            if side not in codes:
-                raise PlanError(f"--policy: unknown side '{side}' (allowed: {', '.join(codes)})")
+    overrides = list(overrides)
+    if chosen is Mode.REPLAY and (policies or overrides):
+        raise PlanError("--policy and --set apply only when policies act (allowed with --mode behavioural or project)")
+    for side, spec in (policies or {}).items():
+        if side not in codes:
+            raise PlanError(f"--policy: unknown side '{side}' (allowed: {', '.join(codes)})")
+        try:
             behaviours[codes.index(side)] = with_values(behaviours[codes.index(side)], {"policy": spec})
-        for side, key, value in overrides:
-            if side not in codes:
-                raise PlanError(f"--set: unknown side '{side}' (allowed: {', '.join(codes)})")
+        except (BehaviourError, PolicyError) as exc:
+            raise PlanError(f"--policy {side}={spec}: {exc}") from None
+    for side, key, value in overrides:
+        if side not in codes:
+            raise PlanError(f"--set: unknown side '{side}' (allowed: {', '.join(codes)})")
+        try:
             behaviours[codes.index(side)] = with_values(behaviours[codes.index(side)], {key: value})
-    except (BehaviourError, PolicyError) as exc:
-        raise PlanError(str(exc)) from None
+        except (BehaviourError, PolicyError) as exc:
+            raise PlanError(f"--set {side}.{key}: {exc}") from None
     return Plan(chosen, scenario.start, end, active, (behaviours[0], behaviours[1]))
 
 

@@ -77,9 +77,11 @@ def _annotate_major(ax, groups: list[dict], colour: dict[str, str]) -> None:
         text = f"{actor}: " + "; ".join(parts)
         x = _month(month)
         x_days = mdates.date2num(x.astype("datetime64[D]"))
-        level = next((i for i in range(levels) if free_from[i] <= x_days), int(np.argmin(free_from)))
-        free_from[level] = x_days + len(text) * days_per_char + 20
         ax.axvline(x, color="0.8", lw=0.8, zorder=0)
+        level = next((i for i in range(levels) if free_from[i] <= x_days), None)
+        if level is None:  # no room left: the event stays marked by its line and in the strip below
+            continue
+        free_from[level] = x_days + len(text) * days_per_char + 20
         ax.annotate(
             text,
             (x, top * (0.985 - 0.062 * level)),
@@ -154,6 +156,15 @@ def staff_figure(
             linewidths=0.5,
             zorder=3,
         )
+    colour_key = fig.colorbar(
+        plt.cm.ScalarMappable(norm=plt.Normalize(-10, 10), cmap=plt.cm.RdYlGn),
+        ax=strip,
+        orientation="vertical",
+        fraction=0.02,
+        pad=0.01,
+    )
+    colour_key.set_label("severity", fontsize=8)
+    colour_key.ax.tick_params(labelsize=7)
     strip.set_yticks(range(len(sides)), [f"{s} acts" for s in sides])
     strip.set_ylim(-0.6, len(sides) - 0.4)
     strip.grid(axis="x", alpha=0.3)
@@ -202,7 +213,7 @@ def fan_figure(quantiles: list[dict[str, str]], observations: list[dict[str, str
     ax.set_ylabel("staff (people)")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8, ncol=2, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.9)
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     fig.savefig(path, dpi=110, bbox_inches="tight")

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -139,9 +140,17 @@ def manifest_for(
     return manifest
 
 
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
 def write_result(root: Path, scenario_name: str, run_id: str, fill: Callable[[Path], None]) -> Path:
     """Create `root/<scenario_name>/<run_id>/` atomically: `fill` writes into a temporary folder
     that is renamed into place only if it returns. Nothing is left behind if it raises."""
+    if not RUN_ID.match(run_id):
+        raise ResultsError(
+            f"--run-id: '{run_id}' cannot name a folder (allowed: letters, digits, '_', '-', '.', "
+            "not starting with '.' and no '/')"
+        )
     parent = root / scenario_name
     parent.mkdir(parents=True, exist_ok=True)
     final = parent / run_id
@@ -194,8 +203,21 @@ def read_tables(directory: Path) -> tuple[list[dict[str, str]], list[dict[str, s
         return table(name) if (directory / name).is_file() else []
 
     if (directory / QUANTILES_FILE).is_file():  # an ensemble: the figure is drawn from the quantiles
-        return table(QUANTILES_FILE), optional(EVENTS), optional(OBSERVATIONS)
-    return table(TRAJECTORIES), table(EVENTS), optional(OBSERVATIONS)
+        tables = table(QUANTILES_FILE), optional(EVENTS), optional(OBSERVATIONS)
+        needed = {QUANTILES_FILE: ("date", "side", "host", "runs", "p05", "p25", "p50", "p75", "p95")}
+    else:
+        tables = table(TRAJECTORIES), table(EVENTS), optional(OBSERVATIONS)
+        needed = {
+            TRAJECTORIES: ("date", "side", "host", "staff_total"),
+            EVENTS: ("date", "actor", "target", "kind", "size", "severity", "cause", "description"),
+        }
+    for (name, columns), rows in zip(needed.items(), tables, strict=False):
+        missing = [c for c in columns if rows and c not in rows[0]]
+        if missing:
+            raise ResultsError(
+                f"{directory / name}: missing column {', '.join(missing)} (allowed: the columns of docs/outputs.md)"
+            )
+    return tables
 
 
 def command_line() -> list[str]:

@@ -198,7 +198,14 @@ def plot_result(directory: str | Path) -> list[Path]:
     directory = Path(directory)
     manifest, _, _, _ = read_result(directory)
     title = manifest.get("scenario", {}).get("title", directory.name)
-    return [directory / name for name in draw(directory, title)]
+    written = draw(directory, title)
+    files = manifest.get("files", [])
+    if any(name not in files for name in written):
+        manifest["files"] = files + [name for name in written if name not in files]
+        temporary = directory / f".{MANIFEST}.tmp"
+        write_json(temporary, manifest)
+        temporary.replace(directory / MANIFEST)
+    return [directory / name for name in written]
 
 
 __all__ = ["run_scenario", "plot_result", "simulate"]

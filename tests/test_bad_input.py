@@ -127,16 +127,30 @@ def test_plot_of_a_folder_that_is_not_a_result(tmp_path):
     assert outcome.exit_code == 2 and "no manifest.json" in outcome.stderr
 
 
+B = ["--mode", "behavioural"]
+
+
 @pytest.mark.parametrize(
     "options, expected",
     [
         (["--mode", "project"], "--mode project needs --from DATE"),
-        (["--policy", "US=grit"], "--policy: unknown side 'US'"),
-        (["--policy", "UK"], "expected SIDE=POLICY"),
-        (["--set", "UK.perception_error=x"], "must be a number"),
-        (["--set", "UK.delay_weights=-1"], "non-negative"),
-        (["--policy", "UK=escalate:k=99"], "out of range (allowed: 1 to 5)"),
-        (["--mode", "behavioural", "--run-seed", "5", "--replicates", "3"], "cannot be combined"),
+        ([*B, "--policy", "US=grit"], "--policy: unknown side 'US' (allowed: CN, UK)"),
+        ([*B, "--policy", "UK"], "expected SIDE=POLICY"),
+        ([*B, "--policy", "UK=mirror", "--policy", "UK=grit"], "UK is given two policies"),
+        ([*B, "--set", "UK.perception_error=x"], "--set UK.perception_error: expected a number"),
+        ([*B, "--set", "UK.perception_error=2"], "--set UK.perception_error: perception_error = 2.0 is out of range"),
+        ([*B, "--set", "UK.delay_weights=-1"], "--set UK.delay_weights: delay_weights must be non-negative"),
+        ([*B, "--set", "UK.crisis_severity=-5"], "-8,-3 with --set"),
+        ([*B, "--set", "UK.sneeze=1"], "unknown behaviour key 'sneeze'"),
+        ([*B, "--policy", "UK=escalate:k=99"], "--policy UK=escalate:k=99: policy 'escalate': parameter 'k'"),
+        (["--policy", "UK=grit"], "apply only when policies act"),
+        (["--set", "UK.perception_error=0.1"], "apply only when policies act"),
+        ([*B, "--run-seed", "5", "--replicates", "3"], "cannot be combined"),
+        (["--run-seed", str(2**64)], "--run-seed"),
+        (["--run-id", "../escape"], "--run-id: '../escape' cannot name a folder"),
+        (["--run-id", "a/b"], "cannot name a folder"),
+        (["-n", "0"], "--replicates"),
+        (["--mode", "Replay"], "'Replay' is not one of"),
     ],
 )
 def test_bad_options_give_one_line_and_exit_2(options, expected, toy_file, tmp_path):
@@ -147,3 +161,14 @@ def test_bad_options_give_one_line_and_exit_2(options, expected, toy_file, tmp_p
     assert "\n" not in message and expected in message, message
     assert "Traceback" not in outcome.output
     assert not results.exists()
+
+
+def test_plot_of_a_folder_with_a_missing_column(replay_2022, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(replay_2022, copy)
+    text = (copy / "trajectories.csv").read_text().replace("staff_total", "staff")
+    (copy / "trajectories.csv").write_text(text)
+    outcome = CliRunner().invoke(cli, ["plot", str(copy)])
+    assert outcome.exit_code == 2 and "missing column staff_total" in outcome.stderr
