@@ -228,6 +228,85 @@ def run(
 
 
 @cli.command()
+@click.argument("sweep_file", type=click.Path(path_type=Path))
+@results_option
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes (default: all cores; 1 runs in this process).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="A Dask scheduler, e.g. tcp://127.0.0.1:8786, instead of local processes.",
+)
+@click.option(
+    "--block",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Replicates of one point simulated and stored together.",
+)
+@click.option("--id", "sweep_folder", default=None, help="Name of the sweep folder (default: a hash of the inputs).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@library_errors
+def sweep(
+    sweep_file: Path,
+    results_root: Path,
+    workers: int | None,
+    scheduler: str | None,
+    block: int,
+    sweep_folder: str | None,
+    quiet: bool,
+) -> None:
+    """Run the sweep SWEEP_FILE (or finish it: the same command again runs only what is missing)
+    and write results/<sweep>/<id>/: manifest.json, design.csv, runs/*.parquet, summary.csv.
+
+    \b
+    Example:
+      tft sweep scenarios/sweeps/deescalation_2025.toml --workers 2
+    """
+    from sim.results import command_line
+    from sim.sweep import run_sweep
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if quiet:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, initial=done, unit="run", dynamic_ncols=True)
+        else:
+            bar.update(done - bar.n)
+
+    try:
+        report = run_sweep(
+            sweep_file,
+            results_root,
+            workers=workers,
+            scheduler=scheduler,
+            block=block,
+            sweep_folder=sweep_folder,
+            progress=progress,
+            command=command_line(),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo(
+        f"wrote {report['folder']}: {report['runs']} runs ({report['new']} this time, "
+        f"{report['runs_per_second']:.0f} runs/s), {report['failed']} failed"
+    )
+    if report["failed"]:
+        raise click.ClickException(f"{report['failed']} runs failed; their errors are in the 'error' column")
+
+
+@cli.command()
 @library_errors
 def policies() -> None:
     """List the policy catalogue: each rule, its parameters with defaults and bounds, its source.

@@ -104,6 +104,7 @@ class Dynamics:
         self.own_error = np.zeros((runs, 2), dtype=bool)
         self.last_seen: list[Seen | None] = [None, None]
         self.acts = np.zeros((runs, 2, 2), dtype=np.int64)  # policy measures per side: hostile, conciliatory
+        self.kinds = np.zeros((runs, 2, len(MeasureKind)), dtype=np.int64)  # policy measures per side and kind
 
     @property
     def runs(self) -> int:
@@ -281,6 +282,7 @@ class Dynamics:
                 effect = apply_measure(self.world, self.state, measure, rows, size=sizes)
                 executed[rows] += effect.severity
                 self.acts[rows, side, 0 if CATALOGUE[measure.kind].severity < 0 else 1] += 1
+                self.kinds[rows, side, int(measure.kind)] += 1
                 record(side, measure.kind, rows, effect.severity)
                 causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
                 self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)

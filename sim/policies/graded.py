@@ -76,3 +76,38 @@ class Grit(Policy):
         calm = np.where(stepping, np.maximum(self.params["step"], seen.overture), seen.overture)
         severity = np.where(provoked, -seen.provocation, calm)
         return Response(severity)
+
+
+@register
+class TalksReset(Policy):
+    """A reciprocal reset led by talks: open with a round of talks, then take one conciliatory
+    step a month for `package` months whatever the reply (an announced package, not conditional
+    like GRIT), then play mirror: reciprocate overtures and answer provocations in proportion. A
+    provocation during the package is answered in proportion and the package goes on. The 2025
+    Riyadh and Istanbul rounds and what they agreed (record E60, E61, E63)."""
+
+    name = "talks_reset"
+    title = "Talks-led reciprocal reset"
+    source = "record E60/E61/E63 (Riyadh, 18 Feb 2025; Istanbul, 27 Feb and 10 Apr 2025)"
+    memory_depth = math.inf
+    parameters = (
+        Parameter("package", 6, 1, 24, "months of unconditional conciliatory steps after the talks", integer=True),
+        Parameter("step", 3.0, 0.5, 10.0, "severity of each step"),
+    )
+
+    def start(self, runs: int) -> dict[str, np.ndarray]:
+        return {"month": np.zeros(runs)}
+
+    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
+        month = memory["month"]
+        memory["month"] = month + 1
+        provoked = seen.provocation > 0
+        opening = month == 0
+        package = (month >= 1) & (month <= self.params["package"]) & seen.restorable
+        severity = np.where(
+            provoked,
+            -seen.provocation,
+            np.where(opening, 1.0, np.where(package, np.maximum(self.params["step"], seen.overture), seen.overture)),
+        )
+        kind = np.where(opening & ~provoked, int(MeasureKind.HOLD_TALKS), -1)
+        return Response(severity, kind=kind)

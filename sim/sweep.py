@@ -1,0 +1,310 @@
+"""Running a sweep: design points x replicates through the batched engine, on a local process
+pool or a Dask cluster, streamed to disk part by part so that a stopped sweep resumes.
+
+`results/<sweep>/<id>/` holds `manifest.json`, `design.csv` (one row per point), `runs/` (the
+runs table as Parquet parts, one per point and block of replicates, each written under a
+temporary name and renamed), and `summary.csv` (per point: mean and quantiles of each outcome).
+The id is a hash of the sweep file, the scenario file and the package version, so the same
+command finds the same folder and runs only the parts that are missing. Replicate r of every
+point uses the same run seed (common random numbers), spawned from the sweep's seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim import __version__
+from sim.engine import load_scenario
+from sim.ensemble import make_plan
+from sim.errors import SimError
+from sim.outcomes import outcome_names, simulate_outcomes
+from sim.results import utc_now, write_csv, write_json
+from sim.rng import run_keys
+from sim.scenario import Scenario
+from sim.sweepfile import Sweep, load_sweep
+
+SUMMARY_STATS = ("mean", "p05", "p50", "p95")
+DEFAULT_BLOCK = 50  # replicates of one point simulated (and stored) together
+
+
+class SweepError(SimError):
+    """A sweep that cannot run: missing optional packages, an unreachable scheduler."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A block of replicates of one design point: the unit of work and of storage."""
+
+    point: int
+    first: int
+    count: int
+
+    @property
+    def part(self) -> str:
+        return f"part-{self.point:06d}-{self.first:06d}.parquet"
+
+
+def sweep_id(sweep: Sweep, scenario: Scenario) -> str:
+    digest = hashlib.sha256(f"{sweep.sha256}:{scenario.sha256}:{__version__}".encode()).hexdigest()
+    return digest[:12]
+
+
+def point_plan(sweep: Sweep, scenario: Scenario, values: dict[str, object]):
+    policies: dict[str, str] = {}
+    overrides = []
+    for name, value in values.items():
+        for side, key in sweep.targets(name, scenario.codes):
+            if key == "policy":
+                policies[side] = value
+            else:
+                overrides.append((side, key, value))
+    return make_plan(
+        scenario, sweep.mode, start_from=sweep.start_from, until=sweep.until, policies=policies, overrides=overrides
+    )
+
+
+def run_unit(scenario: Scenario, plan, keys: np.ndarray, unit: Unit) -> dict[str, object]:
+    """Simulate one unit (in a worker). A unit that raises is retried run by run, so one bad
+    run is recorded with its error and the others still count."""
+    try:
+        outcomes = simulate_outcomes(scenario, plan, keys)
+        errors = [""] * len(keys)
+    except Exception:  # noqa: BLE001 - recorded, the sweep goes on
+        outcomes, errors = _one_by_one(scenario, plan, keys)
+    return {"unit": unit, "outcomes": outcomes, "errors": errors}
+
+
+def _one_by_one(scenario: Scenario, plan, keys: np.ndarray):
+    names = outcome_names(scenario.codes)
+    outcomes = {name: np.full(len(keys), np.nan) for name in names}
+    errors = []
+    for i, key in enumerate(keys):
+        try:
+            single = simulate_outcomes(scenario, plan, keys[i : i + 1])
+            for name in names:
+                outcomes[name][i] = single[name][0]
+            errors.append("")
+        except Exception as exc:  # noqa: BLE001
+            last = traceback.extract_tb(exc.__traceback__)[-1]
+            errors.append(f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})")
+    return outcomes, errors
+
+
+class Executor:
+    """Runs units and yields their results as they finish."""
+
+    def map(self, tasks: list[tuple]) -> Iterator[dict[str, object]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class SerialExecutor(Executor):
+    def map(self, tasks):
+        for task in tasks:
+            yield run_unit(*task)
+
+
+class PoolExecutor(Executor):
+    def __init__(self, workers: int):
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.pool = ProcessPoolExecutor(max_workers=workers)
+
+    def map(self, tasks):
+        from concurrent.futures import as_completed
+
+        futures = [self.pool.submit(run_unit, *task) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+class DaskExecutor(Executor):
+    def __init__(self, scheduler: str):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise SweepError("--scheduler needs Dask: pip install 'tft-sim[dask]'") from None
+        try:
+            self.client = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise SweepError(f"--scheduler: cannot reach {scheduler} ({exc})") from None
+
+    def map(self, tasks):
+        from distributed import as_completed
+
+        futures = [self.client.submit(run_unit, *task, pure=False) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def make_executor(workers: int | None, scheduler: str | None) -> Executor:
+    if scheduler:
+        return DaskExecutor(scheduler)
+    workers = workers or os.cpu_count() or 1
+    return SerialExecutor() if workers == 1 else PoolExecutor(workers)
+
+
+def _parquet():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise SweepError("sweeps store their runs as Parquet: pip install 'tft-sim[sweep]'") from None
+    return pyarrow, pyarrow.parquet
+
+
+def write_part(folder: Path, result: dict, sweep: Sweep, points: list[dict], keys: np.ndarray) -> int:
+    pa, pq = _parquet()
+    unit: Unit = result["unit"]
+    count = unit.count
+    columns: dict[str, object] = {
+        "point": np.full(count, unit.point, dtype=np.int64),
+        "replicate": np.arange(unit.first, unit.first + count, dtype=np.int64),
+        "seed": [str(int(k)) for k in keys[unit.first : unit.first + count]],
+    }
+    for name in sweep.columns:
+        value = points[unit.point][name]
+        columns[name] = [value] * count
+    columns.update({name: np.asarray(values) for name, values in result["outcomes"].items()})
+    columns["error"] = result["errors"]
+    table = pa.table(columns)
+    temporary = folder / "runs" / f".{unit.part}.tmp"
+    pq.write_table(table, temporary)
+    os.replace(temporary, folder / "runs" / unit.part)
+    return sum(1 for e in result["errors"] if e)
+
+
+def read_runs(folder: Path):
+    """The whole runs table (all parts), sorted by point and replicate, as a dict of numpy arrays."""
+    pa, pq = _parquet()
+    parts = sorted((folder / "runs").glob("part-*.parquet"))
+    if not parts:
+        raise SweepError(f"{folder}: no runs stored yet")
+    table = pa.concat_tables(pq.read_table(p) for p in parts)
+    data = {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
+    order = np.lexsort((data["replicate"], data["point"]))
+    return {name: values[order] for name, values in data.items()}
+
+
+def summary_rows(data: dict, sweep: Sweep, names: list[str]) -> Iterable[dict[str, object]]:
+    points = data["point"]
+    for point in np.unique(points):
+        rows = points == point
+        ok = rows & (data["error"] == "")
+        row: dict[str, object] = {"point": int(point), "runs": int(rows.sum()), "failed": int((rows & ~ok).sum())}
+        for column in sweep.columns:
+            row[column] = data[column][rows][0]
+        for name in names:
+            values = data[name][ok].astype(float)
+            finite = values[~np.isnan(values)]
+            row[f"{name}_mean"] = round(float(finite.mean()), 4) if len(finite) else ""
+            for stat, q in (("p05", 5), ("p50", 50), ("p95", 95)):
+                row[f"{name}_{stat}"] = round(float(np.percentile(finite, q)), 4) if len(finite) else ""
+        yield row
+
+
+def summary_columns(sweep: Sweep, names: list[str]) -> list[str]:
+    return ["point", "runs", "failed", *sweep.columns] + [f"{n}_{s}" for n in names for s in SUMMARY_STATS]
+
+
+def run_sweep(
+    path: str | Path,
+    results_root: str | Path = "results",
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    block: int = DEFAULT_BLOCK,
+    sweep_folder: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    command: Iterable[str] = (),
+) -> dict:
+    """Run (or finish) a sweep. Returns a report: folder, runs, failed, seconds, runs per second."""
+    started = utc_now()
+    clock = time.perf_counter()
+    _parquet()
+    sweep = load_sweep(path)
+    scenario = load_scenario(sweep.scenario_path)
+    points = sweep.points()
+    plans = [point_plan(sweep, scenario, values) for values in points]
+    keys = run_keys(sweep.seed, sweep.replicates)
+    folder = Path(results_root) / sweep.name / (sweep_folder or sweep_id(sweep, scenario))
+    (folder / "runs").mkdir(parents=True, exist_ok=True)
+    write_csv(folder / "design.csv", ["point", *sweep.columns], ({"point": i} | p for i, p in enumerate(points)))
+    units = [
+        Unit(p, first, min(block, sweep.replicates - first))
+        for p in range(len(points))
+        for first in range(0, sweep.replicates, block)
+    ]
+    done = {part.name for part in (folder / "runs").glob("part-*.parquet")}
+    todo = [u for u in units if u.part not in done]
+    total_runs = len(points) * sweep.replicates
+    finished = total_runs - sum(u.count for u in todo)
+    if progress:
+        progress(finished, total_runs)
+    executor = make_executor(workers, scheduler)
+    new_runs = 0
+    try:
+        tasks = [(scenario, plans[u.point], keys[u.first : u.first + u.count], u) for u in todo]
+        for result in executor.map(tasks):
+            write_part(folder, result, sweep, points, keys)
+            new_runs += result["unit"].count
+            if progress:
+                progress(finished + new_runs, total_runs)
+    finally:
+        executor.close()
+    names = outcome_names(scenario.codes)
+    data = read_runs(folder)
+    failed = int((data["error"] != "").sum())
+    write_csv(folder / "summary.csv", summary_columns(sweep, names), summary_rows(data, sweep, names))
+    seconds = time.perf_counter() - clock
+    manifest = {
+        "sweep": {"name": sweep.name, "path": sweep.path, "sha256": sweep.sha256},
+        "scenario": {"name": scenario.name, "path": scenario.path, "sha256": scenario.sha256},
+        "mode": sweep.mode,
+        "from": sweep.start_from,
+        "until": sweep.until,
+        "design": sweep.design,
+        "points": len(points),
+        "replicates": sweep.replicates,
+        "runs": total_runs,
+        "root_seed": sweep.seed,
+        "run_seeds": [str(int(k)) for k in keys],
+        "failed_runs": failed,
+        "backend": f"dask {scheduler}" if scheduler else f"local pool of {workers or os.cpu_count()}",
+        "block": block,
+        "package_version": __version__,
+        "command_line": list(command),
+        "started": started,
+        "finished": utc_now(),
+        "runs_this_time": new_runs,
+    }
+    write_json(folder / "manifest.json", manifest)
+    return {
+        "folder": folder,
+        "runs": total_runs,
+        "new": new_runs,
+        "failed": failed,
+        "seconds": seconds,
+        "runs_per_second": new_runs / seconds if seconds else 0.0,
+    }
+
+
+def load_manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
