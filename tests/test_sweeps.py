@@ -1,0 +1,167 @@
+"""Sweeps: the same tables whatever the backend, the number of workers or the block size; a
+killed sweep resumes to the same tables; a failing run is recorded and the sweep goes on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import cli
+from sim.sweep import read_runs, run_sweep
+from sim.sweepfile import load_sweep
+from tests.conftest import ROOT, TOY, event
+
+pytest.importorskip("pyarrow")
+
+SWEEP = """
+[sweep]
+name = "toy_sweep"
+scenario = "toy.toml"
+mode = "behavioural"
+until = "2023-12"
+replicates = {replicates}
+seed = 11
+
+[design]
+kind = "{design}"
+samples = 3
+
+[levers]
+"CN.policy" = ["mirror", "generous_mirror"]
+"UK.policy" = ["grit"]
+
+[uncertainties]
+perception_error = {{ low = 0.0, high = 0.2, points = 2 }}
+"UK.crisis_rate" = {{ low = 0.0, high = 2.0, points = 2 }}
+"""
+
+
+@pytest.fixture
+def sweep_file(tmp_path):
+    def write(replicates: int = 6, design: str = "grid") -> Path:
+        extra = event(date="2020-03", actor="CN", kind="shock", name="incident", severity=-5.0)
+        (tmp_path / "toy.toml").write_text(TOY + extra, encoding="utf-8")
+        path = tmp_path / "toy_sweep.toml"
+        path.write_text(SWEEP.format(replicates=replicates, design=design), encoding="utf-8")
+        return path
+
+    return write
+
+
+def tables(folder: Path) -> tuple[dict, bytes]:
+    return read_runs(folder), (folder / "summary.csv").read_bytes()
+
+
+def same_tables(first: Path, second: Path) -> None:
+    (runs_a, summary_a), (runs_b, summary_b) = tables(first), tables(second)
+    assert summary_a == summary_b
+    assert runs_a.keys() == runs_b.keys()
+    for name in runs_a:
+        np.testing.assert_array_equal(runs_a[name], runs_b[name], err_msg=name)
+
+
+def test_design_and_tables(sweep_file, tmp_path):
+    sweep = load_sweep(sweep_file())
+    assert len(sweep.points()) == 2 * 1 * 2 * 2
+    report = run_sweep(sweep_file(), tmp_path / "r", workers=1, block=4)
+    runs, _ = tables(report["folder"])
+    assert report["runs"] == 8 * 6 and report["failed"] == 0
+    assert len(runs["point"]) == 48 and len(set(zip(runs["point"], runs["replicate"], strict=True))) == 48
+    # common random numbers: replicate r has the same seed at every point
+    assert len(set(runs["seed"][runs["replicate"] == 0])) == 1
+    design = (report["folder"] / "design.csv").read_text().splitlines()
+    assert design[0] == "point,CN.policy,UK.policy,perception_error,UK.crisis_rate" and len(design) == 9
+
+
+def test_lhs_is_reproducible_and_within_bounds(sweep_file):
+    sweep = load_sweep(sweep_file(design="lhs"))
+    points = sweep.points()
+    assert len(points) == 2 * 3 and points == load_sweep(sweep_file(design="lhs")).points()
+    assert all(0.0 <= p["perception_error"] <= 0.2 and 0.0 <= p["UK.crisis_rate"] <= 2.0 for p in points)
+
+
+def test_same_tables_whatever_workers_or_block(sweep_file, tmp_path):
+    path = sweep_file()
+    serial = run_sweep(path, tmp_path / "a", workers=1, block=6)["folder"]
+    pooled = run_sweep(path, tmp_path / "b", workers=2, block=4)["folder"]
+    small = run_sweep(path, tmp_path / "c", workers=2, block=1)["folder"]
+    same_tables(serial, pooled)
+    same_tables(serial, small)
+
+
+def test_same_tables_on_a_local_dask_cluster(sweep_file, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path = sweep_file()
+    serial = run_sweep(path, tmp_path / "a", workers=1)["folder"]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        report = run_sweep(path, tmp_path / "d", scheduler=cluster.scheduler_address)
+    assert report["new"] == 48
+    same_tables(serial, report["folder"])
+
+
+def test_a_killed_sweep_resumes_to_the_same_tables(sweep_file, tmp_path):
+    path = sweep_file(replicates=40)
+    whole = run_sweep(path, tmp_path / "whole", workers=1, block=5)["folder"]
+    command = [sys.executable, "-m", "sim", "sweep", str(path), "--results", str(tmp_path / "killed"),
+               "--workers", "1", "--block", "5", "--quiet"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parts = tmp_path / "killed" / "toy_sweep" / whole.name / "runs"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(parts.glob("part-*.parquet"))) < 5:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    stored = len(list(parts.glob("part-*.parquet")))
+    assert 5 <= stored < 64, "the sweep should have been stopped midway"
+    report = run_sweep(path, tmp_path / "killed", workers=1, block=5)
+    assert report["new"] == (64 - stored) * 5
+    same_tables(whole, report["folder"])
+    runs = read_runs(report["folder"])
+    assert len(set(zip(runs["point"], runs["replicate"], strict=True))) == len(runs["point"]) == 320
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(sweep_file, tmp_path, monkeypatch):
+    import sim.sweep
+
+    original = sim.sweep.simulate_outcomes
+    bad = {}
+
+    def flaky(scenario, plan, keys):
+        bad.setdefault("key", int(keys[-1]))
+        if bad["key"] in [int(k) for k in keys]:
+            raise RuntimeError("boom")
+        return original(scenario, plan, keys)
+
+    monkeypatch.setattr(sim.sweep, "simulate_outcomes", flaky)
+    outcome = CliRunner().invoke(cli, ["sweep", str(sweep_file()), "--results", str(tmp_path), "--workers", "1",
+                                       "--quiet"])
+    assert outcome.exit_code == 1
+    assert "8 runs failed" in outcome.stderr  # the bad seed is replicate 5 of each of the 8 points
+    runs = read_runs(next((tmp_path / "toy_sweep").iterdir()))
+    failed = runs["error"] != ""
+    assert failed.sum() == 8 and all(e.startswith("RuntimeError: boom") for e in runs["error"][failed])
+    assert not np.isnan(runs["hostile_measures"][~failed].astype(float)).any()
+
+
+def test_bad_sweep_files(tmp_path, sweep_file):
+    path = sweep_file()
+    good = path.read_text()
+    for change, message in [
+        (good.replace('kind = "grid"', 'kind = "random"'), "design.kind: unknown value 'random'"),
+        (good.replace('"UK.policy" = ["grit"]', '"UK.policy" = ["gritty"]'), "unknown policy 'gritty'"),
+        (good.replace("high = 0.2", "high = 1.5"), "perception_error = 1.5 is out of range"),
+        (good.replace('scenario = "toy.toml"', 'scenario = "nope.toml"'), "sweep.scenario: no scenario file"),
+        (good + "\n[extra]\n", "extra: unknown key"),
+    ]:
+        path.write_text(change)
+        outcome = CliRunner().invoke(cli, ["sweep", str(path), "--results", str(tmp_path / "r"), "--quiet"])
+        assert outcome.exit_code == 2 and message in outcome.stderr, outcome.stderr
+        assert "\n" not in outcome.stderr.strip()
