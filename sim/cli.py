@@ -356,17 +356,30 @@ def validate(scenario: Path) -> None:
 
 @cli.command()
 @click.argument("result_dir", type=click.Path(path_type=Path))
+@click.option("--outcome", default="restored_half", show_default=True, help="Sweeps: the outcome of the heatmap.")
+@click.option("--x", "x_axis", default=None, help="Sweeps: heatmap columns (a lever or uncertainty).")
+@click.option("--y", "y_axis", default=None, help="Sweeps: heatmap rows (a lever or uncertainty).")
+@click.option("--point", "points", type=int, multiple=True, help="Sweeps: also draw this point's fan chart.")
 @library_errors
-def plot(result_dir: Path) -> None:
-    """Redraw the figures of RESULT_DIR (a folder written by `tft run`) from its CSV files.
+def plot(result_dir: Path, outcome: str, x_axis: str | None, y_axis: str | None, points: tuple[int, ...]) -> None:
+    """Draw the figures of RESULT_DIR: a folder written by `tft run` (staff.png or fan.png, from
+    its CSV files) or by `tft sweep` (a heatmap of an outcome over two design columns,
+    months-to-restore per policy pair, robustness, and fan charts of chosen points).
 
     \b
     Example:
       tft plot results/us_russia_2016_2022/<run-id>
+      tft plot results/deescalation_2025/<id> --outcome restored_half --x perception_error --y crisis_rate --point 0
     """
-    from sim.run import plot_result
+    if (result_dir / "design.csv").is_file():
+        from sim.sweepplots import plot_sweep
 
-    for figure in plot_result(result_dir):
+        figures = plot_sweep(result_dir, outcome, x_axis, y_axis, points)
+    else:
+        from sim.run import plot_result
+
+        figures = plot_result(result_dir)
+    for figure in figures:
         click.echo(f"wrote {figure}")
 
 

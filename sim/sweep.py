@@ -87,7 +87,7 @@ def _one_by_one(scenario: Scenario, plan, keys: np.ndarray):
     names = outcome_names(scenario.codes)
     outcomes = {name: np.full(len(keys), np.nan) for name in names}
     errors = []
-    for i, key in enumerate(keys):
+    for i in range(len(keys)):
         try:
             single = simulate_outcomes(scenario, plan, keys[i : i + 1])
             for name in names:
