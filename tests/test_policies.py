@@ -174,5 +174,6 @@ def test_registry_holds_the_catalogue():
         "escalate",
         "parity",
         "grit",
+        "talks_reset",
     }
     assert all(issubclass(c, Policy) for c in REGISTRY.values())

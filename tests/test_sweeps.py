@@ -110,8 +110,20 @@ def test_same_tables_on_a_local_dask_cluster(sweep_file, tmp_path):
 def test_a_killed_sweep_resumes_to_the_same_tables(sweep_file, tmp_path):
     path = sweep_file(replicates=40)
     whole = run_sweep(path, tmp_path / "whole", workers=1, block=5)["folder"]
-    command = [sys.executable, "-m", "sim", "sweep", str(path), "--results", str(tmp_path / "killed"),
-               "--workers", "1", "--block", "5", "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "sim",
+        "sweep",
+        str(path),
+        "--results",
+        str(tmp_path / "killed"),
+        "--workers",
+        "1",
+        "--block",
+        "5",
+        "--quiet",
+    ]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     parts = tmp_path / "killed" / "toy_sweep" / whole.name / "runs"
     deadline = time.time() + 120
@@ -141,8 +153,9 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(sweep_file, tmp_path, m
         return original(scenario, plan, keys)
 
     monkeypatch.setattr(sim.sweep, "simulate_outcomes", flaky)
-    outcome = CliRunner().invoke(cli, ["sweep", str(sweep_file()), "--results", str(tmp_path), "--workers", "1",
-                                       "--quiet"])
+    outcome = CliRunner().invoke(
+        cli, ["sweep", str(sweep_file()), "--results", str(tmp_path), "--workers", "1", "--quiet"]
+    )
     assert outcome.exit_code == 1
     assert "8 runs failed" in outcome.stderr  # the bad seed is replicate 5 of each of the 8 points
     runs = read_runs(next((tmp_path / "toy_sweep").iterdir()))
