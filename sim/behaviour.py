@@ -29,6 +29,14 @@ class Behaviour:
     crisis_rate: float = 0.0  # crises per year attributed to this side
     crisis_severity: tuple[float, float] = (-8.0, -3.0)  # uniform between these
     restaff: bool = True  # re-staff the mission toward its starting size where the host allows
+    initiative: str = (
+        "none"  # conciliatory measures announced for a month: "return_property@2025-06+reopen_post@2025-09"
+    )
+
+    @property
+    def initiatives(self) -> tuple[tuple[object, int], ...]:
+        """The initiative as (measure kind, month index) pairs."""
+        return parse_initiative(self.initiative)
 
     @property
     def random(self) -> bool:
@@ -63,6 +71,11 @@ def check_value(key: str, value: object) -> object:
         if not isinstance(value, str):
             raise BehaviourError(f"policy must be a spec string such as 'mirror', found {value!r}")
         parse_policy(value)
+        return value
+    if key == "initiative":
+        if not isinstance(value, str):
+            raise BehaviourError(f"initiative must be a string such as 'return_property@2025-06', found {value!r}")
+        parse_initiative(value)
         return value
     if key == "restaff":
         if not isinstance(value, bool):
@@ -114,7 +127,7 @@ def parse_override(text: str, codes: tuple[str, str]) -> tuple[str, str, object]
         raise BehaviourError(f"--set: unknown side '{side}' in '{text}' (allowed: {', '.join(codes)})")
     if key not in KEYS:
         raise BehaviourError(f"--set {target}: unknown behaviour key '{key}' (allowed: {', '.join(KEYS)})")
-    if key == "policy":
+    if key in ("policy", "initiative"):
         return side, key, raw
     if key == "restaff":
         if raw.lower() not in ("true", "false"):
@@ -130,3 +143,24 @@ def parse_override(text: str, codes: tuple[str, str]) -> tuple[str, str, object]
     if key not in ("delay_weights", "crisis_severity") and len(values) != 1:
         raise BehaviourError(f"--set {target}: {key} takes one number, found '{raw}'")
     return side, key, value
+
+
+def parse_initiative(text: str) -> tuple[tuple[object, int], ...]:
+    """'none', or 'KIND@YYYY-MM' joined by '+', where KIND is a conciliatory measure a host takes."""
+    from sim.calendar import parse_date
+    from sim.measures import CATALOGUE, MeasureKind, Role
+
+    if text.strip() in ("", "none"):
+        return ()
+    allowed = [k.label for k, spec in CATALOGUE.items() if spec.role is Role.HOST and spec.severity > 0]
+    steps = []
+    for item in text.split("+"):
+        name, at, date = item.strip().partition("@")
+        if not at or name not in allowed:
+            raise BehaviourError(f"initiative '{item}' must be KIND@YYYY-MM with KIND one of: {', '.join(allowed)}")
+        try:
+            month = parse_date(date)[0]
+        except ValueError as exc:
+            raise BehaviourError(f"initiative '{item}': {exc}") from None
+        steps.append((MeasureKind[name.upper()], month))
+    return tuple(steps)

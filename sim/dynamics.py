@@ -226,6 +226,7 @@ class Dynamics:
             self._log(log, every, event, effect.severity, effect.staff_change, None)
 
         if month >= self.plan.active_from:
+            self._initiatives(month, log, record)
             for side in (0, 1):
                 self._answer(month, side, log, record)
             for side in (0, 1):
@@ -259,10 +260,24 @@ class Dynamics:
         ):
             queue[:, side, :-1] = queue[:, side, 1:]
             queue[:, side, -1] = empty
+        executed = self._execute(month, side, severity, kind, size, like, error, log, record)
+        acting = executed != 0
+        self.own_last[:, side] = executed
+        self.own_error[:, side] = error & acting
+        # What goes beyond the provocation answered (or the overture reciprocated) opens an account.
+        self._owe(
+            side,
+            np.maximum(-executed - answering, 0.0) * (executed < 0),
+            np.maximum(executed - answering, 0.0) * (executed > 0),
+        )
+
+    def _execute(self, month, side, severity, kind, size, like, error, log, record) -> np.ndarray:
+        """Turn the desired severities into measures (repertoire) and apply them. Returns the
+        severity executed per run."""
         executed = np.zeros(self.runs)
         due = np.flatnonzero(severity != 0)
         if len(due):
-            # The repertoire looks only at the runs that answer this month.
+            # The repertoire looks only at the runs that act this month.
             choice = choose(self.world, self.state.take(due), side, severity[due], like[due], kind[due], size[due])
             groups = np.stack([choice.kind, choice.post, choice.prop], axis=1)
             acting = choice.kind != NONE
@@ -286,15 +301,29 @@ class Dynamics:
                 record(side, measure.kind, rows, effect.severity)
                 causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
                 self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
-        acting = executed != 0
-        self.own_last[:, side] = executed
-        self.own_error[:, side] = error & acting
-        # What goes beyond the provocation answered (or the overture reciprocated) opens an account.
-        self._owe(
-            side,
-            np.maximum(-executed - answering, 0.0) * (executed < 0),
-            np.maximum(executed - answering, 0.0) * (executed > 0),
-        )
+        return executed
+
+    def _initiatives(self, month: int, log, record) -> None:
+        """Conciliatory initiatives a side has announced for this month (a lever): taken in every
+        run where something of that kind is left to give, and expected to be reciprocated."""
+        for side, behaviour in enumerate(self.plan.behaviours):
+            for kind, when in behaviour.initiatives:
+                if when != month:
+                    continue
+                runs = self.runs
+                severity = np.full(runs, CATALOGUE[kind].severity)
+                executed = self._execute(
+                    month,
+                    side,
+                    severity,
+                    np.full(runs, int(kind)),
+                    np.full(runs, np.nan),
+                    np.full(runs, NONE),
+                    np.zeros(runs, dtype=bool),
+                    log,
+                    record,
+                )
+                self._owe(side, np.zeros(runs), np.maximum(executed, 0.0))
 
     def _owe(self, side: int, hostile: np.ndarray, friendly: np.ndarray) -> None:
         self.debt[:, side] += hostile

@@ -295,3 +295,24 @@ def test_chunks_and_summaries_do_not_change_results(tmp_path):
         for run in range(23)
     ]
     assert [int(r["hostile_measures"]) for r in outcomes] == hostile
+
+
+def test_initiatives_happen_at_their_date_and_are_reciprocated():
+    scenario = load_scenario(ROOT / "scenarios/us_russia_2016_2025.toml")
+    plan = make_plan(
+        scenario,
+        "project",
+        start_from="2025-03",
+        until="2026-06",
+        policies={"US": "restraint", "RU": "mirror"},
+        overrides=[("US", "initiative", "return_property@2025-06+reopen_post@2025-09")],
+    )
+    events = policy_events(simulate_batch(scenario, plan, run_keys(1, 1)))
+    assert [(e["date"], e["actor"], e["kind"]) for e in events] == [
+        ("2025-06", "US", "return_property"),
+        ("2025-07", "RU", "return_property"),
+        ("2025-09", "US", "reopen_post"),
+        ("2025-10", "RU", "return_property"),
+    ]
+    with pytest.raises(PlanError, match="initiative 'expel@2025-06' must be KIND@YYYY-MM"):
+        make_plan(scenario, "behavioural", overrides=[("US", "initiative", "expel@2025-06")])
