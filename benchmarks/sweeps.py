@@ -2,9 +2,10 @@
 engine's single-core figure), on a local pool of 2 workers, and on a local 2-worker Dask cluster.
 
 The work: scenarios/sweeps/deescalation_2025.toml cut to 3 x 3 policy pairs (mirror, grit,
-talks_reset) and 3 x 3 uncertainty points, 20 replicates each: 81 points, 1,620 runs of
-2016-2035 in project mode from 2025-03. Prints runs per second for each backend and the ratios
-(targets: pool / one core >= 1.6; Dask within 25% of the pool).
+talks_reset), with its US initiative lever (2 values) and 3 x 3 uncertainty points, 20
+replicates each: 162 points, 3,240 runs of 2016-2035 in project mode from 2025-03. Prints runs
+per second for each backend and the ratios (targets: pool / one core >= 1.6; Dask within 25% of
+the pool).
 
     python benchmarks/sweeps.py
 """
@@ -47,7 +48,7 @@ def main() -> None:
 
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
             dask = run_sweep(path, folder / "dask", scheduler=cluster.scheduler_address, block=20)
-    print(f"work: {one['runs']} runs (81 points x 20 replicates), project mode 2025-03 to 2035-12")
+    print(f"work: {one['runs']} runs ({one['runs'] // 20} points x 20 replicates), project mode 2025-03 to 2035-12")
     print(f"{'backend':<22} {'seconds':>8} {'runs/s':>8}")
     for name, report in (("one core, in process", one), ("local pool, 2 workers", pool), ("Dask, 2 workers", dask)):
         print(f"{name:<22} {report['seconds']:>8.1f} {report['runs_per_second']:>8.1f}")

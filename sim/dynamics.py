@@ -102,7 +102,6 @@ class Dynamics:
         self.like_kind = np.full((runs, 2), NONE, dtype=np.int64)  # most severe hostile kind last month
         self.own_last = np.zeros((runs, 2))
         self.own_error = np.zeros((runs, 2), dtype=bool)
-        self.last_seen: list[Seen | None] = [None, None]
         self.acts = np.zeros((runs, 2, 2), dtype=np.int64)  # policy measures per side: hostile, conciliatory
         self.kinds = np.zeros((runs, 2, len(MeasureKind)), dtype=np.int64)  # policy measures per side and kind
 
@@ -156,7 +155,6 @@ class Dynamics:
             return
         behaviour = self.plan.behaviours[side]
         seen = self.perceive(month, side)
-        self.last_seen[side] = seen
         response = self.policies[side].decide(seen, self.memory[side])
         severity, kind, size = response.severity.astype(float), response.kind, response.size
         error = np.zeros(self.runs, dtype=bool)

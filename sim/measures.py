@@ -111,8 +111,6 @@ _SPECS = [
 ]
 CATALOGUE: dict[MeasureKind, MeasureSpec] = {spec.kind: spec for spec in _SPECS}
 
-HOSTILE = frozenset(k for k, s in CATALOGUE.items() if s.severity < 0)
-CONCILIATORY = frozenset(k for k, s in CATALOGUE.items() if s.severity > 0)
 
 SEVERITY_MIN, SEVERITY_MAX = -10.0, 10.0
 

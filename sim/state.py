@@ -46,9 +46,6 @@ class World:
     def side_index(self, code: str) -> int:
         return self.sides.index(code)
 
-    def other(self, side: int) -> int:
-        return 1 - side
-
     def post_slice(self, side: int) -> slice:
         return self._post_slices[side]
 
@@ -92,9 +89,6 @@ class State:
     @property
     def runs(self) -> int:
         return self.staff.shape[0]
-
-    def copy(self) -> State:
-        return State(**{name: value.copy() for name, value in vars(self).items()})
 
     def take(self, rows: np.ndarray) -> State:
         """A copy of some runs."""

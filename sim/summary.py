@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from sim.calendar import month_label
 from sim.ensemble import Ensemble
 
 RUN_COLUMNS = (
@@ -90,7 +89,3 @@ def run_rows(ensemble: Ensemble, first_run: int) -> Iterator[dict[str, object]]:
                 "hostile_measures": int(ensemble.acts[run, side, 0]),
                 "conciliatory_measures": int(ensemble.acts[run, side, 1]),
             }
-
-
-def month_labels(ensemble: Ensemble) -> list[str]:
-    return [month_label(m) for m in ensemble.plan.months]
