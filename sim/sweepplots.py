@@ -78,7 +78,7 @@ def heatmap(folder: Path, outcome: str, x: str, y: str) -> Path:
     ax.set_ylabel(y)
     fig.colorbar(image, ax=ax, label=f"{outcome} (mean over runs and the other design columns)")
     ax.set_title(f"{outcome} by {x} and {y}", fontsize=10)
-    path = folder / f"heatmap-{outcome}.png"
+    path = folder / f"heatmap-{outcome}-{x}-{y}.png".replace("/", "_")
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
