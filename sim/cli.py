@@ -307,6 +307,113 @@ def sweep(
 
 
 @cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@results_option
+@click.option(
+    "--policies",
+    "families",
+    default=None,
+    metavar="NAMES",
+    help="Policy families to fit, comma-separated (default: the whole catalogue).",
+)
+@click.option(
+    "--train-until",
+    default=None,
+    metavar="DATE",
+    help="Fit on the record up to this month; score the months after it out of sample.",
+)
+@click.option(
+    "--replicates",
+    "-n",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Runs per candidate (the same seeds for every candidate).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (default: the scenario's).")
+@click.option(
+    "--screen",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Latin-hypercube points tried for every pair of families.",
+)
+@click.option(
+    "--refine",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Best pairs refined by differential evolution.",
+)
+@click.option(
+    "--maxiter", type=click.IntRange(min=1), default=6, show_default=True, help="Generations of differential evolution."
+)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@library_errors
+def calibrate(
+    scenario: Path,
+    results_root: Path,
+    families: str | None,
+    train_until: str | None,
+    replicates: int,
+    seed: int | None,
+    screen: int,
+    refine: int,
+    maxiter: int,
+    workers: int,
+    quiet: bool,
+) -> None:
+    """Fit each side's policy family and parameters, perception error and response delay, in
+    behavioural mode, to SCENARIO's observations, recorded measures and losses of posts and
+    property; write results/<scenario>/calibration-<id>/ with params.toml (for --params),
+    scores.csv (training and test against two baselines), ranking.csv, observations.csv,
+    measures.csv and fit.png.
+
+    \b
+    Example:
+      tft calibrate scenarios/us_russia_2016_2022.toml --train-until 2019-12 --policies mirror,escalate,parity
+    """
+    from sim.calibration_report import run_calibration
+    from sim.results import command_line
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if quiet:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="pair", dynamic_ncols=True)
+        bar.update(done - bar.n)
+
+    names = [n.strip() for n in families.split(",")] if families else []
+    try:
+        folder, report = run_calibration(
+            scenario,
+            results_root,
+            families=names,
+            train_until=train_until,
+            replicates=replicates,
+            seed=seed,
+            screen=screen,
+            refine=refine,
+            maxiter=maxiter,
+            workers=workers,
+            progress=progress,
+            command=command_line(),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo(f"wrote {folder} in {report['seconds']:.0f} s")
+    for row in report["scores"]:
+        click.echo(f"  {row['candidate']:<34} {row['policies']:<36} train {row['train_loss']}  test {row['test_loss']}")
+
+
+@cli.command()
 @library_errors
 def policies() -> None:
     """List the policy catalogue: each rule, its parameters with defaults and bounds, its source.

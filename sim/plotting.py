@@ -178,8 +178,15 @@ def staff_figure(
     plt.close(fig)
 
 
-def fan_figure(quantiles: list[dict[str, str]], observations: list[dict[str, str]], title: str, path: Path) -> None:
-    """Each side's median staff_total over the runs, with the 50% and 90% bands, and the observations."""
+def fan_figure(
+    quantiles: list[dict[str, str]],
+    observations: list[dict[str, str]],
+    title: str,
+    path: Path,
+    marks: list[tuple[str, str]] = (),
+) -> None:
+    """Each side's median staff_total over the runs, with the 50% and 90% bands, and the observations;
+    `marks` (month, side) are drawn as ticks along the bottom (e.g. the record's measures by side)."""
     sides = list(dict.fromkeys(row["side"] for row in quantiles))
     fig, ax = plt.subplots(figsize=(13, 6))
     runs = quantiles[0]["runs"] if quantiles else "0"
@@ -209,6 +216,21 @@ def fan_figure(quantiles: list[dict[str, str]], observations: list[dict[str, str
                     ls="none",
                     zorder=5,
                 )
+    for i, side in enumerate(sides):
+        months = [_month(m) for m, who in marks if who == side]
+        if months:
+            ax.plot(
+                months,
+                [0] * len(months),
+                marker="|",
+                ms=14,
+                mew=2,
+                ls="none",
+                clip_on=False,
+                zorder=6,
+                color=SIDE_COLOURS[i % len(SIDE_COLOURS)],
+                label=f"{side}: recorded hostile measure",
+            )
     ax.set_title(f"{title}: staff_total over {runs} runs", fontsize=12)
     ax.set_ylabel("staff (people)")
     ax.set_ylim(bottom=0)
