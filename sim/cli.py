@@ -70,6 +70,15 @@ class OneLineErrors(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+params_option = click.option(
+    "--params",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="A parameter overlay ([behaviour.XX] tables, e.g. the params.toml of tft calibrate).",
+)
+
+
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tft")
 def cli() -> None:
@@ -158,6 +167,7 @@ def _side_policy(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--run-id", default=None, help="Name of the run folder (default: UTC time and seed).")
 @click.option("--no-plot", is_flag=True, help="Skip the figures.")
+@params_option
 @library_errors
 def run(
     scenario: Path,
@@ -175,6 +185,7 @@ def run(
     chunk_runs: int,
     run_id: str | None,
     no_plot: bool,
+    params: Path | None,
 ) -> None:
     """Run SCENARIO and write results/<scenario>/<run-id>/: manifest.json, trajectories.csv,
     events.csv, observations.csv and staff.png; for an ensemble also runs.csv (per-run outcomes),
@@ -210,15 +221,17 @@ def run(
         chunk_runs=chunk_runs,
         run_id=run_id,
         plot=not no_plot,
+        params=params,
         command=command_line(),
     )
     click.echo(f"wrote {folder} in {time.perf_counter() - started:.2f} s")
     if replicates > 1:
         from sim.ensemble import make_plan
+        from sim.params import apply_params
 
-        plan = make_plan(
-            load_scenario(scenario), mode, start_from=start_from, until=until, policies=policies, overrides=parsed
-        )
+        loaded = load_scenario(scenario)
+        loaded = apply_params(loaded, params) if params is not None else loaded
+        plan = make_plan(loaded, mode, start_from=start_from, until=until, policies=policies, overrides=parsed)
         if plan.mode.value == "replay" or not any(b.random for b in plan.behaviours):
             click.echo(
                 "note: nothing random is switched on (no misperception, execution error, crises, random "
@@ -251,6 +264,7 @@ def run(
 )
 @click.option("--id", "sweep_folder", default=None, help="Name of the sweep folder (default: a hash of the inputs).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@params_option
 @library_errors
 def sweep(
     sweep_file: Path,
@@ -260,6 +274,7 @@ def sweep(
     block: int,
     sweep_folder: str | None,
     quiet: bool,
+    params: Path | None,
 ) -> None:
     """Run the sweep SWEEP_FILE (or finish it: the same command again runs only what is missing)
     and write results/<sweep>/<id>/: manifest.json, design.csv, runs/*.parquet, summary.csv.
@@ -293,6 +308,7 @@ def sweep(
             block=block,
             sweep_folder=sweep_folder,
             progress=progress,
+            params=params,
             command=command_line(),
         )
     finally:

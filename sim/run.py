@@ -16,6 +16,7 @@ from sim.ensemble import (
     simulate_mesa,
 )
 from sim.model import TRAJECTORY_COLUMNS, RetaliationModel
+from sim.params import apply_params
 from sim.plotting import fan_figure, staff_figure
 from sim.results import (
     EVENTS,
@@ -76,6 +77,7 @@ def run_scenario(
     chunk_runs: int = CHUNK_RUNS,
     run_id: str | None = None,
     plot: bool = True,
+    params: str | Path | None = None,
     command: Sequence[str] = (),
 ) -> Path:
     """Load, check and run a scenario; write `results_root/<scenario>/<run-id>/`. Returns the folder.
@@ -88,6 +90,8 @@ def run_scenario(
     """
     started = utc_now()
     scenario = load_scenario(path)
+    if params is not None:
+        scenario = apply_params(scenario, params)
     plan = make_plan(scenario, mode, start_from=start_from, until=until, policies=policies, overrides=overrides)
     if replicates < 1:
         raise PlanError(f"--replicates: {replicates} is not a number of runs (allowed: 1 or more)")
@@ -152,6 +156,7 @@ def run_scenario(
             "chunk_runs": chunk_runs,
             "run_seeds": [str(k) for k in keys],
             "run_seed": str(run_seed) if run_seed is not None else None,
+            "params": str(params) if params is not None else None,
         }
         write_json(
             folder / MANIFEST,

@@ -27,6 +27,7 @@ from sim.engine import load_scenario
 from sim.ensemble import make_plan
 from sim.errors import SimError
 from sim.outcomes import outcome_names, simulate_outcomes
+from sim.params import apply_params
 from sim.results import utc_now, write_csv, write_json
 from sim.rng import run_keys
 from sim.scenario import Scenario
@@ -54,7 +55,8 @@ class Unit:
 
 
 def sweep_id(sweep: Sweep, scenario: Scenario) -> str:
-    digest = hashlib.sha256(f"{sweep.sha256}:{scenario.sha256}:{__version__}".encode()).hexdigest()
+    behaviours = repr(scenario.behaviours)  # a --params overlay changes the sweep
+    digest = hashlib.sha256(f"{sweep.sha256}:{scenario.sha256}:{behaviours}:{__version__}".encode()).hexdigest()
     return digest[:12]
 
 
@@ -233,6 +235,7 @@ def run_sweep(
     block: int = DEFAULT_BLOCK,
     sweep_folder: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    params: str | Path | None = None,
     command: Iterable[str] = (),
 ) -> dict:
     """Run (or finish) a sweep. Returns a report: folder, runs, failed, seconds, runs per second."""
@@ -241,6 +244,8 @@ def run_sweep(
     _parquet()
     sweep = load_sweep(path)
     scenario = load_scenario(sweep.scenario_path)
+    if params is not None:
+        scenario = apply_params(scenario, params)
     points = sweep.points()
     plans = [point_plan(sweep, scenario, values) for values in points]
     keys = run_keys(sweep.seed, sweep.replicates)
