@@ -46,7 +46,7 @@ results_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("results"),
     show_default=True,
-    help="Folder under which <scenario>/<run-id>/ is written.",
+    help="Folder under which results are written: <scenario>/<run-id>/ for runs, <sweep>/<id>/ for sweeps.",
 )
 
 
@@ -295,7 +295,7 @@ def sweep(
         if bar is None:
             from tqdm import tqdm
 
-            bar = tqdm(total=total, initial=done, unit="run", dynamic_ncols=True)
+            bar = tqdm(total=total, initial=done, unit="run", dynamic_ncols=True, disable=None)
         else:
             bar.update(done - bar.n)
 
@@ -311,6 +311,12 @@ def sweep(
             params=params,
             command=command_line(),
         )
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+            bar = None
+        click.echo("interrupted: finished parts are kept; run the same command again to resume", err=True)
+        sys.exit(130)
     finally:
         if bar is not None:
             bar.close()
@@ -402,7 +408,7 @@ def calibrate(
         if bar is None:
             from tqdm import tqdm
 
-            bar = tqdm(total=total, unit="pair", dynamic_ncols=True)
+            bar = tqdm(total=total, unit="pair", dynamic_ncols=True, disable=None)
         bar.update(done - bar.n)
 
     names = [n.strip() for n in families.split(",")] if families else []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -24,11 +25,11 @@ import numpy as np
 
 from sim import __version__
 from sim.engine import load_scenario
-from sim.ensemble import make_plan
+from sim.ensemble import PlanError, make_plan
 from sim.errors import SimError
 from sim.outcomes import outcome_names, simulate_outcomes
 from sim.params import apply_params
-from sim.results import utc_now, write_csv, write_json
+from sim.results import RUN_ID, utc_now, write_csv, write_json
 from sim.rng import run_keys
 from sim.scenario import Scenario
 from sim.sweepfile import Sweep, load_sweep
@@ -140,6 +141,8 @@ class DaskExecutor(Executor):
             from distributed import Client
         except ImportError:
             raise SweepError("--scheduler needs Dask: pip install 'tft-sim[dask]'") from None
+        if not re.match(r"^(tcp|tls|inproc)://[^:/]+:\d+$", scheduler):
+            raise SweepError(f"--scheduler: '{scheduler}' is not an address (allowed: tcp://HOST:PORT)")
         try:
             self.client = Client(scheduler, timeout="10s")
         except OSError as exc:
@@ -149,8 +152,16 @@ class DaskExecutor(Executor):
         from distributed import as_completed
 
         futures = [self.client.submit(run_unit, *task, pure=False) for task in tasks]
-        for future in as_completed(futures):
-            yield future.result()
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except Exception as exc:  # noqa: BLE001 - a lost scheduler or worker
+            if isinstance(exc, SimError):
+                raise
+            raise SweepError(
+                f"the Dask cluster failed ({type(exc).__name__}); finished parts are kept, run the same "
+                "command again to resume"
+            ) from None
 
     def close(self) -> None:
         self.client.close()
@@ -247,10 +258,27 @@ def run_sweep(
     if params is not None:
         scenario = apply_params(scenario, params)
     points = sweep.points()
-    plans = [point_plan(sweep, scenario, values) for values in points]
+    try:
+        plans = [point_plan(sweep, scenario, values) for values in points]
+    except PlanError as exc:
+        raise SweepError(f"{sweep.path}: {_in_file_terms(str(exc))}") from None
     keys = run_keys(sweep.seed, sweep.replicates)
+    if sweep_folder is not None and not RUN_ID.match(sweep_folder):
+        raise SweepError(f"--id: '{sweep_folder}' cannot name a folder (allowed: letters, digits, '_', '-', '.')")
     folder = Path(results_root) / sweep.name / (sweep_folder or sweep_id(sweep, scenario))
+    inputs = {
+        "sweep_sha256": sweep.sha256,
+        "scenario_sha256": scenario.sha256,
+        "behaviours": repr(scenario.behaviours),
+        "seed": sweep.seed,
+        "replicates": sweep.replicates,
+        "block": block,
+        "package_version": __version__,
+    }
+    _check_inputs(folder, inputs)
+    executor = make_executor(workers, scheduler)  # reach the scheduler before writing anything
     (folder / "runs").mkdir(parents=True, exist_ok=True)
+    write_json(folder / "inputs.json", inputs)
     write_csv(folder / "design.csv", ["point", *sweep.columns], ({"point": i} | p for i, p in enumerate(points)))
     units = [
         Unit(p, first, min(block, sweep.replicates - first))
@@ -263,7 +291,6 @@ def run_sweep(
     finished = total_runs - sum(u.count for u in todo)
     if progress:
         progress(finished, total_runs)
-    executor = make_executor(workers, scheduler)
     new_runs = 0
     try:
         tasks = [(scenario, plans[u.point], keys[u.first : u.first + u.count], u) for u in todo]
@@ -280,8 +307,9 @@ def run_sweep(
     write_csv(folder / "summary.csv", summary_columns(sweep, names), summary_rows(data, sweep, names))
     seconds = time.perf_counter() - clock
     manifest = {
-        "sweep": {"name": sweep.name, "path": sweep.path, "sha256": sweep.sha256},
-        "scenario": {"name": scenario.name, "path": scenario.path, "sha256": scenario.sha256},
+        "sweep": {"name": sweep.name, "path": str(Path(sweep.path).resolve()), "sha256": sweep.sha256},
+        "scenario": {"name": scenario.name, "path": str(Path(scenario.path).resolve()), "sha256": scenario.sha256},
+        "versions": _versions(),
         "mode": sweep.mode,
         "from": sweep.start_from,
         "until": sweep.until,
@@ -311,5 +339,49 @@ def run_sweep(
     }
 
 
+def _versions() -> dict:
+    import platform
+
+    import mesa
+
+    return {"python": platform.python_version(), "numpy": np.__version__, "mesa": mesa.__version__}
+
+
 def load_manifest(folder: Path) -> dict:
-    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise SweepError(
+            f"{folder}: no manifest.json: the sweep has not finished; run the same tft sweep command again to finish it"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _check_inputs(folder: Path, inputs: dict) -> None:
+    """A folder may only be resumed by the same sweep: same files, seed, replicates and block."""
+    path = folder / "inputs.json"
+    if not path.is_file():
+        if (folder / "runs").is_dir() and any((folder / "runs").iterdir()):
+            raise SweepError(f"{folder}: holds runs of an unknown sweep (no inputs.json); choose another --id")
+        return
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    changed = [key for key in inputs if stored.get(key) != inputs[key]]
+    if changed:
+        raise SweepError(
+            f"{folder}: holds a sweep with different {', '.join(changed)}; it can only be resumed by "
+            "the same sweep file, scenario, parameters and --block (choose another --id)"
+        )
+
+
+def _in_file_terms(message: str) -> str:
+    """A plan error says what to change on the command line; a sweep file has keys instead."""
+    for option, key in (
+        ("--mode project needs --from DATE", "sweep.from is needed in project mode"),
+        ("--from applies to --mode project only", 'sweep.from applies to mode = "project" only'),
+        ("--from", "sweep.from"),
+        ("--until", "sweep.until"),
+        ("--policy", "levers"),
+        ("--set", "levers or uncertainties"),
+        ("--mode", "sweep.mode"),
+    ):
+        message = message.replace(option, key)
+    return message

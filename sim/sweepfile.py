@@ -150,7 +150,7 @@ def load_sweep(path: str | Path) -> Sweep:
             try:
                 parse_date(value)
             except ValueError as exc:
-                _fail(shown, f"sweep.{key}", str(exc), "'YYYY-MM'")
+                _fail(shown, f"sweep.{key}", str(exc))
             dates[key] = str(value)
     replicates = need(head, "replicates", "sweep", int, 10, required=False)
     seed = need(head, "seed", "sweep", int, 0, required=False)
@@ -169,6 +169,8 @@ def load_sweep(path: str | Path) -> Sweep:
     design = need(design_table, "kind", "design", str, "grid", required=False)
     if design not in ("grid", "lhs"):
         _fail(shown, "design.kind", f"unknown value '{design}'", "grid, lhs")
+    if design == "grid" and "samples" in design_table:
+        _fail(shown, "design.samples", "a grid takes no samples", 'samples with kind = "lhs" only')
     samples = need(design_table, "samples", "design", int, 20, required=False)
     if samples < 1:
         _fail(shown, "design.samples", f"{samples} is not a number of points", "1 or more")
@@ -205,8 +207,20 @@ def load_sweep(path: str | Path) -> Sweep:
             _fail(shown, f"uncertainties.{uncertain}", "needs low <= high and points >= 1")
         uncertainties.append((uncertain, low, high, points))
     names = [n for n, _ in levers] + [u[0] for u in uncertainties]
-    if len(set(names)) != len(names):
-        _fail(shown, "levers", "a name is both a lever and an uncertainty", "each name once")
+    owners: dict[tuple[str, str], str] = {}
+    for column in names:
+        side, dot, key = column.partition(".")
+        for target in [(side, key)] if dot else [("*", column)]:
+            for other, first in owners.items():
+                same_key = other[1] == target[1] and "*" in (other[0], target[0]) or other == target
+                if same_key:
+                    _fail(
+                        shown,
+                        "levers",
+                        f"'{first}' and '{column}' both set {target[1]}",
+                        "each behaviour value set by one lever or uncertainty",
+                    )
+            owners[target] = column
     return Sweep(
         path=shown,
         sha256=hashlib.sha256(raw).hexdigest(),

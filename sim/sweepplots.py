@@ -16,6 +16,7 @@ from sim.calendar import month_label  # noqa: E402
 from sim.engine import load_scenario  # noqa: E402
 from sim.ensemble import simulate_batch  # noqa: E402
 from sim.errors import SimError  # noqa: E402
+from sim.params import apply_params  # noqa: E402
 from sim.plotting import fan_figure  # noqa: E402
 from sim.summary import StaffQuantiles  # noqa: E402
 from sim.sweep import load_manifest, point_plan, read_runs  # noqa: E402
@@ -33,8 +34,23 @@ def _summary(folder: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _sweep(folder: Path):
+    """The sweep file the folder was made from, checked against the hash the manifest recorded."""
+    recorded = load_manifest(folder)["sweep"]
+    try:
+        sweep = load_sweep(recorded["path"])
+    except SimError:
+        raise SweepPlotError(f"{folder}: its sweep file {recorded['path']} cannot be read any more") from None
+    if sweep.sha256 != recorded["sha256"]:
+        raise SweepPlotError(
+            f"{folder}: its sweep file {recorded['path']} has changed since the sweep ran "
+            "(sha256 differs); restore it to draw this folder"
+        )
+    return sweep
+
+
 def _levers_and_uncertainties(folder: Path) -> tuple[list[str], list[str]]:
-    sweep = load_sweep(load_manifest(folder)["sweep"]["path"])
+    sweep = _sweep(folder)
     return [n for n, _ in sweep.levers], [u[0] for u in sweep.uncertainties]
 
 
@@ -48,9 +64,15 @@ def heatmap(folder: Path, outcome: str, x: str, y: str) -> Path:
     if rows and column not in rows[0]:
         names = sorted({k[: -len("_mean")] for k in rows[0] if k.endswith("_mean")})
         raise SweepPlotError(f"--outcome: unknown outcome '{outcome}' (allowed: {', '.join(names)})")
+    levers, uncertainties = _levers_and_uncertainties(folder)
     for axis, name in (("--x", x), ("--y", y)):
-        if rows and name not in rows[0]:
-            raise SweepPlotError(f"{axis}: '{name}' is not a lever or uncertainty of this sweep")
+        if name not in levers + uncertainties:
+            raise SweepPlotError(
+                f"{axis}: '{name}' is not a lever or uncertainty of this sweep "
+                f"(allowed: {', '.join(levers + uncertainties)})"
+            )
+    if x == y:
+        raise SweepPlotError(f"--x and --y are both '{x}' (allowed: two different design columns)")
     xs = sorted({r[x] for r in rows}, key=_order)
     ys = sorted({r[y] for r in rows}, key=_order)
     grid = np.full((len(ys), len(xs)), np.nan)
@@ -76,12 +98,19 @@ def heatmap(folder: Path, outcome: str, x: str, y: str) -> Path:
     ax.set_yticks(range(len(ys)), ys, fontsize=8)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    fig.colorbar(image, ax=ax, label=f"{outcome} (mean over runs and the other design columns)")
+    fig.colorbar(
+        image, ax=ax, label=f"{outcome}: mean over the runs where it is defined\nand over the other design columns"
+    )
     ax.set_title(f"{outcome} by {x} and {y}", fontsize=10)
     path = folder / f"heatmap-{outcome}-{x}-{y}.png".replace("/", "_")
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+def _matplotlib_at_least(major: int, minor: int) -> bool:
+    found = tuple(int(part) for part in matplotlib.__version__.split(".")[:2])
+    return found >= (major, minor)
 
 
 def _order(value: str):
@@ -108,7 +137,8 @@ def restore_months(folder: Path) -> Path:
     data = [months[(labels == label) & ~np.isnan(months)] for label in pairs]
     censored = [float(np.isnan(months[labels == label]).mean()) for label in pairs]
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(pairs) + 1.5))
-    ax.boxplot([d if len(d) else [np.nan] for d in data], vert=False, widths=0.6, showfliers=False)
+    sideways = {"orientation": "horizontal"} if _matplotlib_at_least(3, 10) else {"vert": False}
+    ax.boxplot([d if len(d) else [np.nan] for d in data], widths=0.6, showfliers=False, **sideways)
     ax.set_yticks(
         range(1, len(pairs) + 1), [f"{p}  ({c:.0%} never)" for p, c in zip(pairs, censored, strict=True)], fontsize=8
     )
@@ -144,6 +174,7 @@ def robustness(folder: Path) -> tuple[Path, list[tuple[str, float]]]:
         fontsize=8,
     )
     ax.grid(axis="x", alpha=0.3)
+    ax.set_title("Robustness: where both missions are back to half size within five years", fontsize=10)
     path = folder / "robustness.png"
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -158,8 +189,12 @@ def _design(folder: Path) -> dict[int, dict[str, str]]:
 def point_fan(folder: Path, point: int) -> Path:
     """Re-run one design point from its seeds with trajectories kept, and draw its fan chart."""
     manifest = load_manifest(folder)
-    sweep = load_sweep(manifest["sweep"]["path"])
+    sweep = _sweep(folder)
     scenario = load_scenario(sweep.scenario_path)
+    if scenario.sha256 != manifest["scenario"]["sha256"]:
+        raise SweepPlotError(f"{folder}: the scenario {sweep.scenario_path} has changed since the sweep ran")
+    if manifest.get("params"):
+        scenario = apply_params(scenario, manifest["params"])
     points = sweep.points()
     if not 0 <= point < len(points):
         raise SweepPlotError(f"--point: {point} is not a design point (allowed: 0 to {len(points) - 1})")

@@ -32,7 +32,7 @@ seed = 11
 
 [design]
 kind = "{design}"
-samples = 3
+{samples}
 
 [levers]
 "CN.policy" = ["mirror", "generous_mirror"]
@@ -50,7 +50,8 @@ def sweep_file(tmp_path):
         extra = event(date="2020-03", actor="CN", kind="shock", name="incident", severity=-5.0)
         (tmp_path / "toy.toml").write_text(TOY + extra, encoding="utf-8")
         path = tmp_path / "toy_sweep.toml"
-        path.write_text(SWEEP.format(replicates=replicates, design=design), encoding="utf-8")
+        samples = "samples = 3" if design == "lhs" else ""
+        path.write_text(SWEEP.format(replicates=replicates, design=design, samples=samples), encoding="utf-8")
         return path
 
     return write
@@ -173,8 +174,53 @@ def test_bad_sweep_files(tmp_path, sweep_file):
         (good.replace("high = 0.2", "high = 1.5"), "perception_error = 1.5 is out of range"),
         (good.replace('scenario = "toy.toml"', 'scenario = "nope.toml"'), "sweep.scenario: no scenario file"),
         (good + "\n[extra]\n", "extra: unknown key"),
+        (good.replace('kind = "grid"', 'kind = "grid"\nsamples = 4'), "design.samples: a grid takes no samples"),
+        (good.replace('"UK.policy" = ["grit"]', '"UK.policy" = ["grit"]\n"UK.crisis_rate" = [1.0]'),
+         "'UK.crisis_rate' and 'UK.crisis_rate'"),
+        (good.replace('"UK.policy" = ["grit"]', '"UK.policy" = ["grit"]\n"CN.perception_error" = [0.5]'),
+         "both set perception_error"),
+        (good.replace('mode = "behavioural"', 'mode = "project"'), "sweep.from is needed in project mode"),
     ]:
         path.write_text(change)
         outcome = CliRunner().invoke(cli, ["sweep", str(path), "--results", str(tmp_path / "r"), "--quiet"])
         assert outcome.exit_code == 2 and message in outcome.stderr, outcome.stderr
         assert "\n" not in outcome.stderr.strip()
+
+
+def test_a_folder_is_only_resumed_by_the_same_sweep(sweep_file, tmp_path):
+    path = sweep_file()
+    run_sweep(path, tmp_path, workers=1, sweep_folder="same")
+    path.write_text(path.read_text().replace("seed = 11", "seed = 12"))
+    outcome = CliRunner().invoke(cli, ["sweep", str(path), "--results", str(tmp_path), "--id", "same", "--quiet"])
+    assert outcome.exit_code == 2 and "holds a sweep with different sweep_sha256, seed" in outcome.stderr
+    outcome = CliRunner().invoke(cli, ["sweep", str(path), "--results", str(tmp_path), "--id", "other", "--block", "2",
+                                       "--quiet"])
+    assert outcome.exit_code == 0
+    outcome = CliRunner().invoke(cli, ["sweep", str(path), "--results", str(tmp_path), "--id", "other", "--block", "3",
+                                       "--quiet"])
+    assert outcome.exit_code == 2 and "different block" in outcome.stderr
+
+
+def test_plot_refuses_a_changed_sweep_file_and_an_unfinished_folder(sweep_file, tmp_path):
+    path = sweep_file()
+    folder = run_sweep(path, tmp_path, workers=1)["folder"]
+    outcome = CliRunner().invoke(cli, ["plot", str(folder), "--x", "perception_error", "--y", "UK.crisis_rate"])
+    assert outcome.exit_code == 0, outcome.output
+    assert (folder / "heatmap-restored_half-perception_error-UK.crisis_rate.png").is_file()
+    outcome = CliRunner().invoke(cli, ["plot", str(folder), "--x", "perception_error", "--y", "perception_error"])
+    assert outcome.exit_code == 2 and "both 'perception_error'" in outcome.stderr
+    outcome = CliRunner().invoke(cli, ["plot", str(folder), "--x", "point"])
+    assert outcome.exit_code == 2 and "'point' is not a lever or uncertainty" in outcome.stderr
+    path.write_text(path.read_text().replace('["grit"]', '["restraint"]'))
+    outcome = CliRunner().invoke(cli, ["plot", str(folder)])
+    assert outcome.exit_code == 2 and "has changed since the sweep ran" in outcome.stderr
+    (folder / "manifest.json").unlink()
+    outcome = CliRunner().invoke(cli, ["plot", str(folder)])
+    assert outcome.exit_code == 2 and "the sweep has not finished" in outcome.stderr
+
+
+def test_bad_scheduler_addresses(sweep_file, tmp_path):
+    pytest.importorskip("distributed")
+    outcome = CliRunner().invoke(cli, ["sweep", str(sweep_file()), "--results", str(tmp_path), "--scheduler", "foo"])
+    assert outcome.exit_code == 2 and "'foo' is not an address" in outcome.stderr
+    assert not (tmp_path / "toy_sweep").exists()
