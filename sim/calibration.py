@@ -240,31 +240,46 @@ def calibrate(
     popsize: int = 5,
     seed: int = 0,
     workers: int = 1,
+    scheduler: str | None = None,
     progress=None,
 ) -> tuple[Candidate, list[dict]]:
     """Screen every pair of families, refine the best `refine` pairs. Returns the best candidate
-    and the ranking of pairs (best loss found for each), best first."""
+    and the ranking of pairs (best loss found for each), best first. The work goes to the same
+    executors as sweeps: this process, a local pool of `workers`, or a Dask `scheduler`."""
     from scipy.optimize import differential_evolution
 
-    ranking = screen_pairs(evaluator, families, screen, seed, workers, progress)
-    ranking.sort(key=lambda r: r["loss"])
-    for entry in ranking[:refine]:
-        pair = entry["policies"]
-        result = differential_evolution(
-            _Objective(evaluator, pair),
-            bounds_for(pair),
-            maxiter=maxiter,
-            popsize=popsize,
-            seed=seed,
-            polish=False,
-            init="latinhypercube",
-            x0=entry["values"],
-            workers=workers,
-            updating="deferred" if workers != 1 else "immediate",
-        )
-        if result.fun < entry["loss"]:
-            entry["loss"], entry["values"] = float(result.fun), result.x
-    ranking.sort(key=lambda r: r["loss"])
+    from sim.sweep import make_executor
+
+    executor = make_executor(workers, scheduler)
+    try:
+        pairs = list(itertools.product(families, families))
+        tasks = [(evaluator, pair, screen, seed + i) for i, pair in enumerate(pairs)]
+        ranking = []
+        for result in executor.map(tasks, _screen_pair):
+            ranking.append(result)
+            if progress:
+                progress(len(ranking), len(tasks))
+        # results arrive as they finish; order them so ties break the same way every time
+        ranking.sort(key=lambda r: (r["loss"], pairs.index(r["policies"])))
+        for entry in ranking[:refine]:
+            pair = entry["policies"]
+            result = differential_evolution(
+                _Objective(evaluator, pair),
+                bounds_for(pair),
+                maxiter=maxiter,
+                popsize=popsize,
+                seed=seed,
+                polish=False,
+                init="latinhypercube",
+                x0=entry["values"],
+                workers=executor.ordered if parallel else 1,
+                updating="deferred" if parallel else "immediate",
+            )
+            if result.fun < entry["loss"]:
+                entry["loss"], entry["values"] = float(result.fun), result.x
+        ranking.sort(key=lambda r: (r["loss"], pairs.index(r["policies"])))
+    finally:
+        executor.close()
     top = ranking[0]
     return Candidate(top["policies"], tuple(float(v) for v in top["values"])), ranking
 
@@ -280,33 +295,11 @@ class _Objective:
         return self.evaluator.loss(self.policies, values)
 
 
-def _screen_pair(args):
-    evaluator, pair, screen, seed = args
+def _screen_pair(evaluator: Evaluator, pair: tuple[str, str], screen: int, seed: int) -> dict:
+    """The best of `screen` Latin-hypercube points for one pair of families."""
     best = (math.inf, None)
     for values in _lhs(bounds_for(pair), screen, seed):
         loss = evaluator.loss(pair, values)
         if loss < best[0]:
             best = (loss, values)
     return {"policies": pair, "loss": best[0], "values": best[1]}
-
-
-def screen_pairs(evaluator: Evaluator, families: list[str], screen: int, seed: int, workers: int, progress=None):
-    """The best of `screen` Latin-hypercube points for every pair of families, in parallel."""
-    pairs = list(itertools.product(families, families))
-    tasks = [(evaluator, pair, screen, seed + i) for i, pair in enumerate(pairs)]
-    if workers == 1:
-        results = []
-        for task in tasks:
-            results.append(_screen_pair(task))
-            if progress:
-                progress(len(results), len(tasks))
-        return results
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = []
-        for result in pool.map(_screen_pair, tasks):
-            results.append(result)
-            if progress:
-                progress(len(results), len(tasks))
-    return results

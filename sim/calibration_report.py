@@ -35,6 +35,7 @@ def run_calibration(
     refine: int = 3,
     maxiter: int = 6,
     workers: int = 1,
+    scheduler: str | None = None,
     tolerance: int = 3,
     progress=None,
     command: Sequence[str] = (),
@@ -68,6 +69,7 @@ def run_calibration(
         maxiter=maxiter,
         seed=root_seed,
         workers=workers,
+        scheduler=scheduler,
         progress=progress,
     )
     candidates = {"fitted": fitted}

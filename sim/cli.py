@@ -371,6 +371,7 @@ def sweep(
     "--maxiter", type=click.IntRange(min=1), default=6, show_default=True, help="Generations of differential evolution."
 )
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes.")
+@click.option("--scheduler", metavar="ADDRESS", default=None, help="A Dask scheduler instead of local processes.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @library_errors
 def calibrate(
@@ -384,6 +385,7 @@ def calibrate(
     refine: int,
     maxiter: int,
     workers: int,
+    scheduler: str | None,
     quiet: bool,
 ) -> None:
     """Fit each side's policy family and parameters, perception error and response delay, in
@@ -424,6 +426,7 @@ def calibrate(
             refine=refine,
             maxiter=maxiter,
             workers=workers,
+            scheduler=scheduler,
             progress=progress,
             command=command_line(),
         )

@@ -103,19 +103,35 @@ def _one_by_one(scenario: Scenario, plan, keys: np.ndarray):
 
 
 class Executor:
-    """Runs units and yields their results as they finish."""
+    """Runs tasks (argument tuples of a function) and yields their results as they finish;
+    `ordered` is the same in task order, as a map-like callable (for scipy's optimisers)."""
 
-    def map(self, tasks: list[tuple]) -> Iterator[dict[str, object]]:
+    def map(self, tasks: list[tuple], function=None) -> Iterator[object]:
         raise NotImplementedError
+
+    def ordered(self, function, items) -> list:
+        tasks = [(i, item) for i, item in enumerate(items)]
+        results = dict(self.map(tasks, _Indexed(function)))
+        return [results[i] for i in range(len(tasks))]
 
     def close(self) -> None:
         pass
 
 
+@dataclass(frozen=True)
+class _Indexed:
+    """function(item), returned with the item's position (picklable)."""
+
+    function: Callable
+
+    def __call__(self, index: int, item) -> tuple[int, object]:
+        return index, self.function(item)
+
+
 class SerialExecutor(Executor):
-    def map(self, tasks):
+    def map(self, tasks, function=None):
         for task in tasks:
-            yield run_unit(*task)
+            yield (function or run_unit)(*task)
 
 
 class PoolExecutor(Executor):
@@ -124,10 +140,10 @@ class PoolExecutor(Executor):
 
         self.pool = ProcessPoolExecutor(max_workers=workers)
 
-    def map(self, tasks):
+    def map(self, tasks, function=None):
         from concurrent.futures import as_completed
 
-        futures = [self.pool.submit(run_unit, *task) for task in tasks]
+        futures = [self.pool.submit(function or run_unit, *task) for task in tasks]
         for future in as_completed(futures):
             yield future.result()
 
@@ -148,10 +164,10 @@ class DaskExecutor(Executor):
         except OSError as exc:
             raise SweepError(f"--scheduler: cannot reach {scheduler} ({exc})") from None
 
-    def map(self, tasks):
+    def map(self, tasks, function=None):
         from distributed import as_completed
 
-        futures = [self.client.submit(run_unit, *task, pure=False) for task in tasks]
+        futures = [self.client.submit(function or run_unit, *task, pure=False) for task in tasks]
         try:
             for future in as_completed(futures):
                 yield future.result()

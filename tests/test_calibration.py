@@ -116,3 +116,15 @@ def test_bad_parameter_file(tmp_path):
         cli, ["run", str(SCENARIO), "--mode", "behavioural", "--params", str(path), "--results", str(tmp_path / "r")]
     )
     assert outcome.exit_code == 2 and "behaviour.US.perception_error" in outcome.stderr
+
+
+def test_calibration_on_a_pool_and_a_dask_cluster_gives_the_same_fit(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    choices = dict(families=["mirror", "restraint"], replicates=2, screen=2, refine=1, maxiter=1, seed=5)
+    serial, _ = run_calibration(SCENARIO, tmp_path / "a", workers=1, **choices)
+    pooled, _ = run_calibration(SCENARIO, tmp_path / "b", workers=2, **choices)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask, _ = run_calibration(SCENARIO, tmp_path / "c", scheduler=cluster.scheduler_address, **choices)
+    for other in (pooled, dask):
+        for name in ("params.toml", "ranking.csv", "scores.csv"):
+            assert (serial / name).read_bytes().split(b"\n")[2:] == (other / name).read_bytes().split(b"\n")[2:], name

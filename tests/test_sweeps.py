@@ -175,10 +175,14 @@ def test_bad_sweep_files(tmp_path, sweep_file):
         (good.replace('scenario = "toy.toml"', 'scenario = "nope.toml"'), "sweep.scenario: no scenario file"),
         (good + "\n[extra]\n", "extra: unknown key"),
         (good.replace('kind = "grid"', 'kind = "grid"\nsamples = 4'), "design.samples: a grid takes no samples"),
-        (good.replace('"UK.policy" = ["grit"]', '"UK.policy" = ["grit"]\n"UK.crisis_rate" = [1.0]'),
-         "'UK.crisis_rate' and 'UK.crisis_rate'"),
-        (good.replace('"UK.policy" = ["grit"]', '"UK.policy" = ["grit"]\n"CN.perception_error" = [0.5]'),
-         "both set perception_error"),
+        (
+            good.replace('"UK.policy" = ["grit"]', '"UK.policy" = ["grit"]\n"UK.crisis_rate" = [1.0]'),
+            "'UK.crisis_rate' and 'UK.crisis_rate'",
+        ),
+        (
+            good.replace('"UK.policy" = ["grit"]', '"UK.policy" = ["grit"]\n"CN.perception_error" = [0.5]'),
+            "both set perception_error",
+        ),
         (good.replace('mode = "behavioural"', 'mode = "project"'), "sweep.from is needed in project mode"),
     ]:
         path.write_text(change)
@@ -193,11 +197,13 @@ def test_a_folder_is_only_resumed_by_the_same_sweep(sweep_file, tmp_path):
     path.write_text(path.read_text().replace("seed = 11", "seed = 12"))
     outcome = CliRunner().invoke(cli, ["sweep", str(path), "--results", str(tmp_path), "--id", "same", "--quiet"])
     assert outcome.exit_code == 2 and "holds a sweep with different sweep_sha256, seed" in outcome.stderr
-    outcome = CliRunner().invoke(cli, ["sweep", str(path), "--results", str(tmp_path), "--id", "other", "--block", "2",
-                                       "--quiet"])
+    outcome = CliRunner().invoke(
+        cli, ["sweep", str(path), "--results", str(tmp_path), "--id", "other", "--block", "2", "--quiet"]
+    )
     assert outcome.exit_code == 0
-    outcome = CliRunner().invoke(cli, ["sweep", str(path), "--results", str(tmp_path), "--id", "other", "--block", "3",
-                                       "--quiet"])
+    outcome = CliRunner().invoke(
+        cli, ["sweep", str(path), "--results", str(tmp_path), "--id", "other", "--block", "3", "--quiet"]
+    )
     assert outcome.exit_code == 2 and "different block" in outcome.stderr
 
 
