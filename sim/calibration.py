@@ -272,8 +272,9 @@ def calibrate(
                 polish=False,
                 init="latinhypercube",
                 x0=entry["values"],
-                workers=executor.ordered if parallel else 1,
-                updating="deferred" if parallel else "immediate",
+                # deferred updating through the executor: the same generations whatever runs them
+                workers=executor.ordered,
+                updating="deferred",
             )
             if result.fun < entry["loss"]:
                 entry["loss"], entry["values"] = float(result.fun), result.x
