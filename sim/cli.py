@@ -79,6 +79,30 @@ params_option = click.option(
 )
 
 
+class ProgressBar:
+    """A tqdm bar fed with (done, total) calls; silent with --quiet or when not on a terminal."""
+
+    def __init__(self, quiet: bool, unit: str):
+        self.quiet = quiet
+        self.unit = unit
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=done, unit=self.unit, dynamic_ncols=True, disable=None)
+        else:
+            self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tft")
 def cli() -> None:
@@ -286,18 +310,7 @@ def sweep(
     from sim.results import command_line
     from sim.sweep import run_sweep
 
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if quiet:
-            return
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, initial=done, unit="run", dynamic_ncols=True, disable=None)
-        else:
-            bar.update(done - bar.n)
+    progress = ProgressBar(quiet, "run")
 
     try:
         report = run_sweep(
@@ -312,14 +325,11 @@ def sweep(
             command=command_line(),
         )
     except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
-            bar = None
+        progress.close()
         click.echo("interrupted: finished parts are kept; run the same command again to resume", err=True)
         sys.exit(130)
     finally:
-        if bar is not None:
-            bar.close()
+        progress.close()
     click.echo(
         f"wrote {report['folder']}: {report['runs']} runs ({report['new']} this time, "
         f"{report['runs_per_second']:.0f} runs/s), {report['failed']} failed"
@@ -401,17 +411,7 @@ def calibrate(
     from sim.calibration_report import run_calibration
     from sim.results import command_line
 
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if quiet:
-            return
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit="pair", dynamic_ncols=True, disable=None)
-        bar.update(done - bar.n)
+    progress = ProgressBar(quiet, "pair")
 
     names = [n.strip() for n in families.split(",")] if families else []
     try:
@@ -431,8 +431,7 @@ def calibrate(
             command=command_line(),
         )
     finally:
-        if bar is not None:
-            bar.close()
+        progress.close()
     click.echo(f"wrote {folder} in {report['seconds']:.0f} s")
     for row in report["scores"]:
         click.echo(f"  {row['candidate']:<34} {row['policies']:<36} train {row['train_loss']}  test {row['test_loss']}")
