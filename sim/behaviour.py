@@ -26,7 +26,7 @@ class Behaviour:
     execution_error: float = 0.0  # probability that an intended act comes out wrong
     error_severity: float = 3.0  # magnitude of an unintended hostile act
     delay_weights: tuple[float, ...] = (1.0,)  # P(the answer waits 0, 1, 2, ... further months)
-    crisis_rate: float = 0.0  # crises per year attributed to this side
+    crisis_rate: float = 0.0  # crises a year attributed to this side (a month sees at most one)
     crisis_severity: tuple[float, float] = (-8.0, -3.0)  # uniform between these
     restaff: bool = True  # re-staff the mission toward its starting size where the host allows
     initiative: str = (
@@ -58,7 +58,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "misread_sigma": (0.0, 3.0),
     "execution_error": (0.0, 1.0),
     "error_severity": (0.0, 10.0),
-    "crisis_rate": (0.0, 24.0),
+    "crisis_rate": (0.0, 12.0),
 }
 KEYS = tuple(f.name for f in fields(Behaviour))
 

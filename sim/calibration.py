@@ -168,6 +168,7 @@ def score(
     recorded = [m for m in targets.measures if window.holds(m[2])]
     matched = np.zeros(runs)
     available = acts.astype(np.int64).copy()
+    available[~inside] = 0  # only simulated acts inside the window can match (precision stays <= 1)
     for actor, kind, month in recorded:
         lo = max(month - tolerance - start, 0)
         hi = min(month + tolerance - start, len(months) - 1)

@@ -100,6 +100,7 @@ class Dynamics:
         self.shown_hostility = np.zeros((runs, 2))  # what each side did last month, as magnitudes
         self.shown_conciliation = np.zeros((runs, 2))
         self.like_kind = np.full((runs, 2), NONE, dtype=np.int64)  # most severe hostile kind last month
+        self.like_conciliatory = np.full((runs, 2), NONE, dtype=np.int64)  # most conciliatory kind last month
         self.own_last = np.zeros((runs, 2))
         self.own_error = np.zeros((runs, 2), dtype=bool)
         self.acts = np.zeros((runs, 2, 2), dtype=np.int64)  # policy measures per side: hostile, conciliatory
@@ -160,8 +161,9 @@ class Dynamics:
         error = np.zeros(self.runs, dtype=bool)
         if behaviour.execution_error > 0:
             flip = rng.uniform(self.keys, month, side, rng.SLOT_EXECUTION) < behaviour.execution_error
-            error = flip & (severity >= 0)
-            severity = np.where(flip, np.where(severity >= 0, -behaviour.error_severity, 0.0), severity)
+            # a quiet month produces an unintended hostile act; an intended act is not carried out
+            error = flip & (severity == 0)
+            severity = np.where(flip, np.where(severity == 0, -behaviour.error_severity, 0.0), severity)
             kind = np.where(flip, NONE, kind)
             size = np.where(flip, np.nan, size)
         answering = np.where(severity < 0, seen.provocation, seen.overture)
@@ -169,15 +171,42 @@ class Dynamics:
             self.cumulative_delays[side], rng.uniform(self.keys, month, side, rng.SLOT_DELAY), side="right"
         )
         delay = np.minimum(delay, len(self.cumulative_delays[side]) - 1)
-        acting = severity != 0
-        rows = np.flatnonzero(acting)
-        slots = delay[acting]
-        self.queue_severity[rows, side, slots] += severity[acting]
-        self.queue_kind[rows, side, slots] = kind[acting]
-        self.queue_size[rows, side, slots] = size[acting]
-        self.queue_error[rows, side, slots] |= error[acting]
-        self.queue_answering[rows, side, slots] += answering[acting]
-        self.queue_like[rows, side, slots] = self.like_kind[acting, 1 - side]
+        # like for like: the kind of the act answered; a conciliatory step is like for like only
+        # when it reciprocates an overture (a unilateral step restores in the documented order)
+        reciprocating = (severity > 0) & (seen.overture > 0)
+        like = np.where(
+            severity < 0,
+            self.like_kind[:, 1 - side],
+            np.where(reciprocating, self.like_conciliatory[:, 1 - side], NONE),
+        )
+        rows = np.flatnonzero(severity != 0)
+        slots, accept = self._free_slots(side, rows, delay[rows], severity[rows])
+        rows, slots = rows[accept], slots[accept]
+        self.queue_severity[rows, side, slots] = severity[rows]
+        self.queue_kind[rows, side, slots] = kind[rows]
+        self.queue_size[rows, side, slots] = size[rows]
+        self.queue_error[rows, side, slots] = error[rows]
+        self.queue_answering[rows, side, slots] = answering[rows]
+        self.queue_like[rows, side, slots] = like[rows]
+
+    def _free_slots(
+        self, side: int, rows: np.ndarray, wanted: np.ndarray, severity: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each answer waits its drawn delay, or longer if an earlier answer already falls due
+        that month: one answer a month, never merged (severities do not add). When every later
+        month is taken too, the more severe of the two answers is kept. Returns (slot, accepted)."""
+        depth = self.queue_severity.shape[2]
+        slots = wanted.copy()
+        index = np.arange(len(rows))
+        busy = self.queue_severity[rows, side, :] != 0  # [rows, depth]
+        for _ in range(depth):
+            taken = busy[index, slots] & (slots < depth - 1)
+            if not taken.any():
+                break
+            slots = np.where(taken, slots + 1, slots)
+        full = busy[index, slots]
+        kept = np.abs(self.queue_severity[rows, side, slots])
+        return slots, ~full | (np.abs(severity) > kept)
 
     # --- committing ---------------------------------------------------------------------------
 
@@ -190,6 +219,8 @@ class Dynamics:
         shown_c = np.zeros((runs, 2))
         worst = np.zeros((runs, 2))
         like = np.full((runs, 2), NONE, dtype=np.int64)
+        kindest = np.zeros((runs, 2))
+        like_c = np.full((runs, 2), NONE, dtype=np.int64)
         every = np.arange(runs)
 
         dealt_h = np.zeros((runs, 2))
@@ -212,6 +243,9 @@ class Dynamics:
                 harder = hostile > worst[rows, actor]
                 worst[rows[harder], actor] = hostile[harder]
                 like[rows[harder], actor] = int(kind)
+                warmer = friendly > kindest[rows, actor]
+                kindest[rows[warmer], actor] = friendly[warmer]
+                like_c[rows[warmer], actor] = int(kind)
 
         for event in record_order(self.forced.get(month, ())):
             if isinstance(event, Shock):
@@ -234,6 +268,7 @@ class Dynamics:
         for side in (0, 1):
             self._owe(side, dealt_h[:, side], dealt_c[:, side])
         self.like_kind = like
+        self.like_conciliatory = like_c
         rotate(self.world, self.state)
         if month >= self.plan.active_from:
             restaff(
@@ -269,14 +304,16 @@ class Dynamics:
             np.maximum(executed - answering, 0.0) * (executed > 0),
         )
 
-    def _execute(self, month, side, severity, kind, size, like, error, log, record) -> np.ndarray:
+    def _execute(self, month, side, severity, kind, size, like, error, log, record, strict=False) -> np.ndarray:
         """Turn the desired severities into measures (repertoire) and apply them. Returns the
-        severity executed per run."""
+        severity executed per run. `strict`: only the preferred kind, nothing in its place."""
         executed = np.zeros(self.runs)
         due = np.flatnonzero(severity != 0)
         if len(due):
             # The repertoire looks only at the runs that act this month.
             choice = choose(self.world, self.state.take(due), side, severity[due], like[due], kind[due], size[due])
+            if strict:
+                choice.kind[choice.kind != kind[due]] = NONE
             groups = np.stack([choice.kind, choice.post, choice.prop], axis=1)
             acting = choice.kind != NONE
             for key in np.unique(groups[acting], axis=0):
@@ -320,6 +357,7 @@ class Dynamics:
                     np.zeros(runs, dtype=bool),
                     log,
                     record,
+                    strict=True,
                 )
                 self._owe(side, np.zeros(runs), np.maximum(executed, 0.0))
 

@@ -210,8 +210,10 @@ def write_part(folder: Path, result: dict, sweep: Sweep, points: list[dict], key
     }
     for name in sweep.columns:
         value = points[unit.point][name]
-        columns[name] = [value] * count
-    columns.update({name: np.asarray(values) for name, values in result["outcomes"].items()})
+        # one type per column in every part: numbers as floats, anything else as text
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        columns[name] = np.full(count, float(value)) if numeric else [str(value)] * count
+    columns.update({name: np.asarray(values, dtype=float) for name, values in result["outcomes"].items()})
     columns["error"] = result["errors"]
     table = pa.table(columns)
     temporary = folder / "runs" / f".{unit.part}.tmp"
@@ -293,9 +295,13 @@ def run_sweep(
     }
     _check_inputs(folder, inputs)
     executor = make_executor(workers, scheduler)  # reach the scheduler before writing anything
-    (folder / "runs").mkdir(parents=True, exist_ok=True)
-    write_json(folder / "inputs.json", inputs)
-    write_csv(folder / "design.csv", ["point", *sweep.columns], ({"point": i} | p for i, p in enumerate(points)))
+    try:
+        (folder / "runs").mkdir(parents=True, exist_ok=True)
+        write_json(folder / "inputs.json", inputs)
+        write_csv(folder / "design.csv", ["point", *sweep.columns], ({"point": i} | p for i, p in enumerate(points)))
+    except BaseException:
+        executor.close()
+        raise
     units = [
         Unit(p, first, min(block, sweep.replicates - first))
         for p in range(len(points))
@@ -336,7 +342,9 @@ def run_sweep(
         "root_seed": sweep.seed,
         "run_seeds": [str(int(k)) for k in keys],
         "failed_runs": failed,
-        "backend": f"dask {scheduler}" if scheduler else f"local pool of {workers or os.cpu_count()}",
+        "backend": f"dask {scheduler}"
+        if scheduler
+        else ("this process" if (workers or os.cpu_count()) == 1 else f"local pool of {workers or os.cpu_count()}"),
         "block": block,
         "package_version": __version__,
         "command_line": list(command),

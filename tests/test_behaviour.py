@@ -312,7 +312,85 @@ def test_initiatives_happen_at_their_date_and_are_reciprocated():
         ("2025-06", "US", "return_property"),
         ("2025-07", "RU", "return_property"),
         ("2025-09", "US", "reopen_post"),
-        ("2025-10", "RU", "return_property"),
+        ("2025-10", "RU", "reopen_post"),
     ]
     with pytest.raises(PlanError, match="initiative 'expel@2025-06' must be KIND@YYYY-MM"):
         make_plan(scenario, "behavioural", overrides=[("US", "initiative", "expel@2025-06")])
+
+
+def test_one_answer_a_month_and_initiatives_only_of_their_kind(toy_file):
+    extra = event(date="2020-03", actor="CN", kind="shock", name="incident", severity=-5.0)
+    _, ensemble = run_toy(
+        toy_file,
+        extra,
+        "behavioural",
+        runs=50,
+        until="2022-12",
+        policies={"CN": "mirror", "UK": "escalate:k=1.2"},
+        overrides=[
+            ("CN", "perception_error", 0.2),
+            ("UK", "perception_error", 0.2),
+            ("CN", "delay_weights", [0.5, 0.5]),
+            ("UK", "delay_weights", [0.3, 0.4, 0.3]),
+        ],
+    )
+    per_month = {}
+    for run in range(50):
+        for e in policy_events(ensemble, run):
+            per_month[(run, e["date"], e["actor"])] = per_month.get((run, e["date"], e["actor"]), 0) + 1
+    assert per_month and max(per_month.values()) == 1
+    # an initiative whose kind is impossible (nothing seized yet) does nothing in its place
+    _, ensemble = run_toy(
+        toy_file,
+        "",
+        "behavioural",
+        until="2020-12",
+        policies={"CN": "restraint", "UK": "restraint"},
+        overrides=[("CN", "initiative", "return_property@2020-03")],
+    )
+    assert policy_events(ensemble) == []
+
+
+def test_an_execution_error_drops_an_intended_act_and_never_makes_a_step_hostile(toy_file):
+    _, ensemble = run_toy(
+        toy_file,
+        "",
+        "behavioural",
+        runs=20,
+        until="2021-12",
+        policies={"CN": "grit", "UK": "mirror"},
+        overrides=[("CN", "execution_error", 1.0)],
+    )
+    for run in range(20):
+        mine = policy_events(ensemble, run, "CN")
+        assert all(e["cause"] == "noise" and e["severity"] < 0 for e in mine)  # only errors of quiet months
+        assert not [e for e in mine if e["severity"] > 0]
+
+
+def test_numeric_levers_and_a_failed_run_in_one_part_only(tmp_path, monkeypatch):
+    pytest.importorskip("pyarrow")
+    import sim.sweep
+    from sim.sweep import read_runs, run_sweep
+    from tests.conftest import TOY
+
+    (tmp_path / "toy.toml").write_text(TOY, encoding="utf-8")
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[sweep]\nname = "s"\nscenario = "toy.toml"\nmode = "behavioural"\nuntil = "2021-12"\n'
+        'replicates = 2\nseed = 1\n[levers]\n"CN.execution_error" = [0, 0.1]\n',
+        encoding="utf-8",
+    )
+    original = sim.sweep.simulate_outcomes
+
+    def flaky(scenario, plan, keys):
+        if plan.behaviours[0].execution_error > 0 and len(keys) == 1 and int(keys[0]) == int(run_keys(1, 2)[1]):
+            raise RuntimeError("boom")
+        if plan.behaviours[0].execution_error > 0 and len(keys) > 1:
+            raise RuntimeError("retry one by one")
+        return original(scenario, plan, keys)
+
+    monkeypatch.setattr(sim.sweep, "simulate_outcomes", flaky)
+    report = run_sweep(path, tmp_path / "r", workers=1)
+    runs = read_runs(report["folder"])
+    assert report["failed"] == 1 and list(runs["CN.execution_error"]) == [0.0, 0.0, 0.1, 0.1]
+    assert list(runs["error"] != "") == [False, False, False, True]

@@ -128,3 +128,20 @@ def test_calibration_on_a_pool_and_a_dask_cluster_gives_the_same_fit(tmp_path):
     for other in (pooled, dask):
         for name in ("params.toml", "ranking.csv", "scores.csv"):
             assert (serial / name).read_bytes().split(b"\n")[2:] == (other / name).read_bytes().split(b"\n")[2:], name
+
+
+def test_matches_outside_the_window_do_not_count(record):
+    scenario, targets = record
+    plan = replay_plan(scenario)
+    figures = {
+        name: np.zeros((len(plan.months), 1, 2))
+        for name in ("staff_total", "diplomats", "support", "local", "posts_open", "properties_lost")
+    }
+    acts = np.zeros((len(plan.months), 1, 2, len(MeasureKind)), dtype=np.int16)
+    near_end = [m for m in targets.measures if m[2] - plan.start >= 2][:1]
+    actor, kind, month = near_end[0]
+    acts[month - plan.start + 2, 0, actor, kind] = 1  # two months after the window closes
+    window = Window(plan.start, month)
+    result = score(targets, plan, figures, acts, window)
+    assert 0.0 <= result["measures"] <= 1.0
+    assert result["matched_share"] == 0.0
