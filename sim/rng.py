@@ -20,7 +20,6 @@ _TO_UNIT = 1.0 / float(1 << 53)
 
 # Slots: which draw of a month and side a number is. Fixed, so adding a draw never shifts others.
 SLOT_PERCEIVE_PHANTOM = 0
-SLOT_PERCEIVE_PHANTOM_SIZE = 1
 SLOT_MISREAD_A = 2
 SLOT_MISREAD_B = 3
 SLOT_EXECUTION = 4
