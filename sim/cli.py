@@ -250,13 +250,17 @@ def run(
     )
     click.echo(f"wrote {folder} in {time.perf_counter() - started:.2f} s")
     if replicates > 1:
-        from sim.ensemble import make_plan
-        from sim.params import apply_params
+        import json
 
-        loaded = load_scenario(scenario)
-        loaded = apply_params(loaded, params) if params is not None else loaded
-        plan = make_plan(loaded, mode, start_from=start_from, until=until, policies=policies, overrides=parsed)
-        if plan.mode.value == "replay" or not any(b.random for b in plan.behaviours):
+        from sim.behaviour import Behaviour
+
+        # the behaviours as used, from the manifest just written
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        used = [
+            Behaviour(**{k: tuple(v) if isinstance(v, list) else v for k, v in b.items()})
+            for b in manifest["behaviour"].values()
+        ]
+        if manifest["mode"] == "replay" or not any(b.random for b in used):
             click.echo(
                 "note: nothing random is switched on (no misperception, execution error, crises, random "
                 "delays or forgiveness), so every run is the same; see --set",
