@@ -20,9 +20,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from sim.engine import load_scenario
-from sim.ensemble import make_plan, simulate_batch, simulate_mesa
-from sim.rng import run_keys
+from sim.engines.drivers import simulate_batch, simulate_mesa
+from sim.experiments.plan import make_plan
+from sim.files.scenario_file import load_scenario
+from sim.rules.rng import run_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 CHUNK = 10_000

@@ -15,7 +15,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from sim.sweep import run_sweep
+from sim.experiments.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = '["mirror", "grit", "talks_reset"]'

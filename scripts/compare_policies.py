@@ -17,9 +17,10 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sim.engine import load_scenario  # noqa: E402
-from sim.ensemble import make_plan, simulate_batch  # noqa: E402
-from sim.rng import run_keys  # noqa: E402
+from sim.engines.drivers import simulate_batch  # noqa: E402
+from sim.experiments.plan import make_plan  # noqa: E402
+from sim.files.scenario_file import load_scenario  # noqa: E402
+from sim.rules.rng import run_keys  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ("restraint", "mirror", "generous_mirror", "grit", "escalate:k=1.5")

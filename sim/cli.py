@@ -221,10 +221,10 @@ def run(
       tft run scenarios/us_russia_2016_2022.toml --mode behavioural -n 100 --policy RU=escalate:k=1.5
       tft run scenarios/us_russia_2016_2025.toml --mode project --from 2025-03 --until 2035-12 --policy US=grit
     """
-    from sim.behaviour import parse_override
-    from sim.engine import load_scenario
-    from sim.results import command_line
-    from sim.run import run_scenario
+    from sim.experiments.run import run_scenario
+    from sim.files.results import command_line
+    from sim.files.scenario_file import load_scenario
+    from sim.rules.behaviour import parse_override
 
     codes = load_scenario(scenario).codes
     parsed = [parse_override(text, codes) for text in overrides]
@@ -244,15 +244,18 @@ def run(
         keep=keep,
         chunk_runs=chunk_runs,
         run_id=run_id,
-        plot=not no_plot,
         params=params,
         command=command_line(),
     )
+    if not no_plot:
+        from sim.plots.result import plot_result
+
+        plot_result(folder)
     click.echo(f"wrote {folder} in {time.perf_counter() - started:.2f} s")
     if replicates > 1:
         import json
 
-        from sim.behaviour import Behaviour
+        from sim.rules.behaviour import Behaviour
 
         # the behaviours as used, from the manifest just written
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -311,8 +314,8 @@ def sweep(
     Example:
       tft sweep scenarios/sweeps/deescalation_2025.toml --workers 2
     """
-    from sim.results import command_line
-    from sim.sweep import run_sweep
+    from sim.experiments.sweep import run_sweep
+    from sim.files.results import command_line
 
     progress = ProgressBar(quiet, "run")
 
@@ -412,8 +415,8 @@ def calibrate(
     Example:
       tft calibrate scenarios/us_russia_2016_2022.toml --train-until 2019-12 --policies mirror,escalate,parity
     """
-    from sim.calibration_report import run_calibration
-    from sim.results import command_line
+    from sim.experiments.calibration_report import run_calibration
+    from sim.files.results import command_line
 
     progress = ProgressBar(quiet, "pair")
 
@@ -436,6 +439,9 @@ def calibrate(
         )
     finally:
         progress.close()
+    from sim.plots.result import plot_calibration
+
+    plot_calibration(folder)
     click.echo(f"wrote {folder} in {report['seconds']:.0f} s")
     for row in report["scores"]:
         click.echo(f"  {row['candidate']:<34} {row['policies']:<36} train {row['train_loss']}  test {row['test_loss']}")
@@ -450,7 +456,7 @@ def policies() -> None:
     Example:
       tft policies
     """
-    from sim.policies import REGISTRY
+    from sim.rules.policies import REGISTRY
 
     for name, cls in REGISTRY.items():
         traits = f"memory: {cls.memory_depth:g} months" + (", stochastic" if cls.stochastic else "")
@@ -474,9 +480,9 @@ def validate(scenario: Path) -> None:
     Example:
       tft validate scenarios/us_russia_2016_2025.toml
     """
-    from sim.calendar import month_label
-    from sim.engine import load_scenario
-    from sim.measures import Shock
+    from sim.files.scenario_file import load_scenario
+    from sim.rules.calendar import month_label
+    from sim.rules.measures import Shock
 
     loaded = load_scenario(scenario)
     shocks = sum(isinstance(e, Shock) for e in loaded.events)
@@ -507,11 +513,18 @@ def plot(result_dir: Path, outcome: str, x_axis: str | None, y_axis: str | None,
       tft plot results/deescalation_2025/<id> --outcome restored_half --x perception_error --y crisis_rate --point 0
     """
     if (result_dir / "design.csv").is_file():
-        from sim.sweepplots import plot_sweep
+        from sim.experiments.sweep_points import write_point_quantiles
+        from sim.plots.sweep import plot_sweep
 
+        for point in points:
+            write_point_quantiles(result_dir, point)
         figures = plot_sweep(result_dir, outcome, x_axis, y_axis, points)
+    elif (result_dir / "measures.csv").is_file():
+        from sim.plots.result import plot_calibration
+
+        figures = plot_calibration(result_dir)
     else:
-        from sim.run import plot_result
+        from sim.plots.result import plot_result
 
         figures = plot_result(result_dir)
     for figure in figures:

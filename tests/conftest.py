@@ -113,15 +113,25 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="session")
 def replay_2022(tmp_path_factory) -> Path:
     """One replay of the 2016-2022 scenario, with its figure, written the way `tft run` writes it."""
-    from sim.run import run_scenario
+    from sim.experiments.run import run_scenario
+    from sim.plots.result import plot_result
 
     root = tmp_path_factory.mktemp("results")
-    return run_scenario(SCENARIOS / "us_russia_2016_2022.toml", root, run_id="replay")
+    folder = run_scenario(SCENARIOS / "us_russia_2016_2022.toml", root, run_id="replay")
+    plot_result(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")
 def replay_2025(tmp_path_factory) -> Path:
-    from sim.run import run_scenario
+    from sim.experiments.run import run_scenario
 
     root = tmp_path_factory.mktemp("results")
-    return run_scenario(SCENARIOS / "us_russia_2016_2025.toml", root, run_id="replay", plot=False)
+    return run_scenario(SCENARIOS / "us_russia_2016_2025.toml", root, run_id="replay")
+
+
+def event_table(ensemble) -> list[list[dict]]:
+    """An ensemble's events as the rows of events.csv, run by run."""
+    from sim.files.columns import event_row
+
+    return [[event_row(ensemble.world, record) for record in run] for run in ensemble.events]

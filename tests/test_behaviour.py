@@ -8,17 +8,19 @@ import json
 import numpy as np
 import pytest
 
-from sim.engine import load_scenario
-from sim.ensemble import PlanError, make_plan, simulate_batch, simulate_mesa
-from sim.rng import run_keys
-from sim.run import run_scenario
-from tests.conftest import ROOT, event, read_csv
+from sim.engines.drivers import simulate_batch, simulate_mesa
+from sim.experiments.plan import PlanError, make_plan
+from sim.experiments.run import run_scenario
+from sim.files.columns import event_row
+from sim.files.scenario_file import load_scenario
+from sim.plots.result import plot_result
+from sim.rules.rng import run_keys
+from tests.conftest import ROOT, event, event_table, read_csv
 
 
 def policy_events(ensemble, run: int = 0, actor: str | None = None) -> list[dict]:
-    return [
-        e for e in ensemble.events[run] if e["cause"] in ("policy", "noise") and (actor is None or e["actor"] == actor)
-    ]
+    rows = (event_row(ensemble.world, record) for record in ensemble.events[run])
+    return [e for e in rows if e["cause"] in ("policy", "noise") and (actor is None or e["actor"] == actor)]
 
 
 def run_toy(toy_file, extra: str, mode: str, runs: int = 1, **choices):
@@ -198,11 +200,11 @@ def test_batch_and_mesa_give_the_same_runs(toy_file):
         keys = run_keys(42, 6)
         batch = simulate_batch(scenario, plan, keys)
         mesa = simulate_mesa(scenario, plan, keys)
-        assert batch.events == mesa.events
+        assert event_table(batch) == event_table(mesa)
         for name, values in batch.figures.items():
             np.testing.assert_array_equal(values, mesa.figures[name], err_msg=name)
         split = simulate_batch(scenario, plan, keys[3:])
-        assert split.events == batch.events[3:]
+        assert event_table(split) == event_table(batch)[3:]
 
 
 def test_ensemble_files_and_rerunning_one_run_alone(tmp_path):
@@ -213,6 +215,7 @@ def test_ensemble_files_and_rerunning_one_run_alone(tmp_path):
         overrides=[("US", "perception_error", 0.05), ("RU", "perception_error", 0.05)],
     )
     folder = run_scenario(path, tmp_path, replicates=12, seed=7, run_id="ensemble", **choices)
+    plot_result(folder)
     assert sorted(p.name for p in folder.iterdir()) == [
         "events.csv",
         "fan.png",
@@ -369,8 +372,9 @@ def test_an_execution_error_drops_an_intended_act_and_never_makes_a_step_hostile
 
 def test_numeric_levers_and_a_failed_run_in_one_part_only(tmp_path, monkeypatch):
     pytest.importorskip("pyarrow")
-    import sim.sweep
-    from sim.sweep import read_runs, run_sweep
+    import sim.experiments.sweep
+    from sim.experiments.sweep import run_sweep
+    from sim.files.sweep_store import read_runs
     from tests.conftest import TOY
 
     (tmp_path / "toy.toml").write_text(TOY, encoding="utf-8")
@@ -380,7 +384,7 @@ def test_numeric_levers_and_a_failed_run_in_one_part_only(tmp_path, monkeypatch)
         'replicates = 2\nseed = 1\n[levers]\n"CN.execution_error" = [0, 0.1]\n',
         encoding="utf-8",
     )
-    original = sim.sweep.simulate_outcomes
+    original = sim.experiments.sweep.simulate_outcomes
 
     def flaky(scenario, plan, keys):
         if plan.behaviours[0].execution_error > 0 and len(keys) == 1 and int(keys[0]) == int(run_keys(1, 2)[1]):
@@ -389,7 +393,7 @@ def test_numeric_levers_and_a_failed_run_in_one_part_only(tmp_path, monkeypatch)
             raise RuntimeError("retry one by one")
         return original(scenario, plan, keys)
 
-    monkeypatch.setattr(sim.sweep, "simulate_outcomes", flaky)
+    monkeypatch.setattr(sim.experiments.sweep, "simulate_outcomes", flaky)
     report = run_sweep(path, tmp_path / "r", workers=1)
     runs = read_runs(report["folder"])
     assert report["failed"] == 1 and list(runs["CN.execution_error"]) == [0.0, 0.0, 0.1, 0.1]

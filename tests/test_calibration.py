@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sim.calibration import CONFIDENCE_WEIGHT, Candidate, Evaluator, Targets, Window, score
-from sim.calibration_report import run_calibration
 from sim.cli import cli
-from sim.dynamics import replay_plan
-from sim.engine import load_scenario
-from sim.ensemble import simulate_batch
-from sim.measures import MeasureKind
-from sim.rng import run_keys
+from sim.engines.drivers import simulate_batch
+from sim.engines.dynamics import replay_plan
+from sim.experiments.calibration import CONFIDENCE_WEIGHT, Candidate, Evaluator, Targets, Window, score
+from sim.experiments.calibration_report import run_calibration
+from sim.files.scenario_file import load_scenario
+from sim.plots.result import plot_calibration
+from sim.rules.measures import MeasureKind
+from sim.rules.rng import run_keys
 from tests.conftest import ROOT
 
 SCENARIO = ROOT / "scenarios/us_russia_2016_2022.toml"
@@ -65,9 +66,11 @@ def test_calibration_report_is_reproducible_and_usable(tmp_path):
     )
     first, report = run_calibration(SCENARIO, tmp_path / "a", **choices)
     second, _ = run_calibration(SCENARIO, tmp_path / "b", **choices)
-    names = ["params.toml", "scores.csv", "ranking.csv", "observations.csv", "measures.csv"]
+    names = ["params.toml", "scores.csv", "ranking.csv", "observations.csv", "measures.csv", "quantiles.csv"]
     for name in names:
         assert (first / name).read_bytes().split(b"\n")[2:] == (second / name).read_bytes().split(b"\n")[2:], name
+    assert not (first / "fit.png").exists()  # figures are drawn from the folder's files
+    assert plot_calibration(first) == [first / "fit.png"]
     assert (first / "fit.png").stat().st_size > 10_000
     with (first / "scores.csv").open() as handle:
         scores = list(csv.DictReader(handle))

@@ -113,12 +113,12 @@ def test_same_seed_same_output(tmp_path):
 
 
 def test_a_crash_while_writing_leaves_nothing(tmp_path, monkeypatch):
-    import sim.run
+    import sim.experiments.run
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(sim.run, "staff_figure", broken)
+    monkeypatch.setattr(sim.experiments.run, "observation_rows", broken)
     outcome = CliRunner().invoke(
         cli, ["run", str(ROOT / "scenarios/us_russia_2016_2022.toml"), "--results", str(tmp_path)]
     )
@@ -164,7 +164,7 @@ def test_observations_copied(replay_2022):
 
 
 def test_scenarios_cite_sources_for_every_event():
-    from sim.engine import load_scenario
+    from sim.files.scenario_file import load_scenario
 
     for path in sorted(Path(ROOT / "scenarios").glob("*.toml")):
         scenario = load_scenario(path)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from sim.engine import EVENT_COLUMNS
-from sim.model import TRAJECTORY_COLUMNS
-from sim.results import OBSERVATION_COLUMNS
+from sim.engines.model import TRAJECTORY_COLUMNS
+from sim.files.columns import EVENT_COLUMNS
+from sim.files.results import OBSERVATION_COLUMNS
 from tests.conftest import ROOT, read_csv
 
 
@@ -72,13 +72,13 @@ def test_readme_replay_table_matches_the_replay(replay_2022):
 
 
 def test_the_complete_example_in_the_scenario_docs_runs(tmp_path):
-    from sim.run import run_scenario
+    from sim.experiments.run import run_scenario
 
     text = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
     example = text.split("## A complete example", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "example.toml"
     path.write_text(example, encoding="utf-8")
-    folder = run_scenario(path, tmp_path / "results", run_id="x", plot=False)
+    folder = run_scenario(path, tmp_path / "results", run_id="x")
     rows = {(r["date"], r["side"]): r for r in read_csv(folder / "trajectories.csv")}
     assert rows[("2024-06", "UK")]["posts_open"] == "1"
     assert rows[("2024-06", "UK")]["local"] == "120"
@@ -87,7 +87,7 @@ def test_the_complete_example_in_the_scenario_docs_runs(tmp_path):
 
 
 def test_summary_columns_documented():
-    from sim.summary import QUANTILE_COLUMNS, RUN_COLUMNS
+    from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS
 
     assert documented("runs.csv") == list(RUN_COLUMNS)
     assert documented("quantiles.csv") == list(QUANTILE_COLUMNS)

@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engine import load_scenario
-from sim.ensemble import make_plan, simulate_batch, simulate_mesa
-from sim.policies import REGISTRY
-from sim.rng import run_keys
-from tests.conftest import event
+from sim.engines.drivers import simulate_batch, simulate_mesa
+from sim.experiments.plan import make_plan
+from sim.files.scenario_file import load_scenario
+from sim.rules.policies import REGISTRY
+from sim.rules.rng import run_keys
+from tests.conftest import event, event_table
 
 POLICIES = sorted(REGISTRY)
 NOISE = [
@@ -34,7 +35,7 @@ HISTORY = (
 
 
 def same(first, second) -> None:
-    assert first.events == second.events
+    assert event_table(first) == event_table(second)
     np.testing.assert_array_equal(first.acts, second.acts)
     for name, values in first.figures.items():
         np.testing.assert_array_equal(values, second.figures[name], err_msg=name)
@@ -64,7 +65,7 @@ def test_batch_equals_mesa_for_every_policy(toy_file, mode, noise):
         same(batch, simulate_mesa(scenario, plan, keys))
         # the same runs split over two batches
         head, tail = simulate_batch(scenario, plan, keys[:1]), simulate_batch(scenario, plan, keys[1:])
-        assert head.events + tail.events == batch.events
+        assert event_table(head) + event_table(tail) == event_table(batch)
         for name, values in batch.figures.items():
             np.testing.assert_array_equal(np.concatenate([head.figures[name], tail.figures[name]], axis=1), values)
         if noise and mode != "replay":

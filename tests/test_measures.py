@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.domain import PostStatus, PropertyStatus
-from sim.engine import load_scenario
-from sim.measures import CATALOGUE, Measure, MeasureKind, Role, apply_measure, infeasibility, severity_of
+from sim.files.scenario_file import load_scenario
+from sim.rules.domain import PostStatus, PropertyStatus
+from sim.rules.measures import CATALOGUE, Measure, MeasureKind, Role, apply_measure, infeasibility, severity_of
 from tests.conftest import TOY
 
 K = MeasureKind

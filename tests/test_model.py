@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import mesa
 
-from sim.engine import load_scenario
-from sim.model import RetaliationModel, StateAgent
+from sim.engines.model import RetaliationModel, StateAgent
+from sim.files.scenario_file import load_scenario
 from tests.conftest import ROOT, event
 
 
@@ -41,12 +41,12 @@ def test_decisions_are_committed_together_after_both_decide(toy_file):
     model.step()
     assert seen["decisions"] == {"CN": ["expel"], "UK": ["expel"]}
     assert seen["staff_before_commit"] == 260  # nothing applied while deciding
-    assert [e["actor"] for e in model.event_log] == ["UK", "CN"]  # record order: 1 March before 5 March
+    assert [model.world.sides[e.event.actor] for e in model.event_log] == ["UK", "CN"]  # record order: 1 March before 5 March
     assert model.state.staff.sum() == 250
 
 
 def test_seed_goes_to_the_model():
-    from sim.rng import run_keys
+    from sim.rules.rng import run_keys
 
     scenario = load_scenario(ROOT / "scenarios/us_russia_2016_2022.toml")
     model = RetaliationModel(scenario, seed=5)

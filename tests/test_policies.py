@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.policies import REGISTRY, Policy, PolicyError, Seen, classic_match, parse_policy
+from sim.rules.policies import REGISTRY, Policy, PolicyError, Seen, classic_match, parse_policy
 from tests.conftest import ROOT
 
 CLASSIC = sorted(n for n, c in REGISTRY.items() if c.classic)

@@ -57,7 +57,7 @@ def test_russian_posts_open(ru):
 
 
 def test_russian_posts_left_are_embassy_un_new_york_houston(replay_2022):
-    from sim.engine import load_scenario
+    from sim.files.scenario_file import load_scenario
     from tests.conftest import SCENARIOS
 
     scenario = load_scenario(SCENARIOS / "us_russia_2016_2022.toml")

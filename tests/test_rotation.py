@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import load_scenario
-from sim.measures import Measure, MeasureKind, apply_measure
-from sim.rotation import rotate
+from sim.files.scenario_file import load_scenario
+from sim.rules.measures import Measure, MeasureKind, apply_measure
+from sim.rules.rotation import rotate
 
 
 def test_full_visas_change_nothing(toy_file):

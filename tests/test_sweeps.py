@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import cli
-from sim.sweep import read_runs, run_sweep
-from sim.sweepfile import load_sweep
+from sim.experiments.sweep import run_sweep
+from sim.files.sweep_file import load_sweep
+from sim.files.sweep_store import read_runs
 from tests.conftest import ROOT, TOY, event
 
 pytest.importorskip("pyarrow")
@@ -142,9 +143,9 @@ def test_a_killed_sweep_resumes_to_the_same_tables(sweep_file, tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(sweep_file, tmp_path, monkeypatch):
-    import sim.sweep
+    import sim.experiments.sweep
 
-    original = sim.sweep.simulate_outcomes
+    original = sim.experiments.sweep.simulate_outcomes
     bad = {}
 
     def flaky(scenario, plan, keys):
@@ -153,7 +154,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(sweep_file, tmp_path, m
             raise RuntimeError("boom")
         return original(scenario, plan, keys)
 
-    monkeypatch.setattr(sim.sweep, "simulate_outcomes", flaky)
+    monkeypatch.setattr(sim.experiments.sweep, "simulate_outcomes", flaky)
     outcome = CliRunner().invoke(
         cli, ["sweep", str(sweep_file()), "--results", str(tmp_path), "--workers", "1", "--quiet"]
     )

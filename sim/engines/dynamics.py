@@ -1,0 +1,404 @@
+"""Behaviour over time: perception, policy decisions, delays, execution, crises, for many runs.
+
+This is the one implementation of how states answer each other. The Mesa model drives it for a
+single run; ensembles drive it for many runs at once (arrays with a leading run axis). Each
+month, in this order:
+
+1. each side perceives what the other did last month (with misperception), nets it against its
+   own account (`debt`: its hostile acts not yet answered; `credit`: its conciliatory steps not
+   yet reciprocated), and its policy decides; an execution error may change the decision; the
+   decision is queued for the month its delay says;
+2. the month's forced events are committed in record order, then the answers falling due this
+   month (side 0, then side 1), turned into measures by the repertoire, then random crises;
+3. rotation, and (when policies act) re-staffing toward the starting size.
+
+Every random number comes from `sim.rules.rng` as a function of (run key, month, side, slot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from sim.rules import rng
+from sim.rules.behaviour import Behaviour
+from sim.rules.domain import Cause
+from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Shock, apply_measure
+from sim.rules.policies import parse_policy
+from sim.rules.policies.base import Seen
+from sim.rules.repertoire import NONE, choose, restorable
+from sim.rules.rotation import restaff, rotate
+from sim.rules.scenario import Scenario, events_by_month, record_order
+
+ACCOUNT_MONTHS = 12  # an act unanswered for a year no longer expects an answer
+NOTICE = 2.0  # hostility left below this severity after netting goes unanswered
+NOTICE_CONCILIATION = 0.5  # any real conciliatory act is noticed (talks are +1)
+
+
+class Mode(StrEnum):
+    REPLAY = "replay"  # every scenario event forced; policies silent
+    BEHAVIOURAL = "behavioural"  # only shocks forced; policies produce the measures
+    PROJECT = "project"  # history forced before `active_from`, policies from then on
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a run is driven: the mode, the months, and each side's behaviour."""
+
+    mode: Mode
+    start: int
+    end: int
+    active_from: int  # first month in which policies act (after `end` in replay)
+    behaviours: tuple[Behaviour, Behaviour]
+
+    @property
+    def months(self) -> range:
+        return range(self.start, self.end + 1)
+
+    def forces(self, event: Measure | Shock) -> bool:
+        if self.mode is Mode.REPLAY:
+            return True
+        if self.mode is Mode.BEHAVIOURAL:
+            return isinstance(event, Shock)
+        return isinstance(event, Shock) or event.month < self.active_from
+
+
+def replay_plan(scenario: Scenario) -> Plan:
+    return Plan(Mode.REPLAY, scenario.start, scenario.end, scenario.end + 1, scenario.behaviours)
+
+
+class Dynamics:
+    """The state of `runs` runs of a scenario and everything the sides remember."""
+
+    def __init__(self, scenario: Scenario, plan: Plan, keys: np.ndarray, log_events: bool = True):
+        self.scenario = scenario
+        self.plan = plan
+        self.keys = np.asarray(keys, dtype=np.uint64)
+        self.log_events = log_events
+        self.world = scenario.world()
+        runs = len(self.keys)
+        self.state = scenario.initial_state(runs)
+        self.establishment = self.state.staff[0].copy()
+        self.forced = events_by_month(e for e in scenario.events if plan.forces(e))
+        self.policies = [parse_policy(b.policy) for b in plan.behaviours]
+        self.memory = [p.start(runs) for p in self.policies]
+        self.cumulative_delays = [np.cumsum(b.delays) for b in plan.behaviours]
+        depth = max(len(b.delay_weights) for b in plan.behaviours)
+        self.queue_severity = np.zeros((runs, 2, depth))
+        self.queue_kind = np.full((runs, 2, depth), NONE, dtype=np.int64)
+        self.queue_size = np.full((runs, 2, depth), np.nan)
+        self.queue_error = np.zeros((runs, 2, depth), dtype=bool)
+        self.queue_answering = np.zeros((runs, 2, depth))  # the provocation (or overture) a decision answers
+        self.queue_like = np.full((runs, 2, depth), NONE, dtype=np.int64)  # the kind it answers like for like
+        self.debt = np.zeros((runs, 2))
+        self.credit = np.zeros((runs, 2))
+        # months since each side's debt [..., 0] and credit [..., 1] last grew
+        self.account_age = np.zeros((runs, 2, 2), dtype=np.int64)
+        self.shown_hostility = np.zeros((runs, 2))  # what each side did last month, as magnitudes
+        self.shown_conciliation = np.zeros((runs, 2))
+        self.like_kind = np.full((runs, 2), NONE, dtype=np.int64)  # most severe hostile kind last month
+        self.like_conciliatory = np.full((runs, 2), NONE, dtype=np.int64)  # most conciliatory kind last month
+        self.own_last = np.zeros((runs, 2))
+        self.own_error = np.zeros((runs, 2), dtype=bool)
+        self.acts = np.zeros((runs, 2, 2), dtype=np.int64)  # policy measures per side: hostile, conciliatory
+        self.kinds = np.zeros((runs, 2, len(MeasureKind)), dtype=np.int64)  # policy measures per side and kind
+
+    @property
+    def runs(self) -> int:
+        return len(self.keys)
+
+    def forced_of(self, month: int, side: int) -> list[Measure | Shock]:
+        return [e for e in self.forced.get(month, ()) if e.actor == side]
+
+    # --- deciding -----------------------------------------------------------------------------
+
+    def perceive(self, month: int, side: int) -> Seen:
+        """What `side` makes of the other side's acts of last month, and its account with it."""
+        behaviour = self.plan.behaviours[side]
+        other = 1 - side
+        hostility = self.shown_hostility[:, other].copy()
+        conciliation = self.shown_conciliation[:, other].copy()
+        if behaviour.perception_error > 0:
+            phantom = rng.uniform(self.keys, month, side, rng.SLOT_PERCEIVE_PHANTOM) < behaviour.perception_error
+            hostility = np.where((hostility == 0) & phantom, behaviour.phantom_severity, hostility)
+        if behaviour.misread_sigma > 0:
+            factor = np.exp(
+                behaviour.misread_sigma * rng.normal(self.keys, month, side, rng.SLOT_MISREAD_A, rng.SLOT_MISREAD_B)
+            )
+            hostility = hostility * factor
+            conciliation = conciliation * factor
+        answered = np.minimum(hostility, self.debt[:, side])
+        self.debt[:, side] -= answered
+        reciprocated = np.minimum(conciliation, self.credit[:, side])
+        self.credit[:, side] -= reciprocated
+        provocation = hostility - answered
+        overture = conciliation - reciprocated
+        return Seen(
+            hostility=hostility,
+            conciliation=conciliation,
+            provocation=np.where(provocation >= NOTICE, provocation, 0.0),
+            overture=np.where(overture >= NOTICE_CONCILIATION, overture, 0.0),
+            reciprocated=reciprocated,
+            own_last=self.own_last[:, side].copy(),
+            own_error=self.own_error[:, side].copy(),
+            restorable=restorable(self.world, self.state, other),
+            own_staff=self.state.staff_total(self.world, side).astype(float),
+            other_staff=self.state.staff_total(self.world, other).astype(float),
+            draw=rng.uniform(self.keys, month, side, rng.SLOT_POLICY),
+        )
+
+    def decide(self, month: int, side: int) -> None:
+        """Side `side` perceives, decides and queues its answer (nothing happens to the missions)."""
+        if month < self.plan.active_from:
+            return
+        behaviour = self.plan.behaviours[side]
+        seen = self.perceive(month, side)
+        response = self.policies[side].decide(seen, self.memory[side])
+        severity, kind, size = response.severity.astype(float), response.kind, response.size
+        error = np.zeros(self.runs, dtype=bool)
+        if behaviour.execution_error > 0:
+            flip = rng.uniform(self.keys, month, side, rng.SLOT_EXECUTION) < behaviour.execution_error
+            # a quiet month produces an unintended hostile act; an intended act is not carried out
+            error = flip & (severity == 0)
+            severity = np.where(flip, np.where(severity == 0, -behaviour.error_severity, 0.0), severity)
+            kind = np.where(flip, NONE, kind)
+            size = np.where(flip, np.nan, size)
+        answering = np.where(severity < 0, seen.provocation, seen.overture)
+        delay = np.searchsorted(
+            self.cumulative_delays[side], rng.uniform(self.keys, month, side, rng.SLOT_DELAY), side="right"
+        )
+        delay = np.minimum(delay, len(self.cumulative_delays[side]) - 1)
+        # like for like: the kind of the act answered; a conciliatory step is like for like only
+        # when it reciprocates an overture (a unilateral step restores in the documented order)
+        reciprocating = (severity > 0) & (seen.overture > 0)
+        like = np.where(
+            severity < 0,
+            self.like_kind[:, 1 - side],
+            np.where(reciprocating, self.like_conciliatory[:, 1 - side], NONE),
+        )
+        rows = np.flatnonzero(severity != 0)
+        slots, accept = self._free_slots(side, rows, delay[rows], severity[rows])
+        rows, slots = rows[accept], slots[accept]
+        self.queue_severity[rows, side, slots] = severity[rows]
+        self.queue_kind[rows, side, slots] = kind[rows]
+        self.queue_size[rows, side, slots] = size[rows]
+        self.queue_error[rows, side, slots] = error[rows]
+        self.queue_answering[rows, side, slots] = answering[rows]
+        self.queue_like[rows, side, slots] = like[rows]
+
+    def _free_slots(
+        self, side: int, rows: np.ndarray, wanted: np.ndarray, severity: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each answer waits its drawn delay, or longer if an earlier answer already falls due
+        that month: one answer a month, never merged (severities do not add). When every later
+        month is taken too, the more severe of the two answers is kept. Returns (slot, accepted)."""
+        depth = self.queue_severity.shape[2]
+        slots = wanted.copy()
+        index = np.arange(len(rows))
+        busy = self.queue_severity[rows, side, :] != 0  # [rows, depth]
+        for _ in range(depth):
+            taken = busy[index, slots] & (slots < depth - 1)
+            if not taken.any():
+                break
+            slots = np.where(taken, slots + 1, slots)
+        full = busy[index, slots]
+        kept = np.abs(self.queue_severity[rows, side, slots])
+        return slots, ~full | (np.abs(severity) > kept)
+
+    # --- committing ---------------------------------------------------------------------------
+
+    def commit(self, month: int) -> list[list[EventRecord]]:
+        """Commit the month: forced events, answers due, crises; then rotation. Returns log rows."""
+        runs = self.runs
+        self._age_accounts()
+        log: list[list[EventRecord]] = [[] for _ in range(runs)] if self.log_events else []
+        shown_h = np.zeros((runs, 2))
+        shown_c = np.zeros((runs, 2))
+        worst = np.zeros((runs, 2))
+        like = np.full((runs, 2), NONE, dtype=np.int64)
+        kindest = np.zeros((runs, 2))
+        like_c = np.full((runs, 2), NONE, dtype=np.int64)
+        every = np.arange(runs)
+
+        dealt_h = np.zeros((runs, 2))
+        dealt_c = np.zeros((runs, 2))
+
+        def record(
+            actor: int, kind: MeasureKind | None, rows: np.ndarray, severity: np.ndarray, unplanned: bool = False
+        ) -> None:
+            # A month is seen by its most severe act (severities are logarithmic: they do not add).
+            hostile = np.where(severity < 0, -severity, 0.0)
+            friendly = np.where(severity > 0, severity, 0.0)
+            shown_h[rows, actor] = np.maximum(shown_h[rows, actor], hostile)
+            shown_c[rows, actor] = np.maximum(shown_c[rows, actor], friendly)
+            if unplanned:
+                # Forced acts, shocks and crises were not decided by the policy; the actor still
+                # expects the other side to answer them (or to reciprocate).
+                dealt_h[rows, actor] = np.maximum(dealt_h[rows, actor], hostile)
+                dealt_c[rows, actor] = np.maximum(dealt_c[rows, actor], friendly)
+            if kind is not None:
+                harder = hostile > worst[rows, actor]
+                worst[rows[harder], actor] = hostile[harder]
+                like[rows[harder], actor] = int(kind)
+                warmer = friendly > kindest[rows, actor]
+                kindest[rows[warmer], actor] = friendly[warmer]
+                like_c[rows[warmer], actor] = int(kind)
+
+        for event in record_order(self.forced.get(month, ())):
+            if isinstance(event, Shock):
+                record(event.actor, None, every, np.full(runs, event.severity), unplanned=True)
+                self._log(log, every, event, np.full(runs, event.severity), np.zeros(runs, np.int64), None)
+                continue
+            effect = apply_measure(self.world, self.state, event, every)
+            if CATALOGUE[event.kind].role.value != "self":
+                record(event.actor, event.kind, every, effect.severity, unplanned=True)
+            self._log(log, every, event, effect.severity, effect.staff_change, None)
+
+        if month >= self.plan.active_from:
+            self._initiatives(month, log, record)
+            for side in (0, 1):
+                self._answer(month, side, log, record)
+            for side in (0, 1):
+                self._crisis(month, side, log, record)
+
+        self.shown_hostility, self.shown_conciliation = shown_h, shown_c
+        for side in (0, 1):
+            self._owe(side, dealt_h[:, side], dealt_c[:, side])
+        self.like_kind = like
+        self.like_conciliatory = like_c
+        rotate(self.world, self.state)
+        if month >= self.plan.active_from:
+            restaff(
+                self.world, self.state, self.establishment, tuple(s for s in (0, 1) if self.plan.behaviours[s].restaff)
+            )
+        return log
+
+    def _answer(self, month: int, side: int, log, record) -> None:
+        severity = self.queue_severity[:, side, 0].copy()
+        kind = self.queue_kind[:, side, 0].copy()
+        size = self.queue_size[:, side, 0].copy()
+        error = self.queue_error[:, side, 0].copy()
+        answering = self.queue_answering[:, side, 0].copy()
+        like = self.queue_like[:, side, 0].copy()
+        for queue, empty in (
+            (self.queue_severity, 0.0),
+            (self.queue_kind, NONE),
+            (self.queue_size, np.nan),
+            (self.queue_error, False),
+            (self.queue_answering, 0.0),
+            (self.queue_like, NONE),
+        ):
+            queue[:, side, :-1] = queue[:, side, 1:]
+            queue[:, side, -1] = empty
+        executed = self._execute(month, side, severity, kind, size, like, error, log, record)
+        acting = executed != 0
+        self.own_last[:, side] = executed
+        self.own_error[:, side] = error & acting
+        # What goes beyond the provocation answered (or the overture reciprocated) opens an account.
+        self._owe(
+            side,
+            np.maximum(-executed - answering, 0.0) * (executed < 0),
+            np.maximum(executed - answering, 0.0) * (executed > 0),
+        )
+
+    def _execute(self, month, side, severity, kind, size, like, error, log, record, strict=False) -> np.ndarray:
+        """Turn the desired severities into measures (repertoire) and apply them. Returns the
+        severity executed per run. `strict`: only the preferred kind, nothing in its place."""
+        executed = np.zeros(self.runs)
+        due = np.flatnonzero(severity != 0)
+        if len(due):
+            # The repertoire looks only at the runs that act this month.
+            choice = choose(self.world, self.state.take(due), side, severity[due], like[due], kind[due], size[due])
+            if strict:
+                choice.kind[choice.kind != kind[due]] = NONE
+            groups = np.stack([choice.kind, choice.post, choice.prop], axis=1)
+            acting = choice.kind != NONE
+            for key in np.unique(groups[acting], axis=0):
+                picked = acting & (groups == key).all(axis=1)
+                rows = due[picked]
+                measure = Measure(
+                    kind=MeasureKind(int(key[0])),
+                    actor=side,
+                    target=1 - side,
+                    month=month,
+                    post=int(key[1]) if key[1] != NONE else None,
+                    prop=int(key[2]) if key[2] != NONE else None,
+                    cause=Cause.POLICY,
+                )
+                sizes = choice.size[picked]
+                effect = apply_measure(self.world, self.state, measure, rows, size=sizes)
+                executed[rows] += effect.severity
+                self.acts[rows, side, 0 if CATALOGUE[measure.kind].severity < 0 else 1] += 1
+                self.kinds[rows, side, int(measure.kind)] += 1
+                record(side, measure.kind, rows, effect.severity)
+                causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
+                self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
+        return executed
+
+    def _initiatives(self, month: int, log, record) -> None:
+        """Conciliatory initiatives a side has announced for this month (a lever): taken in every
+        run where something of that kind is left to give, and expected to be reciprocated."""
+        for side, behaviour in enumerate(self.plan.behaviours):
+            for kind, when in behaviour.initiatives:
+                if when != month:
+                    continue
+                runs = self.runs
+                severity = np.full(runs, CATALOGUE[kind].severity)
+                executed = self._execute(
+                    month,
+                    side,
+                    severity,
+                    np.full(runs, int(kind)),
+                    np.full(runs, np.nan),
+                    np.full(runs, NONE),
+                    np.zeros(runs, dtype=bool),
+                    log,
+                    record,
+                    strict=True,
+                )
+                self._owe(side, np.zeros(runs), np.maximum(executed, 0.0))
+
+    def _owe(self, side: int, hostile: np.ndarray, friendly: np.ndarray) -> None:
+        self.debt[:, side] += hostile
+        self.credit[:, side] += friendly
+        self.account_age[hostile > 0, side, 0] = 0
+        self.account_age[friendly > 0, side, 1] = 0
+
+    def _age_accounts(self) -> None:
+        """A month passes: what has gone unanswered for ACCOUNT_MONTHS no longer expects an answer."""
+        self.account_age += 1
+        expired = self.account_age > ACCOUNT_MONTHS
+        self.debt[expired[:, :, 0]] = 0.0
+        self.credit[expired[:, :, 1]] = 0.0
+
+    def _crisis(self, month: int, side: int, log, record) -> None:
+        behaviour = self.plan.behaviours[side]
+        if behaviour.crisis_rate <= 0:
+            return
+        count = rng.poisson(self.keys, month, side, rng.SLOT_CRISIS_COUNT, behaviour.crisis_rate / 12.0)
+        rows = np.flatnonzero(count > 0)
+        if len(rows) == 0:
+            return
+        low, high = behaviour.crisis_severity
+        severity = low + (high - low) * rng.uniform(self.keys, month, side, rng.SLOT_CRISIS_SEVERITY)[rows]
+        record(side, None, rows, severity, unplanned=True)
+        shock = Shock(
+            actor=side, target=1 - side, month=month, name="crisis", severity=float("nan"), cause=Cause.CRISIS
+        )
+        self._log(log, rows, shock, severity, np.zeros(len(rows), np.int64), None)
+
+    def _log(self, log, rows, event, severity, staff_change, sizes, causes=None) -> None:
+        if not self.log_events:
+            return
+        for i, run in enumerate(rows):
+            log[run].append(
+                EventRecord(
+                    event,
+                    float(severity[i]),
+                    int(staff_change[i]),
+                    None if sizes is None else float(sizes[i]),
+                    None if causes is None else str(causes[i]),
+                )
+            )

@@ -1,0 +1,80 @@
+"""The plan of a run from the user's choices: mode, months, and each side's behaviour."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sim.engines.dynamics import Mode, Plan
+from sim.errors import SimError
+from sim.rules.behaviour import BehaviourError, with_values
+from sim.rules.calendar import month_label, parse_date
+from sim.rules.policies import PolicyError
+from sim.rules.scenario import Scenario
+
+
+class PlanError(SimError):
+    """A mode, date range or behaviour choice that does not fit the scenario."""
+
+
+def _month(text: str, option: str) -> int:
+    try:
+        return parse_date(text)[0]
+    except ValueError as exc:
+        raise PlanError(f"{option}: {exc}") from None
+
+
+def make_plan(
+    scenario: Scenario,
+    mode: str = "replay",
+    *,
+    start_from: str | None = None,
+    until: str | None = None,
+    policies: dict[str, str] | None = None,
+    overrides: Iterable[tuple[str, str, object]] = (),
+) -> Plan:
+    """The plan for a run: mode, months, and each side's behaviour (scenario values, then the
+    command line's `--policy` and `--set` choices)."""
+    try:
+        chosen = Mode(mode)
+    except ValueError:
+        raise PlanError(f"--mode: unknown mode '{mode}' (allowed: replay, behavioural, project)") from None
+    end = scenario.end if until is None else _month(until, "--until")
+    if end < scenario.start:
+        raise PlanError(f"--until: {month_label(end)} is before the scenario's start {month_label(scenario.start)}")
+    if chosen is Mode.REPLAY and end > scenario.end:
+        raise PlanError(
+            f"--until: a replay ends with the record ({month_label(scenario.end)}); use --mode project to go further"
+        )
+    if chosen is Mode.PROJECT:
+        if start_from is None:
+            raise PlanError("--mode project needs --from DATE: the month policies take over")
+        active = _month(start_from, "--from")
+        if not scenario.start < active <= min(end, scenario.end + 1):
+            raise PlanError(
+                f"--from: {month_label(active)} must be after {month_label(scenario.start)} and "
+                f"no later than {month_label(min(end, scenario.end + 1))}"
+            )
+    elif start_from is not None:
+        raise PlanError("--from applies to --mode project only")
+    else:
+        active = scenario.start if chosen is Mode.BEHAVIOURAL else end + 1
+    behaviours = list(scenario.behaviours)
+    codes = scenario.codes
+    overrides = list(overrides)
+    if chosen is Mode.REPLAY and (policies or overrides):
+        raise PlanError("--policy and --set apply only when policies act (allowed with --mode behavioural or project)")
+    for side, spec in (policies or {}).items():
+        if side not in codes:
+            raise PlanError(f"--policy: unknown side '{side}' (allowed: {', '.join(codes)})")
+        try:
+            behaviours[codes.index(side)] = with_values(behaviours[codes.index(side)], {"policy": spec})
+        except (BehaviourError, PolicyError) as exc:
+            raise PlanError(f"--policy {side}={spec}: {exc}") from None
+    for side, key, value in overrides:
+        if side not in codes:
+            raise PlanError(f"--set: unknown side '{side}' (allowed: {', '.join(codes)})")
+        try:
+            behaviours[codes.index(side)] = with_values(behaviours[codes.index(side)], {key: value})
+        except (BehaviourError, PolicyError) as exc:
+            raise PlanError(f"--set {side}.{key}: {exc}") from None
+    return Plan(chosen, scenario.start, end, active, (behaviours[0], behaviours[1]))

@@ -1,0 +1,180 @@
+"""Running a scenario and writing its results directory: the library entry point behind `tft run`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sim.engines.drivers import simulate_batch, simulate_mesa
+from sim.engines.model import TRAJECTORY_COLUMNS, RetaliationModel
+from sim.experiments.plan import PlanError, make_plan
+from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_rows
+from sim.files.columns import (
+    ENSEMBLE_TRAJECTORY_COLUMNS,
+    EVENT_COLUMNS,
+    behaviours_for_manifest,
+    event_rows,
+    trajectory_rows,
+)
+from sim.files.params import apply_params
+from sim.files.results import (
+    EVENTS,
+    MANIFEST,
+    OBSERVATION_COLUMNS,
+    OBSERVATIONS,
+    QUANTILES_FILE,
+    RUNS,
+    TRAJECTORIES,
+    CsvWriter,
+    manifest_for,
+    new_run_id,
+    observation_rows,
+    utc_now,
+    write_csv,
+    write_json,
+    write_result,
+)
+from sim.files.scenario_file import load_scenario
+from sim.rules.calendar import month_label
+from sim.rules.rng import run_keys
+from sim.rules.scenario import Scenario
+from sim.rules.state import FIGURES
+
+ENGINES = ("batch", "mesa")
+BATCH_FROM = 8  # with more replicates than this, the batched engine is the default
+
+
+def simulate(scenario: Scenario, seed: int | None = None) -> RetaliationModel:
+    """Replay the scenario with the Mesa model and return it (trajectories, event log)."""
+    model = RetaliationModel(scenario, seed=seed)
+    model.run()
+    return model
+
+
+KEEP = ("auto", "all", "summary")
+KEEP_ALL_UP_TO = 1000  # with --keep auto, ensembles up to this many runs keep every trajectory and event
+CHUNK_RUNS = 10_000
+
+
+def run_scenario(
+    path: str | Path,
+    results_root: str | Path = "results",
+    *,
+    mode: str = "replay",
+    start_from: str | None = None,
+    until: str | None = None,
+    replicates: int = 1,
+    seed: int | None = None,
+    run_seed: int | None = None,
+    policies: dict[str, str] | None = None,
+    overrides: Iterable[tuple[str, str, object]] = (),
+    engine: str | None = None,
+    keep: str = "auto",
+    chunk_runs: int = CHUNK_RUNS,
+    run_id: str | None = None,
+    params: str | Path | None = None,
+    command: Sequence[str] = (),
+) -> Path:
+    """Load, check and run a scenario; write `results_root/<scenario>/<run-id>/`. Returns the folder.
+
+    `replicates` runs get keys spawned from the root seed (`seed`, default the scenario's);
+    `run_seed` instead runs the one run with that key, as recorded in an ensemble's manifest.
+    Runs go through the engine `chunk_runs` at a time. An ensemble always writes per-run outcomes
+    (runs.csv) and per-month quantiles (quantiles.csv, fan.png); full trajectories and events only
+    with `keep="all"` (or "auto" up to KEEP_ALL_UP_TO runs), so memory does not grow with the runs.
+    """
+    started = utc_now()
+    scenario = load_scenario(path)
+    if params is not None:
+        scenario = apply_params(scenario, params)
+    plan = make_plan(scenario, mode, start_from=start_from, until=until, policies=policies, overrides=overrides)
+    if replicates < 1:
+        raise PlanError(f"--replicates: {replicates} is not a number of runs (allowed: 1 or more)")
+    if run_seed is not None and replicates != 1:
+        raise PlanError("--run-seed re-runs one run; it cannot be combined with --replicates")
+    if keep not in KEEP:
+        raise PlanError(f"--keep: unknown value '{keep}' (allowed: {', '.join(KEEP)})")
+    if chunk_runs < 1:
+        raise PlanError(f"--chunk: {chunk_runs} is not a number of runs (allowed: 1 or more)")
+    root_seed = scenario.seed if seed is None else seed
+    keys = [run_seed] if run_seed is not None else [int(k) for k in run_keys(root_seed, replicates)]
+    engine = engine or ("batch" if replicates > BATCH_FROM else "mesa")
+    if engine not in ENGINES:
+        raise PlanError(f"--engine: unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
+    simulate_chunk = simulate_batch if engine == "batch" else simulate_mesa
+    several = replicates > 1
+    keep_all = not several or keep == "all" or (keep == "auto" and replicates <= KEEP_ALL_UP_TO)
+    title = scenario.title if plan.mode.value == "replay" else f"{scenario.title} ({_describe(plan, scenario)})"
+
+    def fill(folder: Path) -> None:
+        files = [MANIFEST]
+        writers: dict[str, CsvWriter] = {}
+        if keep_all:
+            writers[TRAJECTORIES] = CsvWriter(
+                folder / TRAJECTORIES, ENSEMBLE_TRAJECTORY_COLUMNS if several else TRAJECTORY_COLUMNS
+            )
+            writers[EVENTS] = CsvWriter(folder / EVENTS, (("run",) if several else ()) + EVENT_COLUMNS)
+        if several:
+            writers[RUNS] = CsvWriter(folder / RUNS, RUN_COLUMNS)
+            quantiles = StaffQuantiles([month_label(m) for m in plan.months], scenario.codes)
+        try:
+            for first in range(0, len(keys), chunk_runs):
+                chunk = simulate_chunk(
+                    scenario,
+                    plan,
+                    keys[first : first + chunk_runs],
+                    log_events=keep_all,
+                    columns=FIGURES if keep_all else ("staff_total",),
+                )
+                if keep_all:
+                    writers[TRAJECTORIES].write(trajectory_rows(chunk, several, first))
+                    writers[EVENTS].write(event_rows(chunk, several, first))
+                if several:
+                    quantiles.add(chunk.figures["staff_total"])
+                    writers[RUNS].write(run_rows(chunk, first))
+        finally:
+            for writer in writers.values():
+                writer.close()
+        files += list(writers)
+        if several:
+            write_csv(folder / QUANTILES_FILE, QUANTILE_COLUMNS, quantiles.rows())
+            files.append(QUANTILES_FILE)
+        write_csv(folder / OBSERVATIONS, OBSERVATION_COLUMNS, observation_rows(scenario))
+        files.append(OBSERVATIONS)
+        extra = {
+            "title": title,
+            "from": month_label(plan.active_from) if plan.mode.value == "project" else None,
+            "until": month_label(plan.end),
+            "behaviour": behaviours_for_manifest(plan, scenario.codes),
+            "kept": "all" if keep_all else "summary",
+            "chunk_runs": chunk_runs,
+            "run_seeds": [str(k) for k in keys],
+            "run_seed": str(run_seed) if run_seed is not None else None,
+            "params": str(params) if params is not None else None,
+        }
+        write_json(
+            folder / MANIFEST,
+            manifest_for(
+                scenario,
+                seed=root_seed,
+                command=command,
+                started=started,
+                mode=plan.mode.value,
+                engine=engine,
+                runs=len(keys),
+                files=files,
+                extra=extra,
+            ),
+        )
+
+    return write_result(Path(results_root), scenario.name, run_id or new_run_id(root_seed), fill)
+
+
+def _describe(plan, scenario: Scenario) -> str:
+    policies = " vs ".join(f"{code} {b.policy}" for code, b in zip(scenario.codes, plan.behaviours, strict=True))
+    if plan.mode.value == "project":
+        return f"replay to {month_label(plan.active_from - 1)}, then {policies}"
+    return f"behavioural: {policies}"
+
+
+__all__ = ["run_scenario", "simulate"]

@@ -1,0 +1,91 @@
+"""Ensemble summaries that do not grow with the number of runs: per-run outcome rows, and exact
+per-month quantiles of staff_total from integer histograms, filled chunk by chunk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from sim.engines.drivers import Ensemble
+
+RUN_COLUMNS = (
+    "run",
+    "seed",
+    "side",
+    "host",
+    "staff_start",
+    "staff_end",
+    "staff_end_share",
+    "staff_min",
+    "hostile_measures",
+    "conciliatory_measures",
+)
+QUANTILES = (5, 25, 50, 75, 95)
+QUANTILE_COLUMNS = ("date", "side", "host", "runs", "mean", *(f"p{q:02d}" for q in QUANTILES))
+
+
+class StaffQuantiles:
+    """Per month and side, the count of runs at each staff_total: exact quantiles in memory that
+    depends on the largest staff level, not on the number of runs."""
+
+    def __init__(self, months: list[str], sides: tuple[str, str]):
+        self.months = months
+        self.sides = sides
+        self.counts = np.zeros((len(months), 2, 1), dtype=np.int64)
+        self.total = np.zeros((len(months), 2))
+        self.runs = 0
+
+    def add(self, staff_total: np.ndarray) -> None:
+        """`staff_total`: int[months, runs, 2]."""
+        months, runs, _ = staff_total.shape
+        top = int(staff_total.max(initial=0))
+        if top >= self.counts.shape[2]:
+            self.counts = np.pad(self.counts, ((0, 0), (0, 0), (0, top + 1 - self.counts.shape[2])))
+        width = self.counts.shape[2]
+        cell = (np.arange(months)[:, None, None] * 2 + np.arange(2)[None, None, :]) * width
+        flat = np.bincount((cell + staff_total).ravel(), minlength=months * 2 * width)
+        self.counts += flat.reshape(months, 2, width)
+        self.total += staff_total.sum(axis=1)
+        self.runs += runs
+
+    def quantile(self, q: float) -> np.ndarray:
+        """The smallest staff level reached by at least q% of runs (numpy's 'inverted_cdf'), [months, 2]."""
+        cumulative = np.cumsum(self.counts, axis=2)
+        need = np.ceil(q / 100.0 * self.runs)
+        return np.argmax(cumulative >= np.maximum(need, 1), axis=2)
+
+    def rows(self) -> Iterator[dict[str, object]]:
+        levels = {q: self.quantile(q) for q in QUANTILES}
+        mean = self.total / max(self.runs, 1)
+        for t, label in enumerate(self.months):
+            for side in (0, 1):
+                row: dict[str, object] = {
+                    "date": label,
+                    "side": self.sides[side],
+                    "host": self.sides[1 - side],
+                    "runs": self.runs,
+                    "mean": round(float(mean[t, side]), 3),
+                }
+                row.update({f"p{q:02d}": int(levels[q][t, side]) for q in QUANTILES})
+                yield row
+
+
+def run_rows(ensemble: Ensemble, first_run: int) -> Iterator[dict[str, object]]:
+    """One row per run and side: where the mission started and ended, its low, the measures taken."""
+    staff = ensemble.figures["staff_total"]  # [months, runs, 2]
+    start, end, low = staff[0], staff[-1], staff.min(axis=0)
+    for run in range(staff.shape[1]):
+        for side in (0, 1):
+            yield {
+                "run": first_run + run,
+                "seed": str(int(ensemble.keys[run])),
+                "side": ensemble.sides[side],
+                "host": ensemble.sides[1 - side],
+                "staff_start": int(start[run, side]),
+                "staff_end": int(end[run, side]),
+                "staff_end_share": round(float(end[run, side]) / max(int(start[run, side]), 1), 4),
+                "staff_min": int(low[run, side]),
+                "hostile_measures": int(ensemble.acts[run, side, 0]),
+                "conciliatory_measures": int(ensemble.acts[run, side, 1]),
+            }

@@ -1,0 +1,99 @@
+"""Loading a scenario with a replay check, the order of events, and the rows of events.csv.
+
+Within a month, events are committed in record order (date, then the order of the scenario file).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from sim.engines.drivers import Ensemble
+from sim.engines.dynamics import Plan
+from sim.engines.model import TRAJECTORY_COLUMNS
+from sim.rules.calendar import date_label
+from sim.rules.measures import EventRecord, Measure, Shock
+from sim.rules.state import FIGURES, World
+
+EVENT_COLUMNS = (
+    "date",
+    "actor",
+    "target",
+    "kind",
+    "size",
+    "post",
+    "property",
+    "severity",
+    "staff_change",
+    "cause",
+    "source",
+    "description",
+)
+
+
+def _format_size(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return ""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:g}"
+
+
+def event_row(world: World, record: EventRecord) -> dict[str, object]:
+    """One row of events.csv."""
+    event, severity = record.event, record.severity
+    if isinstance(event, Shock):
+        kind, size, post, prop = "shock", "", "", ""
+    else:
+        kind = event.kind.label
+        size = _format_size(event.size if record.size is None else record.size)
+        post = world.post_ids[event.post] if event.post is not None else ""
+        prop = world.property_ids[event.prop] if event.prop is not None else ""
+    return {
+        "date": date_label(event.month, event.day),
+        "actor": world.sides[event.actor],
+        "target": world.sides[event.target],
+        "kind": kind,
+        "size": size,
+        "post": post,
+        "property": prop,
+        "severity": round(float(severity), 3) if not math.isnan(severity) else "",
+        "staff_change": int(record.staff_change),
+        "cause": event.cause.value if record.cause is None else record.cause,
+        "source": event.source,
+        "description": event.description
+        if isinstance(event, Measure)
+        else (event.name + (f": {event.description}" if event.description else "")),
+    }
+
+
+def event_rows(ensemble: Ensemble, with_run: bool, first_run: int = 0) -> Iterator[dict[str, object]]:
+    """The rows of events.csv for an ensemble's runs (numbered from `first_run`)."""
+    for run, records in enumerate(ensemble.events):
+        for record in records:
+            row = event_row(ensemble.world, record)
+            yield ({"run": first_run + run} | row) if with_run else row
+
+
+def trajectory_rows(ensemble: Ensemble, with_run: bool, first_run: int = 0) -> Iterator[dict[str, object]]:
+    """The rows of trajectories.csv: one per run, month and side."""
+    labels = ensemble.months
+    sides = ensemble.sides
+    for run in range(len(ensemble.keys)):
+        for t, label in enumerate(labels):
+            for side in (0, 1):
+                row: dict[str, object] = {"run": first_run + run} if with_run else {}
+                row.update(date=label, side=sides[side], host=sides[1 - side])
+                for name in FIGURES:
+                    row[name] = ensemble.figures[name][t, run, side].item()
+                yield row
+
+
+ENSEMBLE_TRAJECTORY_COLUMNS = ("run", *TRAJECTORY_COLUMNS)
+
+
+def behaviours_for_manifest(plan: Plan, sides: tuple[str, str]) -> dict[str, dict]:
+    return {
+        sides[i]: {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(b).items()}
+        for i, b in enumerate(plan.behaviours)
+    }

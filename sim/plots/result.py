@@ -1,0 +1,72 @@
+"""Figures of a run's results folder, drawn from its files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.files.results import (
+    FAN_FIGURE,
+    FIT_FIGURE,
+    MANIFEST,
+    QUANTILES_FILE,
+    STAFF_FIGURE,
+    read_csv_rows,
+    read_manifest,
+    read_result,
+    read_tables,
+    write_json,
+)
+from sim.plots.figures import fan_figure, staff_figure
+
+
+def draw(folder: Path, title: str) -> list[str]:
+    """Draw the figures of a results folder from its files (as `tft plot` does later); each is
+    written under a temporary name and renamed into place."""
+    trajectories, events, observations = read_tables(folder)
+    several = (folder / QUANTILES_FILE).is_file()
+    name = FAN_FIGURE if several else STAFF_FIGURE
+    temporary = folder / f".{name}.tmp.png"
+    if several:
+        fan_figure(trajectories, observations, title, temporary)
+    else:
+        staff_figure(trajectories, events, observations, title, temporary)
+    temporary.replace(folder / name)
+    return [name]
+
+
+def plot_result(directory: str | Path) -> list[Path]:
+    """(Re)draw the figures of a results directory from its files. Returns the figures written."""
+    directory = Path(directory)
+    manifest, _, _, _ = read_result(directory)
+    title = manifest.get("title") or manifest.get("scenario", {}).get("title", directory.name)
+    written = draw(directory, title)
+    record_figures(directory, manifest, written)
+    return [directory / name for name in written]
+
+
+def plot_calibration(directory: str | Path) -> list[Path]:
+    """Draw fit.png of a calibration folder: the fitted ensemble's staff quantiles, the record's
+    observations and, along the bottom, the months of the record's hostile measures."""
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    quantiles = read_csv_rows(directory / QUANTILES_FILE)
+    observations = [
+        {"date": r["date"], "side": r["side"], "column": r["column"], "value": r["observed"], "bound": r["bound"]}
+        for r in read_csv_rows(directory / "observations.csv")
+    ]
+    marks = [(r["date"], r["actor"]) for r in read_csv_rows(directory / "measures.csv")]
+    temporary = directory / f".{FIT_FIGURE}.tmp.png"
+    fan_figure(quantiles, observations, manifest.get("title", directory.name), temporary, marks)
+    temporary.replace(directory / FIT_FIGURE)
+    record_figures(directory, manifest, [FIT_FIGURE])
+    return [directory / FIT_FIGURE]
+
+
+def record_figures(directory: Path, manifest: dict, written: list[str]) -> None:
+    """List figures just drawn in the folder's manifest (written atomically)."""
+    files = manifest.get("files", [])
+    if any(name not in files for name in written):
+        manifest["files"] = files + [name for name in written if name not in files]
+        temporary = directory / f".{MANIFEST}.tmp"
+        write_json(temporary, manifest)
+        temporary.replace(directory / MANIFEST)

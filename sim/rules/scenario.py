@@ -1,0 +1,153 @@
+"""What a scenario says: the two sides, their missions at the start, the events of the record,
+the observations, and each side's behaviour. Built by `sim.files.scenario_file` from a file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.rules.behaviour import Behaviour
+from sim.rules.domain import PostKind, PostStatus, PropertyKind, PropertyStatus
+from sim.rules.measures import Measure, Shock
+from sim.rules.state import NO_CAP, State, World
+
+OBSERVED_COLUMNS = ("staff_total", "diplomats", "support", "local", "posts_open", "properties_lost")
+BOUNDS = ("equal", "upper", "lower")
+CONFIDENCE = ("confirmed", "one source", "uncertain")
+AREA_UNITS = ("m2", "acre")
+
+
+@dataclass(frozen=True)
+class Side:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PostSpec:
+    id: str
+    name: str
+    kind: PostKind
+    status: PostStatus
+    diplomats: int
+    support: int
+    local: int
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    id: str
+    name: str
+    kind: PropertyKind
+    status: PropertyStatus
+    area: float | None = None
+    area_unit: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class MissionSpec:
+    """One side's mission in the other's country, as it stood at the start date."""
+
+    side: str
+    tour_months: int
+    visa_rate: float
+    staff_cap: int | None
+    travel_limit_km: float | None
+    banking: bool
+    local_hiring: bool
+    ambassador: bool
+    posts: tuple[PostSpec, ...]
+    properties: tuple[PropertySpec, ...]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Observation:
+    month: int
+    side: int
+    column: str
+    value: float
+    bound: str
+    confidence: str
+    counts: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: str
+    sha256: str
+    name: str
+    title: str
+    description: str
+    start: int
+    end: int
+    seed: int
+    sides: tuple[Side, Side]
+    missions: tuple[MissionSpec, MissionSpec]
+    events: tuple[Measure | Shock, ...]  # in date order, file order within a day
+    observations: tuple[Observation, ...]
+    event_where: tuple[tuple[str, int | None], ...]  # key path and line of each event, by seq
+    behaviours: tuple[Behaviour, Behaviour] = (Behaviour(), Behaviour())
+
+    @property
+    def codes(self) -> tuple[str, str]:
+        return (self.sides[0].code, self.sides[1].code)
+
+    @property
+    def months(self) -> range:
+        return range(self.start, self.end + 1)
+
+    def world(self) -> World:
+        posts = [p for m in self.missions for p in m.posts]
+        owners = [i for i, m in enumerate(self.missions) for _ in m.posts]
+        props = [p for m in self.missions for p in m.properties]
+        prop_owners = [i for i, m in enumerate(self.missions) for _ in m.properties]
+        kinds = np.array([int(p.kind) for p in posts], dtype=np.int8)
+        owner = np.array(owners, dtype=np.int64)
+        head = np.array([np.flatnonzero((owner == s) & (kinds == PostKind.EMBASSY))[0] for s in (0, 1)])
+        return World(
+            sides=self.codes,
+            post_ids=tuple(p.id for p in posts),
+            post_owner=owner,
+            post_kind=kinds,
+            head_post=head,
+            property_ids=tuple(p.id for p in props),
+            property_owner=np.array(prop_owners, dtype=np.int64),
+            tour_months=np.array([float(m.tour_months) for m in self.missions]),
+        )
+
+    def initial_state(self, runs: int = 1) -> State:
+        posts = [p for m in self.missions for p in m.posts]
+        props = [p for m in self.missions for p in m.properties]
+        one = State(
+            staff=np.array([[[p.diplomats, p.support, p.local] for p in posts]], dtype=np.int64),
+            post_status=np.array([[int(p.status) for p in posts]], dtype=np.int8),
+            property_status=np.array([[int(p.status) for p in props]], dtype=np.int8).reshape(1, len(props)),
+            staff_cap=np.array(
+                [[NO_CAP if m.staff_cap is None else m.staff_cap for m in self.missions]], dtype=np.int64
+            ),
+            visa_rate=np.array([[m.visa_rate for m in self.missions]], dtype=float),
+            travel_limit_km=np.array(
+                [[np.nan if m.travel_limit_km is None else m.travel_limit_km for m in self.missions]], dtype=float
+            ),
+            banking=np.array([[m.banking for m in self.missions]]),
+            local_hiring=np.array([[m.local_hiring for m in self.missions]]),
+            ambassador=np.array([[m.ambassador for m in self.missions]]),
+        )
+        return one if runs == 1 else one.repeat(runs)
+
+
+def events_by_month(events: Iterable[Measure | Shock]) -> dict[int, list[Measure | Shock]]:
+    grouped: dict[int, list[Measure | Shock]] = {}
+    for event in events:
+        grouped.setdefault(event.month, []).append(event)
+    return grouped
+
+
+def record_order(events: Iterable[Measure | Shock]) -> list[Measure | Shock]:
+    return sorted(events, key=lambda e: (e.month, e.day, e.seq))

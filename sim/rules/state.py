@@ -1,0 +1,161 @@
+"""The world's fixed layout and its changing state, as numpy arrays with a leading run axis.
+
+Side `i` owns mission `i`, which sits in the other side's country: the other side is its host.
+Posts and properties of both missions are numbered together; `post_owner` and `property_owner`
+say whose each one is. One layout serves any number of runs: the Mesa model holds one run, the
+batched engine many.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.rules.domain import Category, PostKind, PostStatus, PropertyStatus
+
+NO_CAP = -1  # staff_cap value meaning "no cap"
+
+
+@dataclass(frozen=True)
+class World:
+    """What does not change during a run: who owns which post and property, tour lengths."""
+
+    sides: tuple[str, str]
+    post_ids: tuple[str, ...]
+    post_owner: np.ndarray  # int[P]
+    post_kind: np.ndarray  # int[P] PostKind
+    head_post: np.ndarray  # int[2]: the embassy of each mission
+    property_ids: tuple[str, ...]
+    property_owner: np.ndarray  # int[Q]
+    tour_months: np.ndarray  # float[2]
+
+    def __post_init__(self) -> None:
+        # Posts and properties are numbered mission by mission, so each side's are one slice.
+        for owner in (self.post_owner, self.property_owner):
+            if len(owner) and np.any(np.diff(owner) < 0):
+                raise ValueError("posts and properties must be numbered side by side")
+        slices = []
+        for side in (0, 1):
+            where = np.flatnonzero(self.post_owner == side)
+            slices.append(slice(int(where[0]), int(where[-1]) + 1))
+        object.__setattr__(self, "_post_slices", tuple(slices))
+        object.__setattr__(self, "_posts", tuple(np.arange(sl.start, sl.stop) for sl in slices))
+        object.__setattr__(self, "_properties", tuple(np.flatnonzero(self.property_owner == s) for s in (0, 1)))
+
+    def side_index(self, code: str) -> int:
+        return self.sides.index(code)
+
+    def post_slice(self, side: int) -> slice:
+        return self._post_slices[side]
+
+    def posts_of(self, side: int) -> np.ndarray:
+        return self._posts[side]
+
+    def properties_of(self, side: int) -> np.ndarray:
+        return self._properties[side]
+
+    def is_un_mission(self, post: int) -> bool:
+        return int(self.post_kind[post]) == PostKind.UN_MISSION
+
+
+@dataclass
+class State:
+    """Holdings and conditions of both missions in every run (leading axis: run)."""
+
+    staff: np.ndarray  # int64[R, P, 3] by Category
+    post_status: np.ndarray  # int8[R, P] PostStatus
+    property_status: np.ndarray  # int8[R, Q] PropertyStatus
+    staff_cap: np.ndarray  # int64[R, 2], NO_CAP for none
+    visa_rate: np.ndarray  # float64[R, 2]
+    travel_limit_km: np.ndarray  # float64[R, 2], nan for none
+    banking: np.ndarray  # bool[R, 2]
+    local_hiring: np.ndarray  # bool[R, 2]
+    ambassador: np.ndarray  # bool[R, 2]
+    # Fractions of a person carried from month to month by rotation, per post and sent category.
+    departure_carry: np.ndarray = field(default=None)  # float64[R, P, 2]
+    replacement_carry: np.ndarray = field(default=None)  # float64[R, P, 2]
+    restaff_carry: np.ndarray = field(default=None)  # float64[R, P, 3]
+
+    def __post_init__(self) -> None:
+        shape = self.staff.shape[:2] + (2,)
+        if self.departure_carry is None:
+            self.departure_carry = np.zeros(shape)
+        if self.replacement_carry is None:
+            self.replacement_carry = np.zeros(shape)
+        if self.restaff_carry is None:
+            self.restaff_carry = np.zeros(self.staff.shape, dtype=float)
+
+    @property
+    def runs(self) -> int:
+        return self.staff.shape[0]
+
+    def take(self, rows: np.ndarray) -> State:
+        """A copy of some runs."""
+        return State(**{name: value[rows] for name, value in vars(self).items()})
+
+    def repeat(self, runs: int) -> State:
+        """This (single-run) state repeated along the run axis."""
+        return State(**{name: np.repeat(value[:1], runs, axis=0) for name, value in vars(self).items()})
+
+    def mission_staff(self, world: World, side: int) -> np.ndarray:
+        """Staff of a side's mission by category, summed over its posts: int[R, 3]."""
+        return self.staff[:, world.post_slice(side), :].sum(axis=1)
+
+    def staff_total(self, world: World, side: int) -> np.ndarray:
+        return self.mission_staff(world, side).sum(axis=1)
+
+
+FIGURES = (
+    "diplomats",
+    "support",
+    "local",
+    "staff_total",
+    "staff_cap",
+    "posts_open",
+    "posts_suspended",
+    "posts_closed",
+    "properties_held",
+    "properties_lost",
+    "visa_rate",
+    "travel_limit_km",
+    "banking",
+    "local_hiring",
+    "ambassador",
+)
+
+
+def mission_figures(world: World, state: State, columns: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """The per-month, per-side figures of trajectories.csv: each an array [R, 2] (run, side).
+    With `columns`, only those (the cheap path for summaries)."""
+    if columns is not None and tuple(columns) == ("staff_total",):
+        return {
+            "staff_total": np.stack([state.staff[:, world.post_slice(s), :].sum(axis=(1, 2)) for s in (0, 1)], axis=1)
+        }
+    slices = [world.post_slice(s) for s in (0, 1)]
+    by_side = np.stack([state.staff[:, sl, :].sum(axis=1) for sl in slices], axis=1)  # [R, 2, 3]
+
+    def posts(status: int) -> np.ndarray:
+        return np.stack([(state.post_status[:, sl] == status).sum(axis=1) for sl in slices], axis=1)
+
+    seized = state.property_status == PropertyStatus.SEIZED
+    lost = np.stack([seized[:, world.properties_of(s)].sum(axis=1) for s in (0, 1)], axis=1)
+    owned = np.array([len(world.properties_of(s)) for s in (0, 1)])
+    figures = {
+        "diplomats": by_side[:, :, Category.DIPLOMATS],
+        "support": by_side[:, :, Category.SUPPORT],
+        "local": by_side[:, :, Category.LOCAL],
+        "staff_total": by_side.sum(axis=2),
+        "staff_cap": state.staff_cap.copy(),
+        "posts_open": posts(PostStatus.OPEN),
+        "posts_suspended": posts(PostStatus.SUSPENDED),
+        "posts_closed": posts(PostStatus.CLOSED),
+        "properties_held": owned[None, :] - lost,
+        "properties_lost": lost,
+        "visa_rate": state.visa_rate.copy(),
+        "travel_limit_km": state.travel_limit_km.copy(),
+        "banking": state.banking.copy(),
+        "local_hiring": state.local_hiring.copy(),
+        "ambassador": state.ambassador.copy(),
+    }
+    return figures if columns is None else {name: figures[name] for name in columns}
