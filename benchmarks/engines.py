@@ -21,7 +21,7 @@ import tracemalloc
 from pathlib import Path
 
 from sim.engines.drivers import simulate_batch, simulate_mesa
-from sim.experiments.plan import make_plan
+from sim.experiments.choices import make_plan
 from sim.files.scenario_file import load_scenario
 from sim.rules.rng import run_keys
 

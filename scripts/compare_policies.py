@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim.engines.drivers import simulate_batch  # noqa: E402
-from sim.experiments.plan import make_plan  # noqa: E402
+from sim.experiments.choices import make_plan  # noqa: E402
 from sim.files.scenario_file import load_scenario  # noqa: E402
 from sim.rules.rng import run_keys  # noqa: E402
 

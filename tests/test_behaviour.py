@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.engines.drivers import simulate_batch, simulate_mesa
-from sim.experiments.plan import PlanError, make_plan
+from sim.experiments.choices import PlanError, make_plan
 from sim.experiments.run import run_scenario
 from sim.files.columns import event_row
 from sim.files.scenario_file import load_scenario

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from sim.cli import cli
 from sim.engines.drivers import simulate_batch
-from sim.engines.dynamics import replay_plan
+from sim.engines.plan import replay_plan
 from sim.experiments.calibration import CONFIDENCE_WEIGHT, Candidate, Evaluator, Targets, Window, score
 from sim.experiments.calibration_report import run_calibration
 from sim.files.scenario_file import load_scenario

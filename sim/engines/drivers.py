@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engines.dynamics import Dynamics, Plan
+from sim.engines.dynamics import Dynamics
 from sim.engines.model import RetaliationModel
+from sim.engines.observers import Events, Figures
+from sim.engines.plan import Plan
 from sim.rules.calendar import month_label
 from sim.rules.measures import EventRecord
 from sim.rules.scenario import Scenario
-from sim.rules.state import FIGURES, World, mission_figures
+from sim.rules.state import FIGURES, World
 
 
 @dataclass
@@ -46,25 +48,19 @@ def simulate_batch(
     """All runs at once: one `Dynamics` over arrays with a leading run axis. `columns` limits the
     per-month figures kept (memory grows with runs x months x columns)."""
     dynamics = Dynamics(scenario, plan, np.asarray(keys, dtype=np.uint64), log_events=log_events)
-    months = len(plan.months)
-    figures: dict[str, np.ndarray] = {}
-    events: list[list[dict[str, object]]] = [[] for _ in keys] if log_events else []
-    for t, month in enumerate(plan.months):
-        for side in (0, 1):
-            dynamics.decide(month, side)
-        log = dynamics.commit(month)
-        for run, rows in enumerate(log):
-            events[run].extend(rows)
-        for name, values in mission_figures(dynamics.world, dynamics.state, columns).items():
-            if name not in figures:
-                figures[name] = np.empty((months, *values.shape), dtype=values.dtype)
-            figures[name][t] = values
-    return Ensemble(plan, np.asarray(keys, dtype=np.uint64), dynamics.world, figures, events, dynamics.acts.copy())
+    figures, events = Figures(columns), Events()
+    dynamics.run((figures, events) if log_events else (figures,))
+    return Ensemble(
+        plan,
+        np.asarray(keys, dtype=np.uint64),
+        dynamics.world,
+        figures.values,
+        events.runs if log_events else [],
+        dynamics.acts.copy(),
+    )
 
 
-def simulate_mesa(
-    scenario: Scenario, plan: Plan, keys: Sequence[int], log_events: bool = True, columns: Sequence[str] = FIGURES
-) -> Ensemble:
+def simulate_mesa(scenario: Scenario, plan: Plan, keys: Sequence[int], log_events: bool = True) -> Ensemble:
     """One Mesa model per run, collected into the same form as `simulate_batch`."""
     months = len(plan.months)
     figures: dict[str, np.ndarray] = {}

@@ -17,62 +17,38 @@ Every random number comes from `sim.rules.rng` as a function of (run key, month,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engines.plan import Plan
+from sim.errors import ScenarioError
 from sim.rules import rng
-from sim.rules.behaviour import Behaviour
 from sim.rules.domain import Cause
-from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Shock, apply_measure
+from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock, apply_measure, infeasibility
 from sim.rules.policies import parse_policy
 from sim.rules.policies.base import Seen
 from sim.rules.repertoire import NONE, choose, restorable
 from sim.rules.rotation import restaff, rotate
 from sim.rules.scenario import Scenario, events_by_month, record_order
 
+if TYPE_CHECKING:
+    from sim.engines.observers import Observer
+
 ACCOUNT_MONTHS = 12  # an act unanswered for a year no longer expects an answer
 NOTICE = 2.0  # hostility left below this severity after netting goes unanswered
 NOTICE_CONCILIATION = 0.5  # any real conciliatory act is noticed (talks are +1)
 
 
-class Mode(StrEnum):
-    REPLAY = "replay"  # every scenario event forced; policies silent
-    BEHAVIOURAL = "behavioural"  # only shocks forced; policies produce the measures
-    PROJECT = "project"  # history forced before `active_from`, policies from then on
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How a run is driven: the mode, the months, and each side's behaviour."""
-
-    mode: Mode
-    start: int
-    end: int
-    active_from: int  # first month in which policies act (after `end` in replay)
-    behaviours: tuple[Behaviour, Behaviour]
-
-    @property
-    def months(self) -> range:
-        return range(self.start, self.end + 1)
-
-    def forces(self, event: Measure | Shock) -> bool:
-        if self.mode is Mode.REPLAY:
-            return True
-        if self.mode is Mode.BEHAVIOURAL:
-            return isinstance(event, Shock)
-        return isinstance(event, Shock) or event.month < self.active_from
-
-
-def replay_plan(scenario: Scenario) -> Plan:
-    return Plan(Mode.REPLAY, scenario.start, scenario.end, scenario.end + 1, scenario.behaviours)
-
-
 class Dynamics:
     """The state of `runs` runs of a scenario and everything the sides remember."""
 
-    def __init__(self, scenario: Scenario, plan: Plan, keys: np.ndarray, log_events: bool = True):
+    def __init__(
+        self, scenario: Scenario, plan: Plan, keys: np.ndarray, log_events: bool = True, check_forced: bool = False
+    ):
+        # check_forced: prove each forced measure possible before applying it (the scenario check)
+        self.check_forced = check_forced
         self.scenario = scenario
         self.plan = plan
         self.keys = np.asarray(keys, dtype=np.uint64)
@@ -207,6 +183,22 @@ class Dynamics:
         kept = np.abs(self.queue_severity[rows, side, slots])
         return slots, ~full | (np.abs(severity) > kept)
 
+    def step(self, month: int) -> list[list[EventRecord]]:
+        """One month: both sides decide on what they saw last month, then everything is committed
+        at once. The Mesa model runs the same two halves through its agents and `advance`."""
+        for side in (0, 1):
+            self.decide(month, side)
+        return self.commit(month)
+
+    def run(self, observers: Sequence[Observer] = ()) -> None:
+        """Step through the plan's months; after each, every observer sees the month."""
+        for observer in observers:
+            observer.begin(self)
+        for t, month in enumerate(self.plan.months):
+            log = self.step(month)
+            for observer in observers:
+                observer.month_done(self, t, month, log)
+
     # --- committing ---------------------------------------------------------------------------
 
     def commit(self, month: int) -> list[list[EventRecord]]:
@@ -251,8 +243,11 @@ class Dynamics:
                 record(event.actor, None, every, np.full(runs, event.severity), unplanned=True)
                 self._log(log, every, event, np.full(runs, event.severity), np.zeros(runs, np.int64), None)
                 continue
+            if self.check_forced and (problem := infeasibility(self.world, self.state, event)):
+                where, line = self.scenario.event_where[event.seq]
+                raise ScenarioError(self.scenario.path, where, problem, line=line)
             effect = apply_measure(self.world, self.state, event, every)
-            if CATALOGUE[event.kind].role.value != "self":
+            if CATALOGUE[event.kind].role is not Role.SELF:
                 record(event.actor, event.kind, every, effect.severity, unplanned=True)
             self._log(log, every, event, effect.severity, effect.staff_change, None)
 

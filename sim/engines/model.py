@@ -14,7 +14,8 @@ from functools import partial
 import mesa
 import numpy as np
 
-from sim.engines.dynamics import Dynamics, Plan, replay_plan
+from sim.engines.dynamics import Dynamics
+from sim.engines.plan import Plan, replay_plan
 from sim.rules.calendar import month_label
 from sim.rules.measures import EventRecord, Measure, Shock
 from sim.rules.rng import run_keys

@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.engines.drivers import simulate_batch
-from sim.engines.dynamics import Dynamics, Mode, Plan, replay_plan
+from sim.engines.dynamics import Dynamics
+from sim.engines.observers import Figures, KindCounts
+from sim.engines.plan import Mode, Plan, replay_plan
 from sim.rules.behaviour import Behaviour
 from sim.rules.measures import CATALOGUE, Measure, MeasureKind, Role
 from sim.rules.policies import REGISTRY
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
-from sim.rules.state import mission_figures
 
 CONFIDENCE_WEIGHT = {"confirmed": 1.0, "one source": 0.5, "uncertain": 0.25}
 PERCEPTION_RANGE = (0.0, 0.3)
@@ -127,20 +128,10 @@ def bounds_for(policies: tuple[str, str]) -> list[tuple[float, float]]:
 def simulate_record(scenario: Scenario, plan: Plan, keys: np.ndarray):
     """Per-month figures and per-month counts of policy measures by side and kind, for scoring."""
     dynamics = Dynamics(scenario, plan, keys, log_events=False)
-    months = len(plan.months)
     columns = ("staff_total", "diplomats", "support", "local", "posts_open", "properties_lost")
-    figures = {c: np.empty((months, len(keys), 2)) for c in columns}
-    acts = np.zeros((months, len(keys), 2, len(MeasureKind)), dtype=np.int16)
-    before = dynamics.kinds.copy()
-    for t, month in enumerate(plan.months):
-        for side in (0, 1):
-            dynamics.decide(month, side)
-        dynamics.commit(month)
-        for name, values in mission_figures(dynamics.world, dynamics.state, columns).items():
-            figures[name][t] = values
-        acts[t] = dynamics.kinds - before
-        before = dynamics.kinds.copy()
-    return figures, acts
+    figures, counts = Figures(columns, dtype=np.float64), KindCounts()
+    dynamics.run((figures, counts))
+    return figures.values, counts.counts
 
 
 def score(

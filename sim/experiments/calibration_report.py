@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.experiments.calibration import Candidate, Evaluator, Targets, Window, calibrate, simulate_record
-from sim.experiments.plan import PlanError
+from sim.experiments.choices import PlanError
 from sim.experiments.summary import QUANTILE_COLUMNS, StaffQuantiles
 from sim.files.params import params_text
 from sim.files.results import QUANTILES_FILE, manifest_for, utc_now, write_csv, write_json, write_result

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engines.dynamics import Dynamics, Plan
+from sim.engines.dynamics import Dynamics
+from sim.engines.plan import Plan
 from sim.rules.measures import MeasureKind
 from sim.rules.scenario import Scenario
 
@@ -43,50 +44,62 @@ def outcome_names(sides: tuple[str, str]) -> list[str]:
     return per_side + list(SHARED)
 
 
+class Outcomes:
+    """Observer of the month loop that accumulates the outcomes of every run."""
+
+    def begin(self, dynamics: Dynamics) -> None:
+        runs, world = dynamics.runs, dynamics.world
+        self.start = np.array([dynamics.state.staff_total(world, s)[0] for s in (0, 1)], dtype=float)
+        self.low = np.full((runs, 2), np.iinfo(np.int64).max)
+        self.first_half = np.full(runs, -1)
+        self.chain = np.zeros(runs, dtype=np.int64)
+        self.longest = np.zeros(runs, dtype=np.int64)
+        self.hostile_before = np.zeros(runs, dtype=np.int64)
+        self.elapsed = 0
+        # the missions when the policy period begins (the state before its first month)
+        self.at_policy_start = self._staff(dynamics) if dynamics.plan.active_from == dynamics.plan.start else None
+
+    @staticmethod
+    def _staff(dynamics: Dynamics) -> np.ndarray:
+        return np.stack([dynamics.state.staff_total(dynamics.world, s) for s in (0, 1)], axis=1)
+
+    def month_done(self, dynamics: Dynamics, t: int, month: int, log) -> None:
+        if month + 1 == dynamics.plan.active_from:
+            self.at_policy_start = self._staff(dynamics)
+        if month < dynamics.plan.active_from:
+            return
+        self.elapsed += 1
+        staff = self._staff(dynamics)
+        self.low = np.minimum(self.low, staff)
+        half = (staff >= 0.5 * self.start[None, :]).all(axis=1)
+        self.first_half = np.where(half & (self.first_half < 0), self.elapsed, self.first_half)
+        hostile_now = dynamics.acts[:, :, 0].sum(axis=1)
+        self.chain = np.where(hostile_now > self.hostile_before, self.chain + 1, 0)
+        self.longest = np.maximum(self.longest, self.chain)
+        self.hostile_before = hostile_now
+
+    def results(self, dynamics: Dynamics, codes: tuple[str, str]) -> dict[str, np.ndarray]:
+        end = self._staff(dynamics)
+        at_policy_start = end if self.at_policy_start is None else self.at_policy_start
+        out: dict[str, np.ndarray] = {}
+        for side, code in enumerate(codes):
+            out[f"{code}_staff_end_share"] = np.round(end[:, side] / max(self.start[side], 1.0), 4)
+            out[f"{code}_staff_min"] = self.low[:, side].astype(np.int64) if self.elapsed else end[:, side]
+            out[f"{code}_hostile_measures"] = dynamics.acts[:, side, 0].copy()
+        first_half, longest = self.first_half, self.longest
+        out["months_to_half"] = np.where(first_half >= 0, first_half, np.nan)
+        out["restored_half"] = (first_half >= 0).astype(np.int64)
+        out["hostile_measures"] = dynamics.acts[:, :, 0].sum(axis=1)
+        out["longest_chain"] = longest
+        out["posts_reopened"] = dynamics.kinds[:, :, MeasureKind.REOPEN_POST].sum(axis=1)
+        out["properties_returned"] = dynamics.kinds[:, :, MeasureKind.RETURN_PROPERTY].sum(axis=1)
+        out["spiral"] = ((longest >= SPIRAL_MONTHS) & (end < at_policy_start).any(axis=1)).astype(np.int64)
+        return out
+
+
 def simulate_outcomes(scenario: Scenario, plan: Plan, keys: np.ndarray) -> dict[str, np.ndarray]:
     """Run the runs of one design point and return each outcome as an array over the runs."""
     dynamics = Dynamics(scenario, plan, keys, log_events=False)
-    world = dynamics.world
-    runs = len(keys)
-    start = np.array([dynamics.state.staff_total(world, s)[0] for s in (0, 1)], dtype=float)
-    low = np.full((runs, 2), np.iinfo(np.int64).max)
-    first_half = np.full(runs, -1)
-    chain = np.zeros(runs, dtype=np.int64)
-    longest = np.zeros(runs, dtype=np.int64)
-    hostile_before = np.zeros(runs, dtype=np.int64)
-    at_policy_start = None
-    elapsed = 0
-    for month in plan.months:
-        active = month >= plan.active_from
-        if active and at_policy_start is None:
-            at_policy_start = np.stack([dynamics.state.staff_total(world, s) for s in (0, 1)], axis=1)
-        for side in (0, 1):
-            dynamics.decide(month, side)
-        dynamics.commit(month)
-        if not active:
-            continue
-        elapsed += 1
-        staff = np.stack([dynamics.state.staff_total(world, s) for s in (0, 1)], axis=1)
-        low = np.minimum(low, staff)
-        half = (staff >= 0.5 * start[None, :]).all(axis=1)
-        first_half = np.where(half & (first_half < 0), elapsed, first_half)
-        hostile_now = dynamics.acts[:, :, 0].sum(axis=1)
-        chain = np.where(hostile_now > hostile_before, chain + 1, 0)
-        longest = np.maximum(longest, chain)
-        hostile_before = hostile_now
-    end = np.stack([dynamics.state.staff_total(world, s) for s in (0, 1)], axis=1)
-    if at_policy_start is None:
-        at_policy_start = end
-    out: dict[str, np.ndarray] = {}
-    for side, code in enumerate(scenario.codes):
-        out[f"{code}_staff_end_share"] = np.round(end[:, side] / max(start[side], 1.0), 4)
-        out[f"{code}_staff_min"] = low[:, side].astype(np.int64) if elapsed else end[:, side]
-        out[f"{code}_hostile_measures"] = dynamics.acts[:, side, 0].copy()
-    out["months_to_half"] = np.where(first_half >= 0, first_half, np.nan)
-    out["restored_half"] = (first_half >= 0).astype(np.int64)
-    out["hostile_measures"] = dynamics.acts[:, :, 0].sum(axis=1)
-    out["longest_chain"] = longest
-    out["posts_reopened"] = dynamics.kinds[:, :, MeasureKind.REOPEN_POST].sum(axis=1)
-    out["properties_returned"] = dynamics.kinds[:, :, MeasureKind.RETURN_PROPERTY].sum(axis=1)
-    out["spiral"] = ((longest >= SPIRAL_MONTHS) & (end < at_policy_start).any(axis=1)).astype(np.int64)
-    return out
+    outcomes = Outcomes()
+    dynamics.run((outcomes,))
+    return outcomes.results(dynamics, scenario.codes)

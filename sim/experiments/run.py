@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 
 from sim.engines.drivers import simulate_batch, simulate_mesa
 from sim.engines.model import TRAJECTORY_COLUMNS, RetaliationModel
-from sim.experiments.plan import PlanError, make_plan
+from sim.engines.plan import Mode
+from sim.experiments.choices import PlanError, make_plan
 from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_rows
 from sim.files.columns import (
     ENSEMBLE_TRAJECTORY_COLUMNS,
@@ -101,10 +103,13 @@ def run_scenario(
     engine = engine or ("batch" if replicates > BATCH_FROM else "mesa")
     if engine not in ENGINES:
         raise PlanError(f"--engine: unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
-    simulate_chunk = simulate_batch if engine == "batch" else simulate_mesa
     several = replicates > 1
     keep_all = not several or keep == "all" or (keep == "auto" and replicates <= KEEP_ALL_UP_TO)
-    title = scenario.title if plan.mode.value == "replay" else f"{scenario.title} ({_describe(plan, scenario)})"
+    if engine == "batch":
+        simulate_chunk = partial(simulate_batch, columns=FIGURES if keep_all else ("staff_total",))
+    else:
+        simulate_chunk = simulate_mesa
+    title = scenario.title if plan.mode is Mode.REPLAY else f"{scenario.title} ({_describe(plan, scenario)})"
 
     def fill(folder: Path) -> None:
         files = [MANIFEST]
@@ -124,7 +129,6 @@ def run_scenario(
                     plan,
                     keys[first : first + chunk_runs],
                     log_events=keep_all,
-                    columns=FIGURES if keep_all else ("staff_total",),
                 )
                 if keep_all:
                     writers[TRAJECTORIES].write(trajectory_rows(chunk, several, first))
@@ -143,7 +147,7 @@ def run_scenario(
         files.append(OBSERVATIONS)
         extra = {
             "title": title,
-            "from": month_label(plan.active_from) if plan.mode.value == "project" else None,
+            "from": month_label(plan.active_from) if plan.mode is Mode.PROJECT else None,
             "until": month_label(plan.end),
             "behaviour": behaviours_for_manifest(plan, scenario.codes),
             "kept": "all" if keep_all else "summary",
@@ -172,7 +176,7 @@ def run_scenario(
 
 def _describe(plan, scenario: Scenario) -> str:
     policies = " vs ".join(f"{code} {b.policy}" for code, b in zip(scenario.codes, plan.behaviours, strict=True))
-    if plan.mode.value == "project":
+    if plan.mode is Mode.PROJECT:
         return f"replay to {month_label(plan.active_from - 1)}, then {policies}"
     return f"behavioural: {policies}"
 

@@ -25,8 +25,8 @@ import numpy as np
 
 from sim import __version__
 from sim.errors import SimError
+from sim.experiments.choices import PlanError, make_plan
 from sim.experiments.outcomes import outcome_names, simulate_outcomes
-from sim.experiments.plan import PlanError, make_plan
 from sim.files.params import apply_params
 from sim.files.results import RUN_ID, utc_now, write_csv, write_json
 from sim.files.scenario_file import load_scenario

@@ -9,8 +9,8 @@ import math
 from collections.abc import Iterator
 
 from sim.engines.drivers import Ensemble
-from sim.engines.dynamics import Plan
 from sim.engines.model import TRAJECTORY_COLUMNS
+from sim.engines.plan import Plan
 from sim.rules.calendar import date_label
 from sim.rules.measures import EventRecord, Measure, Shock
 from sim.rules.state import FIGURES, World

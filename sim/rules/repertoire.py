@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.rules.domain import PostKind, PostStatus, PropertyStatus
-from sim.rules.measures import CATALOGUE, SEVERITY_MAX, MeasureKind
+from sim.rules.measures import CATALOGUE, SEVERITY_MAX, MeasureKind, Role
 from sim.rules.state import NO_CAP, State, World
 
 K = MeasureKind
@@ -213,7 +213,7 @@ def choose(
         options = [fixed] if fixed is not None else sorted({int(k) for k in kinds[~settled] if k >= 0})
         for value in options:
             kind = MeasureKind(value)
-            if CATALOGUE[kind].role.value == "self":
+            if CATALOGUE[kind].role is Role.SELF:
                 continue
             wants_hostile = CATALOGUE[kind].severity < 0
             applies = ~settled & (hostile == wants_hostile)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sim.engines.dynamics import Mode, Plan
+from sim.engines.plan import Mode, Plan
 from sim.errors import SimError
 from sim.rules.behaviour import BehaviourError, with_values
 from sim.rules.calendar import month_label, parse_date

@@ -1,0 +1,64 @@
+"""Observers of the month loop: what a driver, a sweep or a scorer keeps of each month.
+
+`Dynamics.run(observers)` calls `begin(dynamics)` once before the first month and
+`month_done(dynamics, t, month, log)` after each month is committed (`t` counts the plan's
+months from 0; `log` holds the month's typed event records per run when events are logged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from sim.engines.dynamics import Dynamics
+from sim.rules.measures import EventRecord, MeasureKind
+from sim.rules.state import FIGURES, mission_figures
+
+
+class Observer(Protocol):
+    def begin(self, dynamics: Dynamics) -> None: ...
+
+    def month_done(self, dynamics: Dynamics, t: int, month: int, log: list[list[EventRecord]]) -> None: ...
+
+
+class Figures:
+    """Per-month mission figures: `values[name]` is [months, runs, 2]."""
+
+    def __init__(self, columns: Sequence[str] = FIGURES, dtype: type | None = None):
+        self.columns = tuple(columns)
+        self.dtype = dtype
+        self.values: dict[str, np.ndarray] = {}
+
+    def begin(self, dynamics: Dynamics) -> None:
+        self.months = len(dynamics.plan.months)
+
+    def month_done(self, dynamics: Dynamics, t: int, month: int, log: list[list[EventRecord]]) -> None:
+        for name, values in mission_figures(dynamics.world, dynamics.state, self.columns).items():
+            if name not in self.values:
+                self.values[name] = np.empty((self.months, *values.shape), dtype=self.dtype or values.dtype)
+            self.values[name][t] = values
+
+
+class Events:
+    """Every run's event records, in the order committed."""
+
+    def begin(self, dynamics: Dynamics) -> None:
+        self.runs: list[list[EventRecord]] = [[] for _ in range(dynamics.runs)]
+
+    def month_done(self, dynamics: Dynamics, t: int, month: int, log: list[list[EventRecord]]) -> None:
+        for run, records in enumerate(log):
+            self.runs[run].extend(records)
+
+
+class KindCounts:
+    """Per month, the measures each side's policy took, by kind: `counts` is int16[months, runs, 2, kinds]."""
+
+    def begin(self, dynamics: Dynamics) -> None:
+        self.counts = np.zeros((len(dynamics.plan.months), dynamics.runs, 2, len(MeasureKind)), dtype=np.int16)
+        self._before = dynamics.kinds.copy()
+
+    def month_done(self, dynamics: Dynamics, t: int, month: int, log: list[list[EventRecord]]) -> None:
+        self.counts[t] = dynamics.kinds - self._before
+        self._before = dynamics.kinds.copy()
