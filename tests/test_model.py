@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mesa
+import pytest
 
 from sim.engines.model import RetaliationModel, StateAgent
 from sim.files.scenario_file import load_scenario
@@ -53,3 +54,24 @@ def test_seed_goes_to_the_model():
     assert model.key == int(run_keys(5, 1)[0]) and model._seed == model.key
     assert RetaliationModel(scenario).key == int(run_keys(scenario.seed, 1)[0])
     assert RetaliationModel(scenario, key=12345).key == 12345
+
+
+def test_agents_see_the_missions_they_keep_and_host_read_only():
+    from sim.rules.calendar import parse_date
+    from sim.rules.domain import Category, PostStatus, PropertyStatus
+
+    model = RetaliationModel(load_scenario(ROOT / "scenarios/us_russia_2016_2022.toml"))
+    us, ru = model.states
+    assert us.mission.owner == "US" and us.mission.host == "RU" and us.hosted.owner == "RU"
+    assert us.mission.staff_total == 1202 and ru.mission.staff_total == 492
+    with pytest.raises(ValueError):
+        us.mission.staff[0, 0] = 0  # a view cannot change the model
+    while model.month <= parse_date("2017-09")[0]:  # through Russia's cap of 455 and the dacha seizure
+        model.step()
+    assert us.mission.conditions["staff_cap"] == 455
+    assert us.mission.staff_total == 455 == us.figures["staff_total"]
+    assert us.mission.staff_of(Category.LOCAL) + us.mission.staff_of(Category.DIPLOMATS) + us.mission.staff_of(
+        Category.SUPPORT
+    ) == 455
+    assert PropertyStatus.SEIZED in us.mission.property_status.values()
+    assert all(status is PostStatus.OPEN for status in ru.hosted.post_status.values())
