@@ -189,3 +189,44 @@ def test_severity_scale_is_clipped_and_grows_with_people():
     assert severity_of(K.EXPEL, np.array([1, 10, 60, 10_000]), np.zeros(4)).tolist() == pytest.approx(
         [-3.0, -6.0, -3 * (1 + math.log10(60)), -10.0]
     )
+
+
+def test_what_a_policy_may_take_the_scenario_check_allows():
+    """The repertoire's options and the scenario check read one feasibility check: at every month
+    of the 2016-2025 replay, a measure an entry offers a policy is one the scenario check accepts."""
+    from sim.engines.dynamics import Dynamics
+    from sim.engines.plan import replay_plan
+    from sim.files.scenario_file import load_scenario
+    from sim.rules.measures import NONE
+    from tests.conftest import ROOT
+
+    scenario = load_scenario(ROOT / "scenarios/us_russia_2016_2025.toml")
+    dynamics = Dynamics(scenario, replay_plan(scenario), np.zeros(1, dtype=np.uint64), log_events=False)
+    offered = 0
+    for month in scenario.months:
+        dynamics.step(month)
+        for kind, spec in CATALOGUE.items():
+            for actor in (0, 1):
+                option = spec.option(dynamics.world, dynamics.state, 1 - actor, np.array([4.0]), np.array([np.nan]))
+                if option is None or not option.feasible[0]:
+                    continue
+                offered += 1
+                measure = Measure(
+                    kind,
+                    actor,
+                    1 - actor,
+                    month,
+                    size=None if np.isnan(option.size[0]) else float(option.size[0]),
+                    post=None if option.post[0] == NONE else int(option.post[0]),
+                    prop=None if option.prop[0] == NONE else int(option.prop[0]),
+                )
+                assert infeasibility(dynamics.world, dynamics.state, measure) is None, (kind, month)
+    assert offered > 1000
+
+
+def test_every_entry_names_its_inverse_consistently():
+    undone = {kind: spec.inverse for kind, spec in CATALOGUE.items() if spec.inverse is not None}
+    for kind, inverse in undone.items():
+        assert CATALOGUE[inverse].hostile != CATALOGUE[kind].hostile or CATALOGUE[kind].role is Role.SELF, kind
+    assert undone[K.CLOSE_POST] is K.REOPEN_POST and undone[K.SEIZE_PROPERTY] is K.RETURN_PROPERTY
+    assert undone[K.DENY_VISAS] is K.RESTORE_VISAS and undone[K.RESTORE_VISAS] is K.DENY_VISAS

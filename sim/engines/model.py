@@ -54,7 +54,8 @@ class MissionView:
     @property
     def post_status(self) -> dict[str, PostStatus]:
         return {
-            self.world.post_ids[p]: PostStatus(int(self.state.post_status[0, p])) for p in self.world.posts_of(self.side)
+            self.world.post_ids[p]: PostStatus(int(self.state.post_status[0, p]))
+            for p in self.world.posts_of(self.side)
         }
 
     @property

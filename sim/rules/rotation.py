@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.rules.allocation import allocate
 from sim.rules.domain import SENT, Category, PostStatus
-from sim.rules.measures import room_under_cap
+from sim.rules.staffing import room_under_cap
 from sim.rules.state import State, World
 
 

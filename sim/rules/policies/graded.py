@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from sim.rules.measures import MeasureKind
+from sim.rules.entries import MeasureKind
 from sim.rules.policies.base import Parameter, Policy, Response, Seen, register
 
 

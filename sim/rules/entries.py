@@ -1,0 +1,192 @@
+"""The parts of a measure kind's catalogue entry: the kinds, who takes them, their units, the
+entry base class with its severity scales, and the registry the entries join with `@entry`.
+The entries themselves are in `kinds_hostile`, `kinds_restoring` and `kinds_own`;
+`sim.rules.measures` gathers them into the catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, IntEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.rules.state import State, World
+
+if TYPE_CHECKING:
+    from sim.rules.measures import Measure
+
+
+class MeasureKind(IntEnum):
+    EXPEL = 0
+    FORCE_DEPARTURE = 1
+    CAP_STAFF = 2
+    CLOSE_POST = 3
+    SEIZE_PROPERTY = 4
+    BAN_LOCAL_HIRES = 5
+    DENY_VISAS = 6
+    RESTRICT_TRAVEL = 7
+    FREEZE_BANKING = 8
+    EXPEL_AMBASSADOR = 9
+    RETURN_PROPERTY = 10
+    REOPEN_POST = 11
+    RAISE_CAP = 12
+    LIFT_CAP = 13
+    RESTORE_VISAS = 14
+    LIFT_TRAVEL_LIMIT = 15
+    RESTORE_BANKING = 16
+    ALLOW_LOCAL_HIRES = 17
+    ACCEPT_AMBASSADOR = 18
+    HOLD_TALKS = 19
+    SUSPEND_POST = 20
+    CUT_STAFF = 21
+    ADD_STAFF = 22
+    HIRE_LOCAL_STAFF = 23
+    RECALL_AMBASSADOR = 24
+    APPOINT_AMBASSADOR = 25
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Role(Enum):
+    """Who may take a measure: the host of the mission, the mission's own state, or both."""
+
+    HOST = "host"
+    SELF = "self"
+    JOINT = "joint"
+
+
+class Unit(Enum):
+    """What a measure's `size` (or target key) is."""
+
+    PEOPLE = "people"
+    CEILING = "people (ceiling)"
+    RATE = "visa approval rate, 0-1"
+    KM = "km"
+    POST = "post"
+    PROPERTY = "property"
+    NONE = "none"
+
+
+NONE = -1  # no post, property or kind
+SEVERITY_MIN, SEVERITY_MAX = -10.0, 10.0
+
+
+@dataclass
+class Target:
+    """What a measure would act on, per run: the runs (`rows`), who acts on whose mission, and the
+    size, post and property (`NONE` where the kind takes none) for each of those runs."""
+
+    rows: np.ndarray
+    actor: int
+    side: int
+    size: np.ndarray
+    post: np.ndarray
+    prop: np.ndarray
+
+
+@dataclass
+class Option:
+    """What a policy would take of one kind against a mission, per run: whether it can, and the
+    size, post and property it would take."""
+
+    feasible: np.ndarray
+    size: np.ndarray
+    post: np.ndarray
+    prop: np.ndarray
+
+
+class MeasureSpec:
+    """One kind of measure. Subclasses set the class attributes and override what differs."""
+
+    kind: MeasureKind
+    role: Role
+    unit: Unit
+    severity: float  # the base value on the -10..+10 scale; its sign says hostile or conciliatory
+    summary: str
+    inverse: MeasureKind | None = None  # the kind that undoes this one
+    # Place on the repertoire's ladder (hostile kinds) or restoration order (conciliatory kinds):
+    # the order in which a policy's answer tries the kinds after like-for-like; None: never tried.
+    ladder: int | None = None
+    reasons: dict[int, str] = {}  # refusal codes of `check` and what each means
+
+    @property
+    def hostile(self) -> bool:
+        return self.severity < 0
+
+    def severity_of(self, people: np.ndarray, rate_change: np.ndarray) -> np.ndarray:
+        """The severity of what the measure did: people removed, or the change of a rate."""
+        return np.full(np.shape(people), self.severity, dtype=float)
+
+    def effect(
+        self, world: World, state: State, measure: Measure, rows: np.ndarray, size: np.ndarray
+    ) -> tuple[np.ndarray | int, np.ndarray | int, np.ndarray | int]:
+        """Apply to `rows`; returns (people removed, change of the mission's staff, rate change)."""
+        raise NotImplementedError
+
+    def check(self, world: World, state: State, target: Target) -> np.ndarray:
+        """Per run of `target.rows`, 0 if the measure can be taken, else a code of `reasons`."""
+        return np.zeros(len(target.rows), dtype=np.int8)
+
+    def explain(self, code: int, world: World, state: State, measure: Measure, run: int) -> str:
+        """Why the measure cannot be taken (a refusal code of `check`), with what is allowed."""
+        return self.reasons[code].format(**self.context(world, state, measure, run))
+
+    def context(self, world: World, state: State, measure: Measure, run: int) -> dict[str, object]:
+        side, post, prop = measure.target, measure.post, measure.prop
+        return {
+            "size": measure.size,
+            "count": "" if measure.size is None else int(measure.size),
+            "post": world.post_ids[post] if post is not None else "",
+            "property": world.property_ids[prop] if prop is not None else "",
+            "side": world.sides[side],
+        }
+
+    def option(
+        self, world: World, state: State, target: int, magnitude: np.ndarray, size_hint: np.ndarray
+    ) -> Option | None:
+        """What a policy answering with `magnitude` would take of this kind; None if a policy never
+        takes this kind (a state's measures on its own mission)."""
+        return None
+
+    def reach(self, world: World, state: State, target: int, option: Option) -> np.ndarray:
+        """The severity magnitude `option` would have, per run."""
+        return np.full(state.runs, abs(self.severity))
+
+
+class PeopleSeverity:
+    """Severity of a measure that removes people: base x (1 + log10 n), `none_severity` when it
+    removes nobody; and, inversely, how many people a given magnitude takes."""
+
+    none_severity = 0.0
+
+    def severity_of(self, people: np.ndarray, rate_change: np.ndarray) -> np.ndarray:
+        people = np.asarray(people, dtype=float)
+        scaled = self.severity * (1.0 + np.log10(np.maximum(people, 1.0)))
+        return np.where(people > 0, scaled, self.none_severity)
+
+    def people_for(self, magnitude: np.ndarray) -> np.ndarray:
+        """How many people a measure of this severity magnitude removes (at least one)."""
+        return np.maximum(np.rint(10.0 ** (np.asarray(magnitude) / abs(self.severity) - 1.0)), 1.0)
+
+
+class RateSeverity:
+    """Severity of a change of the visa approval rate: RATE_SCALE x the change."""
+
+    RATE_SCALE = 5.0
+
+    def severity_of(self, people: np.ndarray, rate_change: np.ndarray) -> np.ndarray:
+        return self.RATE_SCALE * np.asarray(rate_change, dtype=float)
+
+
+REGISTRY: dict[MeasureKind, MeasureSpec] = {}
+
+
+def entry(cls: type[MeasureSpec]) -> type[MeasureSpec]:
+    """Register a kind's entry (once per kind)."""
+    if cls.kind in REGISTRY:
+        raise ValueError(f"{cls.kind.label} is registered twice")
+    REGISTRY[cls.kind] = cls()
+    return cls

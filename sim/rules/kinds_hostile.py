@@ -1,0 +1,328 @@
+"""Catalogue entries of the hostile measures a host takes against the other side's mission."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rules.domain import PostKind, PostStatus, PropertyStatus
+from sim.rules.entries import (
+    NONE,
+    MeasureKind,
+    MeasureSpec,
+    Option,
+    PeopleSeverity,
+    RateSeverity,
+    Role,
+    Target,
+    Unit,
+    entry,
+)
+from sim.rules.staffing import cut_to_ceiling, remove_sent_staff, vacate_post
+from sim.rules.state import NO_CAP
+
+K = MeasureKind
+TRAVEL_LIMIT_KM = 40.0  # the radius a policy's travel limit sets (the 2017-2023 limits were about 25 miles)
+
+
+def nothing(runs: int) -> np.ndarray:
+    return np.full(runs, NONE)
+
+
+def sent_present(world, state, target: Target) -> np.ndarray:
+    """Sent staff (diplomats and support) at the target post, or in the whole mission, per run."""
+    rows = target.rows
+    mission = state.staff[np.ix_(rows, world.posts_of(target.side))][:, :, :2].sum(axis=(1, 2))
+    at_post = state.staff[rows, np.maximum(target.post, 0), :2].sum(axis=1)
+    return np.where(target.post >= 0, at_post, mission)
+
+
+class RemovesSentStaff(PeopleSeverity, MeasureSpec):
+    """Expulsion-like measures: n sent staff leave a post or the whole mission."""
+
+    unit = Unit.PEOPLE
+    diplomats_first = False
+    reasons = {1: "cannot remove {count} sent staff: {where} has {present} at that date (allowed: 1 to {present})"}
+
+    def effect(self, world, state, measure, rows, size):
+        people = remove_sent_staff(
+            world, state, rows, measure.target, measure.post, size.astype(np.int64), self.diplomats_first
+        )
+        return people, -people, 0.0
+
+    def check(self, world, state, target):
+        present = sent_present(world, state, target)
+        return np.where((target.size < 1) | (target.size > present), 1, 0).astype(np.int8)
+
+    def context(self, world, state, measure, run):
+        where = f"post '{world.post_ids[measure.post]}'" if measure.post is not None else None
+        present = (
+            state.staff[run, measure.post, :2].sum()
+            if measure.post is not None
+            else state.staff[run, world.posts_of(measure.target), :2].sum()
+        )
+        return super().context(world, state, measure, run) | {
+            "where": where or f"{world.sides[measure.target]}'s mission",
+            "present": int(present),
+        }
+
+    def option(self, world, state, target, magnitude, size_hint):
+        sent = state.staff[:, world.posts_of(target), :2].sum(axis=(1, 2))
+        n = np.minimum(self.people_for(magnitude), sent)
+        runs = state.runs
+        return Option(n >= 1, n, nothing(runs), nothing(runs))
+
+    def reach(self, world, state, target, option):
+        return abs(self.severity) * (1.0 + np.log10(np.maximum(option.size, 1.0)))
+
+
+@entry
+class Expel(RemovesSentStaff):
+    kind, role, severity = K.EXPEL, Role.HOST, -3.0
+    summary = "declare sent staff persona non grata"
+    ladder = 1
+    diplomats_first = True
+
+
+@entry
+class ForceDeparture(RemovesSentStaff):
+    kind, role, severity = K.FORCE_DEPARTURE, Role.HOST, -2.0
+    summary = "make staff leave at a posting limit, unreplaced"
+
+
+@entry
+class CapStaff(PeopleSeverity, MeasureSpec):
+    kind, role, unit, severity = K.CAP_STAFF, Role.HOST, Unit.CEILING, -3.0
+    summary = "cap the mission's total staff"
+    ladder = 5
+    inverse = K.LIFT_CAP
+    none_severity = -1.0  # a cap that cuts nobody is still mildly hostile
+    reasons = {
+        1: "a cap of {count} does not lower the current cap of {cap}; use raise_cap or lift_cap (allowed: below {cap})"
+    }
+
+    def effect(self, world, state, measure, rows, size):
+        state.staff_cap[rows, measure.target] = size.astype(np.int64)
+        people = cut_to_ceiling(world, state, rows, measure.target, size.astype(np.int64))
+        return people, -people, 0.0
+
+    def check(self, world, state, target):
+        cap = state.staff_cap[target.rows, target.side]
+        return np.where((cap != NO_CAP) & (target.size >= cap), 1, 0).astype(np.int8)
+
+    def context(self, world, state, measure, run):
+        return super().context(world, state, measure, run) | {"cap": int(state.staff_cap[run, measure.target])}
+
+    def option(self, world, state, target, magnitude, size_hint):
+        total = state.staff[:, world.posts_of(target), :].sum(axis=(1, 2))
+        ceiling = np.where(np.isnan(size_hint), total - self.people_for(magnitude), size_hint)
+        ceiling = np.maximum(ceiling, 0)
+        everyone = np.arange(state.runs)
+        allowed = self.check(world, state, Target(everyone, 1 - target, target, ceiling, nothing(0), nothing(0))) == 0
+        runs = state.runs
+        # only a cap that cuts someone answers anything
+        return Option((ceiling < total) & allowed, ceiling, nothing(runs), nothing(runs))
+
+    def reach(self, world, state, target, option):
+        total = state.staff[:, world.posts_of(target), :].sum(axis=(1, 2))
+        cut = np.maximum(total - np.nan_to_num(option.size, nan=0.0), 0)
+        return -self.severity_of(cut, 0.0)
+
+
+@entry
+class ClosePost(MeasureSpec):
+    kind, role, unit, severity = K.CLOSE_POST, Role.HOST, Unit.POST, -5.0
+    summary = "close a post (not the embassy or a UN mission)"
+    ladder = 3
+    inverse = K.REOPEN_POST
+    reasons = {
+        1: "post '{post}' is the embassy; it cannot be closed or suspended (allowed: consulates and trade missions)",
+        2: "post '{post}' is a UN mission, protected by the UN headquarters agreement"
+        " (allowed: expel its staff, restrict travel; not close it)",
+        3: "post '{post}' is already {status} at that date (allowed: an open post)",
+    }
+    protects_un_missions = True
+
+    def effect(self, world, state, measure, rows, size):
+        return 0, -vacate_post(world, state, rows, measure.post, PostStatus.CLOSED), 0.0
+
+    def check(self, world, state, target):
+        post = np.maximum(target.post, 0)
+        kind = world.post_kind[post]
+        status = state.post_status[target.rows, post]
+        codes = np.where(status != PostStatus.OPEN, 3, 0)
+        if self.protects_un_missions:
+            codes = np.where(kind == PostKind.UN_MISSION, 2, codes)
+        return np.where(kind == PostKind.EMBASSY, 1, codes).astype(np.int8)
+
+    def context(self, world, state, measure, run):
+        status = PostStatus(int(state.post_status[run, measure.post])).name.lower()
+        return super().context(world, state, measure, run) | {"status": status}
+
+    def option(self, world, state, target, magnitude, size_hint):
+        post = largest_open_post(world, state, target)
+        runs = state.runs
+        return Option(post != NONE, np.full(runs, np.nan), post, nothing(runs))
+
+
+def largest_open_post(world, state, side: int) -> np.ndarray:
+    """Per run, the open post of `side` with the most staff that may be closed (not the embassy
+    or a UN mission), or NONE."""
+    posts = world.posts_of(side)
+    allowed = np.array([world.post_kind[p] not in (PostKind.EMBASSY, PostKind.UN_MISSION) for p in posts])
+    open_ = (state.post_status[:, posts] == PostStatus.OPEN) & allowed[None, :]
+    size = np.where(open_, state.staff[:, posts, :].sum(axis=2), -1)
+    best = np.argmax(size, axis=1)
+    return np.where(open_.any(axis=1), posts[best], NONE)
+
+
+def first_property(world, state, side: int, seized: bool) -> np.ndarray:
+    """Per run, the first property of `side` that is seized (or, with seized=False, not), or NONE."""
+    props = world.properties_of(side)
+    if len(props) == 0:
+        return np.full(state.runs, NONE)
+    status = state.property_status[:, props]
+    match = (status == PropertyStatus.SEIZED) if seized else (status != PropertyStatus.SEIZED)
+    return np.where(match.any(axis=1), props[np.argmax(match, axis=1)], NONE)
+
+
+@entry
+class SeizeProperty(MeasureSpec):
+    kind, role, unit, severity = K.SEIZE_PROPERTY, Role.HOST, Unit.PROPERTY, -4.0
+    summary = "seize or block a property"
+    ladder = 4
+    inverse = K.RETURN_PROPERTY
+    reasons = {1: "property '{property}' is already seized at that date (allowed: a property in use or returned)"}
+
+    def effect(self, world, state, measure, rows, size):
+        state.property_status[rows, measure.prop] = PropertyStatus.SEIZED
+        return 0, 0, 0.0
+
+    def check(self, world, state, target):
+        status = state.property_status[target.rows, np.maximum(target.prop, 0)]
+        return np.where(status == PropertyStatus.SEIZED, 1, 0).astype(np.int8)
+
+    def option(self, world, state, target, magnitude, size_hint):
+        prop = first_property(world, state, target, seized=False)
+        runs = state.runs
+        return Option(prop != NONE, np.full(runs, np.nan), nothing(runs), prop)
+
+
+@entry
+class BanLocalHires(PeopleSeverity, MeasureSpec):
+    kind, role, unit, severity = K.BAN_LOCAL_HIRES, Role.HOST, Unit.NONE, -3.0
+    summary = "ban the mission from employing host nationals"
+    ladder = 6
+    inverse = K.ALLOW_LOCAL_HIRES
+    none_severity = -2.0
+    reasons = {1: "local hiring is already banned at that date (allowed: allow_local_hires)"}
+
+    def effect(self, world, state, measure, rows, size):
+        posts = world.posts_of(measure.target)
+        people = state.staff[np.ix_(rows, posts)][:, :, 2].sum(axis=1)
+        state.staff[np.ix_(rows, posts, [2])] = 0
+        state.local_hiring[rows, measure.target] = False
+        return people, -people, 0.0
+
+    def check(self, world, state, target):
+        return np.where(state.local_hiring[target.rows, target.side], 0, 1).astype(np.int8)
+
+    def option(self, world, state, target, magnitude, size_hint):
+        runs = state.runs
+        return Option(state.local_hiring[:, target].copy(), np.full(runs, np.nan), nothing(runs), nothing(runs))
+
+    def reach(self, world, state, target, option):
+        local = state.staff[:, world.posts_of(target), 2].sum(axis=1)
+        return -self.severity_of(local, 0.0)
+
+
+class SetsVisaRate(RateSeverity, MeasureSpec):
+    role, unit = Role.HOST, Unit.RATE
+
+    def effect(self, world, state, measure, rows, size):
+        rate_change = size - state.visa_rate[rows, measure.target]
+        state.visa_rate[rows, measure.target] = size
+        return 0, 0, rate_change
+
+    def context(self, world, state, measure, run):
+        return super().context(world, state, measure, run) | {"rate": float(state.visa_rate[run, measure.target])}
+
+
+@entry
+class DenyVisas(SetsVisaRate):
+    kind, severity = K.DENY_VISAS, -5.0
+    summary = "lower the visa approval rate for replacements"
+    ladder = 2
+    inverse = K.RESTORE_VISAS
+    reasons = {1: "a visa rate of {size} does not lower the current rate of {rate} (allowed: 0 to below {rate})"}
+
+    def check(self, world, state, target):
+        return np.where(target.size >= state.visa_rate[target.rows, target.side], 1, 0).astype(np.int8)
+
+    def option(self, world, state, target, magnitude, size_hint):
+        rate = state.visa_rate[:, target]
+        new = np.maximum(np.round(rate - magnitude / self.RATE_SCALE, 4), 0.0)
+        runs = state.runs
+        return Option(new < rate, new, nothing(runs), nothing(runs))
+
+    def reach(self, world, state, target, option):
+        return -self.severity_of(0, option.size - state.visa_rate[:, target])
+
+
+class SetsFlag(MeasureSpec):
+    """A measure that switches a condition of the mission on or off."""
+
+    unit = Unit.NONE
+    flag: str  # the State field
+    value: bool  # what the measure sets it to
+
+    def effect(self, world, state, measure, rows, size):
+        getattr(state, self.flag)[rows, measure.target] = self.value
+        return 0, 0, 0.0
+
+    def check(self, world, state, target):
+        already = getattr(state, self.flag)[target.rows, target.side] == self.value
+        return np.where(already, 1, 0).astype(np.int8)
+
+    def option(self, world, state, target, magnitude, size_hint):
+        runs = state.runs
+        can = getattr(state, self.flag)[:, target] != self.value
+        return Option(can, np.full(runs, np.nan), nothing(runs), nothing(runs))
+
+
+@entry
+class RestrictTravel(MeasureSpec):
+    kind, role, unit, severity = K.RESTRICT_TRAVEL, Role.HOST, Unit.KM, -2.0
+    summary = "limit staff travel to a radius"
+    ladder = 8
+    inverse = K.LIFT_TRAVEL_LIMIT
+
+    def effect(self, world, state, measure, rows, size):
+        state.travel_limit_km[rows, measure.target] = size
+        return 0, 0, 0.0
+
+    def option(self, world, state, target, magnitude, size_hint):
+        runs = state.runs
+        # a policy sets a limit where there is none yet (a scenario may tighten one)
+        return Option(
+            np.isnan(state.travel_limit_km[:, target]), np.full(runs, TRAVEL_LIMIT_KM), nothing(runs), nothing(runs)
+        )
+
+
+@entry
+class FreezeBanking(SetsFlag):
+    kind, role, severity = K.FREEZE_BANKING, Role.HOST, -3.0
+    summary = "freeze the mission's bank accounts"
+    ladder = 7
+    inverse = K.RESTORE_BANKING
+    flag, value = "banking", False
+    reasons = {1: "banking is already frozen at that date (allowed: restore_banking)"}
+
+
+@entry
+class ExpelAmbassador(SetsFlag):
+    kind, role, severity = K.EXPEL_AMBASSADOR, Role.HOST, -6.0
+    summary = "expel the ambassador or refuse agrement"
+    ladder = 9
+    inverse = K.ACCEPT_AMBASSADOR
+    flag, value = "ambassador", False
+    reasons = {1: "there is no ambassador at that date (allowed: after appoint_ambassador or accept_ambassador)"}

@@ -1,0 +1,191 @@
+"""Catalogue entries of the conciliatory measures: what a host gives back, and talks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rules.domain import PostStatus, PropertyStatus
+from sim.rules.entries import NONE, MeasureKind, MeasureSpec, Option, Role, Unit, entry
+from sim.rules.kinds_hostile import SetsFlag, SetsVisaRate, first_property, nothing
+from sim.rules.state import NO_CAP
+
+K = MeasureKind
+
+
+@entry
+class ReturnProperty(MeasureSpec):
+    kind, role, unit, severity = K.RETURN_PROPERTY, Role.HOST, Unit.PROPERTY, 4.0
+    summary = "return a seized property"
+    ladder = 1
+    inverse = K.SEIZE_PROPERTY
+    reasons = {1: "property '{property}' is not seized at that date (allowed: a seized property)"}
+
+    def effect(self, world, state, measure, rows, size):
+        state.property_status[rows, measure.prop] = PropertyStatus.RETURNED
+        return 0, 0, 0.0
+
+    def check(self, world, state, target):
+        status = state.property_status[target.rows, np.maximum(target.prop, 0)]
+        return np.where(status != PropertyStatus.SEIZED, 1, 0).astype(np.int8)
+
+    def option(self, world, state, target, magnitude, size_hint):
+        prop = first_property(world, state, target, seized=True)
+        runs = state.runs
+        return Option(prop != NONE, np.full(runs, np.nan), nothing(runs), prop)
+
+
+@entry
+class ReopenPost(MeasureSpec):
+    kind, role, unit, severity = K.REOPEN_POST, Role.HOST, Unit.POST, 5.0
+    summary = "reopen a closed or suspended post"
+    ladder = 2
+    inverse = K.CLOSE_POST
+    reasons = {
+        1: "post '{post}' is already open at that date (allowed: a closed or suspended post)",
+        2: "post '{post}' was closed by the host; only the host can reopen it (allowed: a post its owner suspended)",
+    }
+
+    def effect(self, world, state, measure, rows, size):
+        state.post_status[rows, measure.post] = PostStatus.OPEN
+        return 0, 0, 0.0
+
+    def check(self, world, state, target):
+        status = state.post_status[target.rows, np.maximum(target.post, 0)]
+        own = target.actor == target.side
+        codes = np.where(own & (status == PostStatus.CLOSED), 2, 0)
+        return np.where(status == PostStatus.OPEN, 1, codes).astype(np.int8)
+
+    def option(self, world, state, target, magnitude, size_hint):
+        # the host reopens what it closed; a post its owner suspended is the owner's to reopen
+        posts = world.posts_of(target)
+        match = state.post_status[:, posts] == PostStatus.CLOSED
+        post = np.where(match.any(axis=1), posts[np.argmax(match, axis=1)], NONE)
+        runs = state.runs
+        return Option(post != NONE, np.full(runs, np.nan), post, nothing(runs))
+
+
+@entry
+class RaiseCap(MeasureSpec):
+    kind, role, unit, severity = K.RAISE_CAP, Role.HOST, Unit.CEILING, 2.0
+    summary = "raise the staff cap"
+    inverse = K.CAP_STAFF
+    reasons = {
+        1: "there is no cap to raise at that date (allowed: raise_cap after cap_staff)",
+        2: "a cap of {count} does not raise the current cap of {cap} (allowed: above {cap})",
+    }
+
+    def effect(self, world, state, measure, rows, size):
+        state.staff_cap[rows, measure.target] = size.astype(np.int64)
+        return 0, 0, 0.0
+
+    def check(self, world, state, target):
+        cap = state.staff_cap[target.rows, target.side]
+        return np.where(cap == NO_CAP, 1, np.where(target.size <= cap, 2, 0)).astype(np.int8)
+
+    def context(self, world, state, measure, run):
+        return super().context(world, state, measure, run) | {"cap": int(state.staff_cap[run, measure.target])}
+
+
+@entry
+class LiftCap(MeasureSpec):
+    kind, role, unit, severity = K.LIFT_CAP, Role.HOST, Unit.NONE, 3.0
+    summary = "lift the staff cap"
+    ladder = 3
+    inverse = K.CAP_STAFF
+    reasons = {1: "there is no cap to lift at that date (allowed: lift_cap after cap_staff)"}
+
+    def effect(self, world, state, measure, rows, size):
+        state.staff_cap[rows, measure.target] = NO_CAP
+        return 0, 0, 0.0
+
+    def check(self, world, state, target):
+        return np.where(state.staff_cap[target.rows, target.side] == NO_CAP, 1, 0).astype(np.int8)
+
+    def option(self, world, state, target, magnitude, size_hint):
+        runs = state.runs
+        return Option(state.staff_cap[:, target] != NO_CAP, np.full(runs, np.nan), nothing(runs), nothing(runs))
+
+
+@entry
+class RestoreVisas(SetsVisaRate):
+    kind, severity = K.RESTORE_VISAS, 5.0
+    summary = "raise the visa approval rate"
+    ladder = 4
+    inverse = K.DENY_VISAS
+    reasons = {1: "a visa rate of {size} does not raise the current rate of {rate} (allowed: above {rate}, up to 1)"}
+
+    def check(self, world, state, target):
+        return np.where(target.size <= state.visa_rate[target.rows, target.side], 1, 0).astype(np.int8)
+
+    def option(self, world, state, target, magnitude, size_hint):
+        rate = state.visa_rate[:, target]
+        new = np.minimum(np.round(rate + np.maximum(magnitude, 1.0) / self.RATE_SCALE, 4), 1.0)
+        runs = state.runs
+        return Option(new > rate, new, nothing(runs), nothing(runs))
+
+
+@entry
+class LiftTravelLimit(MeasureSpec):
+    kind, role, unit, severity = K.LIFT_TRAVEL_LIMIT, Role.HOST, Unit.NONE, 2.0
+    summary = "lift the travel limit"
+    ladder = 7
+    inverse = K.RESTRICT_TRAVEL
+    reasons = {1: "there is no travel limit to lift at that date (allowed: after restrict_travel)"}
+
+    def effect(self, world, state, measure, rows, size):
+        state.travel_limit_km[rows, measure.target] = np.nan
+        return 0, 0, 0.0
+
+    def check(self, world, state, target):
+        return np.where(np.isnan(state.travel_limit_km[target.rows, target.side]), 1, 0).astype(np.int8)
+
+    def option(self, world, state, target, magnitude, size_hint):
+        runs = state.runs
+        limited = ~np.isnan(state.travel_limit_km[:, target])
+        return Option(limited, np.full(runs, np.nan), nothing(runs), nothing(runs))
+
+
+@entry
+class RestoreBanking(SetsFlag):
+    kind, role, severity = K.RESTORE_BANKING, Role.HOST, 3.0
+    summary = "restore banking access"
+    ladder = 6
+    inverse = K.FREEZE_BANKING
+    flag, value = "banking", True
+    reasons = {1: "banking access is not frozen at that date (allowed: after freeze_banking)"}
+
+
+@entry
+class AllowLocalHires(SetsFlag):
+    kind, role, severity = K.ALLOW_LOCAL_HIRES, Role.HOST, 3.0
+    summary = "allow local hiring again"
+    ladder = 5
+    inverse = K.BAN_LOCAL_HIRES
+    flag, value = "local_hiring", True
+    reasons = {1: "local hiring is already allowed at that date (allowed: after ban_local_hires)"}
+
+
+@entry
+class AcceptAmbassador(SetsFlag):
+    kind, role, severity = K.ACCEPT_AMBASSADOR, Role.HOST, 2.0
+    summary = "accept an ambassador (grant agrement)"
+    ladder = 8
+    inverse = K.EXPEL_AMBASSADOR
+    flag, value = "ambassador", True
+    reasons = {
+        1: "an ambassador is already in post at that date (allowed: after recall_ambassador or expel_ambassador)"
+    }
+
+
+@entry
+class HoldTalks(MeasureSpec):
+    kind, role, unit, severity = K.HOLD_TALKS, Role.JOINT, Unit.NONE, 1.0
+    summary = "hold talks"
+    ladder = 9
+
+    def effect(self, world, state, measure, rows, size):
+        return 0, 0, 0.0
+
+    def option(self, world, state, target, magnitude, size_hint):
+        runs = state.runs
+        return Option(np.ones(runs, dtype=bool), np.full(runs, np.nan), nothing(runs), nothing(runs))

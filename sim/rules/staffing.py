@@ -1,0 +1,98 @@
+"""Moving people: the mechanics shared by the measures that remove, cap or relocate staff."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rules.allocation import allocate
+from sim.rules.domain import Category, PostStatus
+from sim.rules.state import NO_CAP, State, World
+
+
+def _take_sent(staff: np.ndarray, n: np.ndarray, diplomats_first: bool) -> tuple[np.ndarray, np.ndarray]:
+    """From staff[..., 3] take n sent staff: diplomats first (expulsions target diplomats), or in
+    proportion to diplomats and support (a posting limit or a cut of one's own falls on both).
+    Returns (diplomats, support) taken."""
+    if diplomats_first:
+        diplomats = np.minimum(n, staff[..., Category.DIPLOMATS])
+    else:
+        shape = staff.shape[:-1]
+        flat = staff[..., :2].reshape(-1, 2)
+        diplomats = allocate(flat, np.broadcast_to(n, shape).reshape(-1))[:, 0].reshape(shape)
+    support = np.minimum(n - diplomats, staff[..., Category.SUPPORT])
+    return diplomats, support
+
+
+def remove_sent_staff(
+    world: World,
+    state: State,
+    rows: np.ndarray,
+    side: int,
+    post: int | None,
+    n: np.ndarray,
+    diplomats_first: bool = True,
+) -> np.ndarray:
+    """Remove n sent staff from a post, or from all the mission's posts in proportion to their
+    sent staff. Returns the number removed per run."""
+    n = np.asarray(n, dtype=np.int64)
+    if post is not None:
+        block = state.staff[rows, post, :]
+        diplomats, support = _take_sent(block, n, diplomats_first)
+        state.staff[rows, post, Category.DIPLOMATS] -= diplomats
+        state.staff[rows, post, Category.SUPPORT] -= support
+        return diplomats + support
+    posts = world.posts_of(side)
+    block = state.staff[np.ix_(rows, posts)]  # [R', Pm, 3]
+    share = allocate(block[:, :, :2].sum(axis=2), n)
+    diplomats, support = _take_sent(block, share, diplomats_first)
+    block[:, :, Category.DIPLOMATS] -= diplomats
+    block[:, :, Category.SUPPORT] -= support
+    state.staff[np.ix_(rows, posts)] = block
+    return (diplomats + support).sum(axis=1)
+
+
+CUT_ORDER = (Category.LOCAL, Category.SUPPORT, Category.DIPLOMATS)
+
+
+def cut_to_ceiling(world: World, state: State, rows: np.ndarray, side: int, ceiling: np.ndarray) -> np.ndarray:
+    """Bring a mission down to `ceiling`: local staff first, then support, then diplomats, each
+    category cut in proportion across posts (the sending state chooses whom to cut; in 2017 the
+    US cut mostly local employees). Returns the number cut per run."""
+    posts = world.posts_of(side)
+    block = state.staff[np.ix_(rows, posts)]
+    excess = np.maximum(block.sum(axis=(1, 2)) - np.asarray(ceiling, dtype=np.int64), 0)
+    cut_total = np.zeros(len(rows), dtype=np.int64)
+    for category in CUT_ORDER:
+        counts = block[:, :, category]
+        share = allocate(counts, np.minimum(excess, counts.sum(axis=1)))
+        block[:, :, category] -= share
+        taken = share.sum(axis=1)
+        excess -= taken
+        cut_total += taken
+    state.staff[np.ix_(rows, posts)] = block
+    return cut_total
+
+
+def vacate_post(world: World, state: State, rows: np.ndarray, post: int, status: PostStatus) -> np.ndarray:
+    """A post stops being open: its sent staff move to the embassy, its local staff are let go.
+    Returns the number of people the mission lost (the local staff)."""
+    side = int(world.post_owner[post])
+    head = int(world.head_post[side])
+    let_go = state.staff[rows, post, Category.LOCAL].copy()
+    state.staff[rows, head, :2] += state.staff[rows, post, :2]
+    state.staff[rows, post, :] = 0
+    state.departure_carry[rows, post, :] = 0.0
+    state.replacement_carry[rows, post, :] = 0.0
+    state.post_status[rows, post] = status
+    return let_go
+
+
+def room_under_cap(world: World, state: State, rows: np.ndarray | None, side: int) -> np.ndarray:
+    """Places left under the cap per run (all runs when `rows` is None); very large when no cap."""
+    if rows is None:
+        cap = state.staff_cap[:, side]
+        total = state.staff[:, world.post_slice(side), :].sum(axis=(1, 2))
+    else:
+        cap = state.staff_cap[rows, side]
+        total = state.staff[np.ix_(rows, world.posts_of(side))].sum(axis=(1, 2))
+    return np.where(cap == NO_CAP, np.iinfo(np.int64).max // 4, np.maximum(cap - total, 0))
