@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from sim.engines.drivers import simulate_batch, simulate_mesa
-from sim.engines.model import TRAJECTORY_COLUMNS, RetaliationModel
+from sim.engines.model import TRAJECTORY_COLUMNS
 from sim.engines.plan import Mode
 from sim.experiments.choices import PlanError, make_plan
 from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_rows
@@ -44,13 +44,6 @@ from sim.rules.state import FIGURES
 
 ENGINES = ("batch", "mesa")
 BATCH_FROM = 8  # with more replicates than this, the batched engine is the default
-
-
-def simulate(scenario: Scenario, seed: int | None = None) -> RetaliationModel:
-    """Replay the scenario with the Mesa model and return it (trajectories, event log)."""
-    model = RetaliationModel(scenario, seed=seed)
-    model.run()
-    return model
 
 
 KEEP = ("auto", "all", "summary")
@@ -181,4 +174,4 @@ def _describe(plan, scenario: Scenario) -> str:
     return f"behavioural: {policies}"
 
 
-__all__ = ["run_scenario", "simulate"]
+__all__ = ["run_scenario"]
