@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.rules.groups import KindGroup
 from sim.rules.state import State, World
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ class MeasureSpec:
     unit: Unit
     severity: float  # the base value on the -10..+10 scale; its sign says hostile or conciliatory
     summary: str
+    group: KindGroup  # how validation compares kinds (sim.rules.groups)
     inverse: MeasureKind | None = None  # the kind that undoes this one
     # Place on the repertoire's ladder (hostile kinds) or restoration order (conciliatory kinds):
     # the order in which a policy's answer tries the kinds after like-for-like; None: never tried.

@@ -17,6 +17,7 @@ from sim.rules.entries import (
     Unit,
     entry,
 )
+from sim.rules.groups import KindGroup
 from sim.rules.staffing import cut_to_ceiling, remove_sent_staff, vacate_post
 from sim.rules.state import NO_CAP
 
@@ -78,6 +79,7 @@ class RemovesSentStaff(PeopleSeverity, MeasureSpec):
 @entry
 class Expel(RemovesSentStaff):
     kind, role, severity = K.EXPEL, Role.HOST, -3.0
+    group = KindGroup.EXPEL
     summary = "declare sent staff persona non grata"
     ladder = 1
     diplomats_first = True
@@ -86,12 +88,14 @@ class Expel(RemovesSentStaff):
 @entry
 class ForceDeparture(RemovesSentStaff):
     kind, role, severity = K.FORCE_DEPARTURE, Role.HOST, -2.0
+    group = KindGroup.TRAVEL_AND_POSTING
     summary = "make staff leave at a posting limit, unreplaced"
 
 
 @entry
 class CapStaff(PeopleSeverity, MeasureSpec):
     kind, role, unit, severity = K.CAP_STAFF, Role.HOST, Unit.CEILING, -3.0
+    group = KindGroup.CAP
     summary = "cap the mission's total staff"
     ladder = 5
     inverse = K.LIFT_CAP
@@ -131,6 +135,7 @@ class CapStaff(PeopleSeverity, MeasureSpec):
 @entry
 class ClosePost(MeasureSpec):
     kind, role, unit, severity = K.CLOSE_POST, Role.HOST, Unit.POST, -5.0
+    group = KindGroup.CLOSE_POST
     summary = "close a post (not the embassy or a UN mission)"
     ladder = 3
     inverse = K.REOPEN_POST
@@ -188,6 +193,7 @@ def first_property(world, state, side: int, seized: bool) -> np.ndarray:
 @entry
 class SeizeProperty(MeasureSpec):
     kind, role, unit, severity = K.SEIZE_PROPERTY, Role.HOST, Unit.PROPERTY, -4.0
+    group = KindGroup.SEIZE_PROPERTY
     summary = "seize or block a property"
     ladder = 4
     inverse = K.RETURN_PROPERTY
@@ -210,6 +216,7 @@ class SeizeProperty(MeasureSpec):
 @entry
 class BanLocalHires(PeopleSeverity, MeasureSpec):
     kind, role, unit, severity = K.BAN_LOCAL_HIRES, Role.HOST, Unit.NONE, -3.0
+    group = KindGroup.LOCAL_HIRES
     summary = "ban the mission from employing host nationals"
     ladder = 6
     inverse = K.ALLOW_LOCAL_HIRES
@@ -250,6 +257,7 @@ class SetsVisaRate(RateSeverity, MeasureSpec):
 @entry
 class DenyVisas(SetsVisaRate):
     kind, severity = K.DENY_VISAS, -5.0
+    group = KindGroup.VISAS
     summary = "lower the visa approval rate for replacements"
     ladder = 2
     inverse = K.RESTORE_VISAS
@@ -292,6 +300,7 @@ class SetsFlag(MeasureSpec):
 @entry
 class RestrictTravel(MeasureSpec):
     kind, role, unit, severity = K.RESTRICT_TRAVEL, Role.HOST, Unit.KM, -2.0
+    group = KindGroup.TRAVEL_AND_POSTING
     summary = "limit staff travel to a radius"
     ladder = 8
     inverse = K.LIFT_TRAVEL_LIMIT
@@ -311,6 +320,7 @@ class RestrictTravel(MeasureSpec):
 @entry
 class FreezeBanking(SetsFlag):
     kind, role, severity = K.FREEZE_BANKING, Role.HOST, -3.0
+    group = KindGroup.BANKING
     summary = "freeze the mission's bank accounts"
     ladder = 7
     inverse = K.RESTORE_BANKING
@@ -321,6 +331,7 @@ class FreezeBanking(SetsFlag):
 @entry
 class ExpelAmbassador(SetsFlag):
     kind, role, severity = K.EXPEL_AMBASSADOR, Role.HOST, -6.0
+    group = KindGroup.AMBASSADOR
     summary = "expel the ambassador or refuse agrement"
     ladder = 9
     inverse = K.ACCEPT_AMBASSADOR

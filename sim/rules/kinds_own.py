@@ -7,6 +7,7 @@ import numpy as np
 
 from sim.rules.domain import Category, PostStatus
 from sim.rules.entries import MeasureKind, MeasureSpec, Role, Unit, entry
+from sim.rules.groups import KindGroup
 from sim.rules.kinds_hostile import ClosePost, RemovesSentStaff, SetsFlag
 from sim.rules.staffing import room_under_cap, vacate_post
 
@@ -16,6 +17,7 @@ K = MeasureKind
 class OwnMeasure:
     role = Role.SELF
     severity = 0.0
+    group = KindGroup.OWN_MISSION
     ladder = None  # a policy never takes these
 
     def severity_of(self, people: np.ndarray, rate_change: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.rules.domain import PostStatus, PropertyStatus
 from sim.rules.entries import NONE, MeasureKind, MeasureSpec, Option, Role, Unit, entry
+from sim.rules.groups import KindGroup
 from sim.rules.kinds_hostile import SetsFlag, SetsVisaRate, first_property, nothing
 from sim.rules.state import NO_CAP
 
@@ -15,6 +16,7 @@ K = MeasureKind
 @entry
 class ReturnProperty(MeasureSpec):
     kind, role, unit, severity = K.RETURN_PROPERTY, Role.HOST, Unit.PROPERTY, 4.0
+    group = KindGroup.CONCILIATORY
     summary = "return a seized property"
     ladder = 1
     inverse = K.SEIZE_PROPERTY
@@ -37,6 +39,7 @@ class ReturnProperty(MeasureSpec):
 @entry
 class ReopenPost(MeasureSpec):
     kind, role, unit, severity = K.REOPEN_POST, Role.HOST, Unit.POST, 5.0
+    group = KindGroup.CONCILIATORY
     summary = "reopen a closed or suspended post"
     ladder = 2
     inverse = K.CLOSE_POST
@@ -67,6 +70,7 @@ class ReopenPost(MeasureSpec):
 @entry
 class RaiseCap(MeasureSpec):
     kind, role, unit, severity = K.RAISE_CAP, Role.HOST, Unit.CEILING, 2.0
+    group = KindGroup.CONCILIATORY
     summary = "raise the staff cap"
     inverse = K.CAP_STAFF
     reasons = {
@@ -89,6 +93,7 @@ class RaiseCap(MeasureSpec):
 @entry
 class LiftCap(MeasureSpec):
     kind, role, unit, severity = K.LIFT_CAP, Role.HOST, Unit.NONE, 3.0
+    group = KindGroup.CONCILIATORY
     summary = "lift the staff cap"
     ladder = 3
     inverse = K.CAP_STAFF
@@ -109,6 +114,7 @@ class LiftCap(MeasureSpec):
 @entry
 class RestoreVisas(SetsVisaRate):
     kind, severity = K.RESTORE_VISAS, 5.0
+    group = KindGroup.CONCILIATORY
     summary = "raise the visa approval rate"
     ladder = 4
     inverse = K.DENY_VISAS
@@ -127,6 +133,7 @@ class RestoreVisas(SetsVisaRate):
 @entry
 class LiftTravelLimit(MeasureSpec):
     kind, role, unit, severity = K.LIFT_TRAVEL_LIMIT, Role.HOST, Unit.NONE, 2.0
+    group = KindGroup.CONCILIATORY
     summary = "lift the travel limit"
     ladder = 7
     inverse = K.RESTRICT_TRAVEL
@@ -148,6 +155,7 @@ class LiftTravelLimit(MeasureSpec):
 @entry
 class RestoreBanking(SetsFlag):
     kind, role, severity = K.RESTORE_BANKING, Role.HOST, 3.0
+    group = KindGroup.CONCILIATORY
     summary = "restore banking access"
     ladder = 6
     inverse = K.FREEZE_BANKING
@@ -158,6 +166,7 @@ class RestoreBanking(SetsFlag):
 @entry
 class AllowLocalHires(SetsFlag):
     kind, role, severity = K.ALLOW_LOCAL_HIRES, Role.HOST, 3.0
+    group = KindGroup.CONCILIATORY
     summary = "allow local hiring again"
     ladder = 5
     inverse = K.BAN_LOCAL_HIRES
@@ -168,6 +177,7 @@ class AllowLocalHires(SetsFlag):
 @entry
 class AcceptAmbassador(SetsFlag):
     kind, role, severity = K.ACCEPT_AMBASSADOR, Role.HOST, 2.0
+    group = KindGroup.CONCILIATORY
     summary = "accept an ambassador (grant agrement)"
     ladder = 8
     inverse = K.EXPEL_AMBASSADOR
@@ -180,6 +190,7 @@ class AcceptAmbassador(SetsFlag):
 @entry
 class HoldTalks(MeasureSpec):
     kind, role, unit, severity = K.HOLD_TALKS, Role.JOINT, Unit.NONE, 1.0
+    group = KindGroup.CONCILIATORY
     summary = "hold talks"
     ladder = 9
 
