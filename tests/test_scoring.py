@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.engines.drivers import simulate_batch
-from sim.engines.dynamics import replay_plan
+from sim.engines.plan import replay_plan
 from sim.experiments.acts import (
     GROUP_SEVERITY,
     HOSTILE_GROUPS,
@@ -21,6 +21,7 @@ from sim.experiments.acts import (
     recorded_acts,
 )
 from sim.experiments.calibration import Window, simulate_record
+from sim.experiments.choices import make_plan
 from sim.experiments.nulls import (
     NULLS,
     RecordRates,
@@ -31,7 +32,6 @@ from sim.experiments.nulls import (
     null_simulation,
     record_rates,
 )
-from sim.experiments.plan import make_plan
 from sim.experiments.scoring import (
     EVENT_METRICS,
     TOLERANCES,

@@ -29,7 +29,7 @@ import numpy as np
 from sim.engines.drivers import simulate_batch
 from sim.experiments.acts import HOSTILE_GROUPS, Act, acts_from_events, part, recorded_acts, recorded_shocks
 from sim.experiments.calibration import Window
-from sim.experiments.plan import make_plan
+from sim.experiments.choices import make_plan
 from sim.experiments.scoring import Simulation
 from sim.rules.groups import KindGroup
 from sim.rules.measures import Shock
