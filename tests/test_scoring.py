@@ -34,6 +34,7 @@ from sim.experiments.nulls import (
 )
 from sim.experiments.scoring import (
     EVENT_METRICS,
+    STAFF_METRICS,
     TOLERANCES,
     Simulation,
     bootstrap,
@@ -165,6 +166,38 @@ def test_optimal_matching_beats_greedy_by_closest_month():
     assert len(greedy_closest(record, simulated, 1)) == 1  # month 2 takes month 2; month 3 is left alone
     assert sorted(match(record, simulated, 1)) == [(0, 1), (1, 0)]
     assert values(record, [simulated])[("f1", 1)] == 1.0
+
+
+def test_matching_is_maximum_on_random_cases():
+    """The number of pairs equals scipy's maximum bipartite matching of the same graph."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_bipartite_matching
+
+    rng = np.random.default_rng(0)
+    groups = [G.EXPEL, G.CAP, G.CLOSE_POST]
+
+    def draw(n):
+        return [
+            package(int(rng.integers(2)), int(rng.integers(12)), rng.choice(groups, rng.integers(1, 3)))
+            for _ in range(n)
+        ]
+
+    for _ in range(200):
+        recorded, simulated = draw(int(rng.integers(1, 9))), draw(int(rng.integers(1, 9)))
+        tolerance = int(rng.integers(0, 4))
+        edges = np.array(
+            [
+                [
+                    r.actor == s.actor and abs(r.month - s.month) <= tolerance and bool(r.groups & s.groups)
+                    for s in simulated
+                ]
+                for r in recorded
+            ]
+        )
+        best = (maximum_bipartite_matching(csr_matrix(edges.astype(int)), perm_type="column") >= 0).sum()
+        pairs = match(recorded, simulated, tolerance)
+        assert len(pairs) == best and all(edges[r, s] for r, s in pairs)
+        assert len({r for r, _ in pairs}) == len({s for _, s in pairs}) == len(pairs)
 
 
 def test_per_run_scores_are_averaged_over_runs():
@@ -341,3 +374,21 @@ def test_the_record_scores_one_against_itself_and_nulls_and_mirror_do_not(record
     assert mirror.figures["staff_total"].shape == (len(scenario.months), 2, 2)
     staff = {r["metric"] for r in rows if r["model"] == "mirror_mirror" and r["tolerance_months"] == ""}
     assert staff == {"staff_log_error", "staff_coverage90"}
+
+
+def test_every_metric_and_null_is_defined_in_the_docs():
+    text = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    for name in (*EVENT_METRICS, *STAFF_METRICS, *NULLS, "mirror_mirror", *(g.value for g in KindGroup)):
+        assert f"`{name}`" in text, name
+    assert "`" + ", ".join(VALIDATION_COLUMNS) + "`" in text
+
+
+def test_the_table_in_the_docs_is_what_the_script_prints():
+    import subprocess
+    import sys
+
+    printed = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "score_nulls.py")], capture_output=True, text=True, check=True
+    ).stdout
+    table = [line for line in printed.splitlines() if line.startswith("|")]
+    assert len(table) == 14 and "\n".join(table) in (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
