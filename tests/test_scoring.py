@@ -20,7 +20,7 @@ from sim.experiments.acts import (
     part,
     recorded_acts,
 )
-from sim.experiments.calibration import Window, simulate_record
+from sim.experiments.calibration import simulate_record
 from sim.experiments.choices import make_plan
 from sim.experiments.nulls import (
     NULLS,
@@ -28,7 +28,6 @@ from sim.experiments.nulls import (
     answer_once,
     base_rate,
     expel_only,
-    mirror_mirror,
     null_simulation,
     record_rates,
 )
@@ -43,9 +42,9 @@ from sim.experiments.scoring import (
     score,
     tally,
 )
-from sim.experiments.validation import VALIDATION_COLUMNS, Fold, baseline_rows, validation_rows
+from sim.experiments.validation import VALIDATION_COLUMNS, Fold, baseline_rows, mirror_mirror, validation_rows
 from sim.files.scenario_file import load_scenario
-from sim.rules.calendar import parse_date
+from sim.rules.calendar import Window, parse_date
 from sim.rules.groups import KindGroup
 from sim.rules.measures import CATALOGUE, MeasureKind, Role, Shock
 from sim.rules.rng import run_keys

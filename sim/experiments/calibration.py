@@ -33,6 +33,7 @@ from sim.engines.dynamics import Dynamics
 from sim.engines.observers import Figures, KindCounts
 from sim.engines.plan import Mode, Plan, replay_plan
 from sim.rules.behaviour import Behaviour
+from sim.rules.calendar import Window
 from sim.rules.measures import CATALOGUE, Measure, MeasureKind, Role
 from sim.rules.policies import REGISTRY
 from sim.rules.rng import run_keys
@@ -41,15 +42,6 @@ from sim.rules.scenario import Scenario
 CONFIDENCE_WEIGHT = {"confirmed": 1.0, "one source": 0.5, "uncertain": 0.25}
 PERCEPTION_RANGE = (0.0, 0.3)
 DELAY_RANGE = (0.0, 6.0)
-
-
-@dataclass(frozen=True)
-class Window:
-    first: int
-    last: int
-
-    def holds(self, month: int) -> bool:
-        return self.first <= month <= self.last
 
 
 @dataclass

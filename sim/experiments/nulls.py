@@ -1,4 +1,4 @@
-"""Null models and the mirror/mirror baseline: what a behavioural model must beat.
+"""Null models: what a behavioural model must beat, with no simulation.
 
 Each null produces acts per run in the same form as a simulation (`sim.experiments.acts`), from
 what the record shows in its training window:
@@ -26,18 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engines.drivers import simulate_batch
-from sim.experiments.acts import HOSTILE_GROUPS, Act, acts_from_events, part, recorded_acts, recorded_shocks
-from sim.experiments.calibration import Window
-from sim.experiments.choices import make_plan
+from sim.experiments.acts import HOSTILE_GROUPS, Act, part, recorded_acts, recorded_shocks
 from sim.experiments.scoring import Simulation
+from sim.rules.calendar import Window
 from sim.rules.groups import KindGroup
 from sim.rules.measures import Shock
-from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
 
 NULLS = ("base_rate", "expel_only", "answer_once")
-MIRROR_MIRROR = "mirror_mirror"
 ANSWER_DELAY = 1  # months
 
 
@@ -129,11 +125,3 @@ def null_simulation(name: str, scenario: Scenario, training: Window, runs: int, 
     else:
         raise ValueError(f"unknown null model '{name}' (allowed: {', '.join(NULLS)})")
     return Simulation(acts)
-
-
-def mirror_mirror(scenario: Scenario, runs: int, seed: int) -> Simulation:
-    """Both sides playing `mirror` in behavioural mode (only the record's shocks forced), with the
-    scenario's other behaviour settings, through the batch driver: acts and staff figures."""
-    plan = make_plan(scenario, "behavioural", policies={code: "mirror" for code in scenario.codes})
-    ensemble = simulate_batch(scenario, plan, run_keys(seed, runs))
-    return Simulation(acts_from_events(ensemble.events), ensemble.figures, plan.start)

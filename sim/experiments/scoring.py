@@ -34,7 +34,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from sim.experiments.acts import HOSTILE_GROUPS, Act
-from sim.experiments.calibration import Window
+from sim.rules.calendar import Window
 from sim.rules.scenario import Observation
 
 TOLERANCES = (0, 1, 3)

@@ -1,4 +1,5 @@
-"""Rows of validation.csv: each model's scores on a fold, beside the nulls and mirror/mirror.
+"""Rows of validation.csv: each model's scores on a fold, beside the nulls and the mirror/mirror
+baseline (both sides playing `mirror`, simulated here).
 
 A fold trains up to `train_until` (from the scenario's start) and is scored on
 `test_from`..`test_until`. One row per model, tolerance and metric; staff metrics do not depend
@@ -10,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.experiments.acts import recorded_acts
-from sim.experiments.calibration import Window
-from sim.experiments.nulls import MIRROR_MIRROR, NULLS, mirror_mirror, null_simulation
-from sim.experiments.scoring import BLOCK_MONTHS, TOLERANCES, Score, score
-from sim.rules.calendar import month_label, parse_date
+from sim.engines.drivers import simulate_batch
+from sim.experiments.acts import acts_from_events, recorded_acts
+from sim.experiments.choices import make_plan
+from sim.experiments.nulls import NULLS, null_simulation
+from sim.experiments.scoring import BLOCK_MONTHS, TOLERANCES, Score, Simulation, score
+from sim.rules.calendar import Window, month_label, parse_date
+from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
 
 VALIDATION_COLUMNS = (
@@ -30,6 +33,7 @@ VALIDATION_COLUMNS = (
     "high",
 )
 SCORE_COLUMNS = VALIDATION_COLUMNS[4:]
+MIRROR_MIRROR = "mirror_mirror"
 BASELINES = (*NULLS, MIRROR_MIRROR)
 
 
@@ -56,6 +60,14 @@ class Fold:
     @property
     def test(self) -> Window:
         return Window(self.test_from, self.test_until)
+
+
+def mirror_mirror(scenario: Scenario, runs: int, seed: int) -> Simulation:
+    """Both sides playing `mirror` in behavioural mode (only the record's shocks forced), with the
+    scenario's other behaviour settings, through the batch driver: acts and staff figures."""
+    plan = make_plan(scenario, "behavioural", policies={code: "mirror" for code in scenario.codes})
+    ensemble = simulate_batch(scenario, plan, run_keys(seed, runs))
+    return Simulation(acts_from_events(ensemble.events), ensemble.figures, plan.start)
 
 
 def score_rows(model: str, scores: Sequence[Score]) -> list[dict[str, object]]:

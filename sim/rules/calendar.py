@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -52,3 +53,14 @@ def parse_date(value: object) -> tuple[int, int]:
 def date_label(month: int, day: int) -> str:
     """`YYYY-MM-DD` when the day is known, else `YYYY-MM`."""
     return f"{month_label(month)}-{day:02d}" if day else month_label(month)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The months `first` to `last`, both included."""
+
+    first: int
+    last: int
+
+    def holds(self, month: int) -> bool:
+        return self.first <= month <= self.last
