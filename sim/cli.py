@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from sim import __version__
-from sim.errors import SimError
+from sim.errors import SimError, one_line
 
 
 class InputError(click.ClickException):
@@ -27,7 +27,7 @@ def library_errors(command):
         try:
             return command(*args, **kwargs)
         except SimError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(one_line(str(exc))) from None
         except (click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -222,9 +222,9 @@ def run(
       tft run scenarios/us_russia_2016_2025.toml --mode project --from 2025-03 --until 2035-12 --policy US=grit
     """
     from sim.experiments.run import run_scenario
+    from sim.files.behaviour_values import parse_override
     from sim.files.results import command_line
     from sim.files.scenario_file import load_scenario
-    from sim.rules.behaviour import parse_override
 
     codes = load_scenario(scenario).codes
     parsed = [parse_override(text, codes) for text in overrides]

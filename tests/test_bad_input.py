@@ -10,77 +10,80 @@ from sim.cli import cli
 from tests.conftest import TOY, event
 
 CASES = {
-    "toml_syntax": (TOY + "\n[[events]\n", ["TOML syntax error", "line"]),
-    "unknown_top_key": (TOY + "\n[extra]\nx = 1\n", ["extra: unknown key", "allowed: scenario, run"]),
+    "toml_syntax": (TOY + "\n[[events]\n", [" (line 75): TOML syntax error: Expected ']]'", "(allowed: valid TOML)"]),
+    "unknown_top_key": (TOY + "\n[extra]\nx = 1\n", ["extra (line 75): unknown key", "allowed: scenario, run"]),
     "unknown_post_key": (
         TOY.replace("local = 30", "local = 30\nstafff = 2"),
-        ["missions.CN.posts[0].stafff: unknown key", "allowed: id, name"],
+        ["missions.CN.posts[0].stafff (line 28): unknown key", "allowed: id, name"],
     ),
     "unknown_kind": (
         TOY + event(date="2020-03", actor="UK", kind="bomb"),
-        ["events[0].kind: unknown value 'bomb'", "allowed: expel, force_departure"],
+        ["events[0].kind (line 79): unknown value 'bomb'", "allowed: expel, force_departure"],
     ),
     "unknown_side": (
         TOY + event(date="2020-03", actor="FR", kind="expel", size=2),
-        ["events[0].actor: unknown side 'FR'", "allowed: CN, UK"],
+        ["events[0].actor (line 78): unknown side 'FR' (allowed: CN, UK)"],
     ),
     "unknown_post": (
         TOY + event(date="2020-03", actor="UK", kind="close_post", post="cn_nowhere"),
-        ["events[0].post: unknown post 'cn_nowhere'", "allowed: cn_embassy"],
+        ["events[0].post (line 80): unknown post 'cn_nowhere'", "allowed: cn_embassy"],
     ),
     "unknown_property": (
         TOY + event(date="2020-03", actor="UK", kind="seize_property", property="palace"),
-        ["events[0].property: unknown property 'palace'", "allowed: cn_residence, uk_compound"],
+        ["events[0].property (line 80): unknown property 'palace' (allowed: cn_residence, uk_compound)"],
     ),
     "negative_count": (
         TOY.replace("diplomats = 40", "diplomats = -4"),
-        ["missions.CN.posts[0].diplomats: expected an integer >= 0, found -4"],
+        ["missions.CN.posts[0].diplomats (line 25): -4 is out of range (allowed: 0 to 1,000,000)"],
     ),
     "fractional_count": (
         TOY + event(date="2020-03", actor="UK", kind="expel", size=2.5),
-        ["events[0].size: expected a whole number, found 2.5"],
+        ["events[0].size (line 80): expected a whole number, found 2.5"],
     ),
     "event_outside_run": (
         TOY + event(date="2021-02-01", actor="UK", kind="expel", size=2),
-        ["events[0].date: 2021-02 is outside the run", "allowed: 2020-01 to 2020-12"],
+        ["events[0].date (line 77): 2021-02 is outside the run (allowed: 2020-01 to 2020-12)"],
     ),
     "close_closed_post": (
         TOY
         + event(date="2020-03", actor="UK", kind="close_post", post="cn_consulate")
         + event(date="2020-05", actor="UK", kind="close_post", post="cn_consulate"),
-        ["events[1]", "post 'cn_consulate' is already closed at that date"],
+        ["events[1] (line 82): post 'cn_consulate' is already closed at that date"],
     ),
     "close_un_mission": (
         TOY + event(date="2020-03", actor="CN", kind="close_post", post="uk_un"),
-        ["events[0]", "UN mission", "headquarters agreement"],
+        ["events[0] (line 75): ", "UN mission", "headquarters agreement"],
     ),
     "expel_too_many": (
         TOY + event(date="2020-03", actor="UK", kind="expel", size=16, post="cn_consulate"),
-        ["events[0]", "cannot remove 16 sent staff: post 'cn_consulate' has 15"],
+        ["events[0] (line 75): cannot remove 16 sent staff: post 'cn_consulate' has 15"],
     ),
     "missing_required": (
         TOY + '\n[[events]]\ndate = "2020-03"\nactor = "UK"\nkind = "expel"\nsource = "x"\n',
-        ["events[0].size: missing required key"],
+        ["events[0].size (line 75): missing required key"],
     ),
-    "wrong_type": (TOY.replace("seed = 7", 'seed = "seven"'), ["run.seed: expected an integer, found the string"]),
-    "missing_table": (TOY.replace("[run]", "[runs]"), ["runs: unknown key"]),
-    "bad_date": (TOY.replace('start = "2020-01"', 'start = "2020-13"'), ["run.start: '2020-13' has month 13"]),
+    "wrong_type": (
+        TOY.replace("seed = 7", 'seed = "seven"'),
+        ["run.seed (line 9): expected an integer, found the string 'seven'"],
+    ),
+    "missing_table": (TOY.replace("[run]", "[runs]"), ["runs (line 6): unknown key"]),
+    "bad_date": (TOY.replace('start = "2020-01"', 'start = "2020-13"'), ["run.start (line 7): '2020-13' has month 13"]),
     "behaviour_out_of_range": (
         TOY + "\n[behaviour.UK]\nperception_error = 2.0\n",
-        ["behaviour.UK.perception_error", "out of range", "0.0 to 1.0"],
+        ["behaviour.UK.perception_error (line 76): 2.0 is out of range (allowed: 0.0 to 1.0)"],
     ),
     "behaviour_unknown_policy": (
         TOY + '\n[behaviour.CN]\npolicy = "tit_for_tat"\n',
-        ["behaviour.CN.policy", "unknown policy 'tit_for_tat'", "mirror"],
+        ["behaviour.CN.policy (line 76): unknown policy 'tit_for_tat'", "mirror"],
     ),
-    "behaviour_unknown_key": (TOY + "\n[behaviour.CN]\nsneeze = 1\n", ["behaviour.CN.sneeze: unknown key"]),
+    "behaviour_unknown_key": (TOY + "\n[behaviour.CN]\nsneeze = 1\n", ["behaviour.CN.sneeze (line 76): unknown key"]),
     "behaviour_unknown_side": (
         TOY + '\n[behaviour.FR]\npolicy = "mirror"\n',
-        ["behaviour.FR: unknown side 'FR'", "allowed: CN, UK"],
+        ["behaviour.FR (line 75): unknown side 'FR' (allowed: CN, UK)"],
     ),
     "post_of_other_side": (
         TOY + event(date="2020-03", actor="UK", kind="close_post", post="uk_consulate"),
-        ["events[0]", "post 'uk_consulate' is UK's", "allowed: cn_embassy, cn_consulate"],
+        ["events[0] (line 75): post 'uk_consulate' is UK's", "allowed: cn_embassy, cn_consulate"],
     ),
 }
 
@@ -114,7 +117,7 @@ def test_line_numbers_point_at_the_event_table(tmp_path):
     path.write_text(text, encoding="utf-8")
     outcome = CliRunner().invoke(cli, ["validate", str(path)])
     line = [n for n, row in enumerate(text.splitlines(), start=1) if row == "[[events]]"][1]
-    assert f"{path}:{line}: events[1]" in outcome.stderr
+    assert f"{path}: events[1] (line {line}): " in outcome.stderr
 
 
 def test_missing_file(tmp_path):
@@ -135,14 +138,20 @@ B = ["--mode", "behavioural"]
     [
         (["--mode", "project"], "--mode project needs --from DATE"),
         ([*B, "--policy", "US=grit"], "--policy: unknown side 'US' (allowed: CN, UK)"),
+        ([*B, "--set", "US.perception_error=0.1"], "--set: US.perception_error: unknown side 'US' (allowed: CN, UK)"),
+        ([*B, "--set", "UK_perception_error=0.1"], "--set: expected SIDE.KEY=VALUE, found 'UK_perception_error=0.1'"),
         ([*B, "--policy", "UK"], "expected SIDE=POLICY"),
         ([*B, "--policy", "UK=mirror", "--policy", "UK=grit"], "UK is given two policies"),
-        ([*B, "--set", "UK.perception_error=x"], "--set UK.perception_error: expected a number"),
-        ([*B, "--set", "UK.perception_error=2"], "--set UK.perception_error: perception_error = 2.0 is out of range"),
-        ([*B, "--set", "UK.delay_weights=-1"], "--set UK.delay_weights: delay_weights must be non-negative"),
+        ([*B, "--set", "UK.perception_error=x"], "--set: UK.perception_error: expected a number, found the string 'x'"),
+        (
+            [*B, "--set", "UK.perception_error=2"],
+            "--set: UK.perception_error: 2.0 is out of range (allowed: 0.0 to 1.0)",
+        ),
+        ([*B, "--set", "UK.delay_weights=-1"], "--set: UK.delay_weights[0]: -1.0 is out of range (allowed: 0.0 to"),
+        ([*B, "--set", "UK.delay_weights=0,0"], "--set: UK.delay_weights: the weights sum to 0"),
         ([*B, "--set", "UK.crisis_severity=-5"], "-8,-3 with --set"),
-        ([*B, "--set", "UK.sneeze=1"], "unknown behaviour key 'sneeze'"),
-        ([*B, "--policy", "UK=escalate:k=99"], "--policy UK=escalate:k=99: policy 'escalate': parameter 'k'"),
+        ([*B, "--set", "UK.sneeze=1"], "--set: UK.sneeze: unknown key (allowed: policy, perception_error"),
+        ([*B, "--policy", "UK=escalate:k=99"], "--policy: UK.policy: policy 'escalate': parameter 'k' = 99.0 is out"),
         (["--policy", "UK=grit"], "apply only when policies act"),
         (["--set", "UK.perception_error=0.1"], "apply only when policies act"),
         ([*B, "--run-seed", "5", "--replicates", "3"], "cannot be combined"),

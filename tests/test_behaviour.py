@@ -252,7 +252,7 @@ def test_plan_errors():
         (dict(mode="behavioural", policies={"FR": "mirror"}), "unknown side 'FR'"),
         (dict(mode="behavioural", policies={"US": "tit_for_tat"}), "unknown policy 'tit_for_tat'"),
         (dict(mode="behavioural", overrides=[("US", "perception_error", 2.0)]), "out of range"),
-        (dict(mode="behavioural", overrides=[("US", "sneeze", 1.0)]), "unknown behaviour key 'sneeze'"),
+        (dict(mode="behavioural", overrides=[("US", "sneeze", 1.0)]), "--set: US.sneeze: unknown key"),
         (dict(mode="behavioural", until="2016-13"), "--until"),
     ]:
         with pytest.raises(PlanError, match=message):

@@ -170,21 +170,36 @@ def test_bad_sweep_files(tmp_path, sweep_file):
     path = sweep_file()
     good = path.read_text()
     for change, message in [
-        (good.replace('kind = "grid"', 'kind = "random"'), "design.kind: unknown value 'random'"),
-        (good.replace('"UK.policy" = ["grit"]', '"UK.policy" = ["gritty"]'), "unknown policy 'gritty'"),
-        (good.replace("high = 0.2", "high = 1.5"), "perception_error = 1.5 is out of range"),
-        (good.replace('scenario = "toy.toml"', 'scenario = "nope.toml"'), "sweep.scenario: no scenario file"),
-        (good + "\n[extra]\n", "extra: unknown key"),
-        (good.replace('kind = "grid"', 'kind = "grid"\nsamples = 4'), "design.samples: a grid takes no samples"),
+        (
+            good.replace('kind = "grid"', 'kind = "random"'),
+            "design.kind (line 11): unknown value 'random' (allowed: grid, lhs)",
+        ),
+        (
+            good.replace('"UK.policy" = ["grit"]', '"UK.policy" = ["gritty"]'),
+            "levers.UK.policy[0] (line 16): unknown policy 'gritty'",
+        ),
+        (
+            good.replace("high = 0.2", "high = 1.5"),
+            "uncertainties.perception_error.high (line 19): 1.5 is out of range (allowed: 0.0 to 1.0)",
+        ),
+        (good.replace('scenario = "toy.toml"', 'scenario = "nope.toml"'), "sweep.scenario (line 4): no scenario file"),
+        (good + "\n[extra]\n", "extra (line 22): unknown key (allowed: sweep, design, levers, uncertainties)"),
+        (
+            good.replace('kind = "grid"', 'kind = "grid"\nsamples = 4'),
+            "design.samples (line 12): a grid takes no samples",
+        ),
         (
             good.replace('"UK.policy" = ["grit"]', '"UK.policy" = ["grit"]\n"UK.crisis_rate" = [1.0]'),
-            "'UK.crisis_rate' and 'UK.crisis_rate'",
+            "uncertainties.UK.crisis_rate (line 21): 'UK.crisis_rate' and 'UK.crisis_rate' both set",
         ),
         (
             good.replace('"UK.policy" = ["grit"]', '"UK.policy" = ["grit"]\n"CN.perception_error" = [0.5]'),
-            "both set perception_error",
+            "uncertainties.perception_error (line 20): 'CN.perception_error' and 'perception_error' both set",
         ),
-        (good.replace('mode = "behavioural"', 'mode = "project"'), "sweep.from is needed in project mode"),
+        (
+            good.replace('mode = "behavioural"', 'mode = "project"'),
+            "sweep.from (line 2): missing required key: project mode replays",
+        ),
     ]:
         path.write_text(change)
         outcome = CliRunner().invoke(cli, ["sweep", str(path), "--results", str(tmp_path / "r"), "--quiet"])

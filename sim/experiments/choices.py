@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from sim.engines.plan import Mode, Plan
-from sim.errors import SimError
-from sim.rules.behaviour import BehaviourError, with_values
+from sim.errors import ScenarioError, SimError, input_message
+from sim.files.behaviour_values import behaviour_values, initiative_outside
 from sim.rules.calendar import month_label, parse_date
-from sim.rules.policies import PolicyError
 from sim.rules.scenario import Scenario
 
 
@@ -63,18 +63,26 @@ def make_plan(
     overrides = list(overrides)
     if chosen is Mode.REPLAY and (policies or overrides):
         raise PlanError("--policy and --set apply only when policies act (allowed with --mode behavioural or project)")
-    for side, spec in (policies or {}).items():
+    chosen_values = [("--policy", side, {"policy": spec}) for side, spec in (policies or {}).items()]
+    chosen_values += [("--set", side, {key: value}) for side, key, value in overrides]
+    for option, side, values in chosen_values:
         if side not in codes:
-            raise PlanError(f"--policy: unknown side '{side}' (allowed: {', '.join(codes)})")
+            raise PlanError(input_message(option, "", f"unknown side '{side}'", ", ".join(codes)))
         try:
-            behaviours[codes.index(side)] = with_values(behaviours[codes.index(side)], {"policy": spec})
-        except (BehaviourError, PolicyError) as exc:
-            raise PlanError(f"--policy {side}={spec}: {exc}") from None
-    for side, key, value in overrides:
-        if side not in codes:
-            raise PlanError(f"--set: unknown side '{side}' (allowed: {', '.join(codes)})")
-        try:
-            behaviours[codes.index(side)] = with_values(behaviours[codes.index(side)], {key: value})
-        except (BehaviourError, PolicyError) as exc:
-            raise PlanError(f"--set {side}.{key}: {exc}") from None
+            checked = behaviour_values(values, option, (side,))
+        except ScenarioError as exc:
+            raise PlanError(str(exc)) from None
+        behaviours[codes.index(side)] = replace(behaviours[codes.index(side)], **checked)
+    if chosen is not Mode.REPLAY:
+        for code, behaviour in zip(codes, behaviours, strict=True):
+            outside = initiative_outside(behaviour.initiative, active, end)
+            if outside:
+                raise PlanError(
+                    input_message(
+                        f"{code}.initiative",
+                        "",
+                        f"{outside}, outside the months policies act",
+                        f"{month_label(active)} to {month_label(end)}",
+                    )
+                )
     return Plan(chosen, scenario.start, end, active, (behaviours[0], behaviours[1]))

@@ -4,40 +4,39 @@ scenario's behaviour values; `tft calibrate` writes one, `tft run` and `tft swee
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 
-from sim.errors import ScenarioError, SimError
-from sim.rules.behaviour import Behaviour, check_value
+from sim.files.behaviour_values import BehaviourModel, initiative_outside
+from sim.files.toml_input import read_toml
+from sim.files.validation import Strict, shown, validate
+from sim.rules.behaviour import Behaviour
+from sim.rules.calendar import month_label
 from sim.rules.scenario import Scenario
+
+
+class ParamsModel(Strict):
+    behaviour: dict[str, BehaviourModel] = {}
 
 
 def apply_params(scenario: Scenario, path: str | Path) -> Scenario:
     """The scenario with its behaviours overlaid by the file's values."""
-    path = Path(path)
-    shown = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(shown, "", "file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(shown, "", f"TOML syntax error: {exc}", "valid TOML") from None
-    for key in data:
-        if key != "behaviour":
-            raise ScenarioError(shown, key, "unknown key", "behaviour")
+    file = read_toml(path)
+    model = validate(ParamsModel, file.data, file.path, file.lines)
     behaviours = list(scenario.behaviours)
-    for code, values in data.get("behaviour", {}).items():
+    for code, values in model.behaviour.items():
         if code not in scenario.codes:
-            raise ScenarioError(shown, f"behaviour.{code}", f"unknown side '{code}'", ", ".join(scenario.codes))
+            file.fail(("behaviour", code), f"unknown side {shown(code)}", ", ".join(scenario.codes))
+        given = values.given()
+        early = initiative_outside(given.get("initiative", "none"), scenario.start)
+        if early:
+            file.fail(
+                ("behaviour", code, "initiative"),
+                f"{early}, before the scenario starts",
+                f"months from {month_label(scenario.start)}",
+            )
         side = scenario.codes.index(code)
-        updated = vars(behaviours[side]).copy()
-        for key, value in values.items():
-            try:
-                updated[key] = check_value(key, value)
-            except SimError as exc:
-                raise ScenarioError(shown, f"behaviour.{code}.{key}", str(exc)) from None
-        behaviours[side] = Behaviour(**updated)
+        behaviours[side] = replace(behaviours[side], **given)
     return replace(scenario, behaviours=(behaviours[0], behaviours[1]))
 
 

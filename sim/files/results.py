@@ -141,7 +141,7 @@ def manifest_for(
     return manifest
 
 
-RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")  # used with .match: \Z, not $, refuses a final newline
 
 
 def write_result(root: Path, scenario_name: str, run_id: str, fill: Callable[[Path], None]) -> Path:
@@ -150,7 +150,7 @@ def write_result(root: Path, scenario_name: str, run_id: str, fill: Callable[[Pa
     if not RUN_ID.match(run_id):
         raise ResultsError(
             f"--run-id: '{run_id}' cannot name a folder (allowed: letters, digits, '_', '-', '.', "
-            "not starting with '.' and no '/')"
+            "not starting with '.' and no '/', at most 64 characters)"
         )
     parent = root / scenario_name
     parent.mkdir(parents=True, exist_ok=True)

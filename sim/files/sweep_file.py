@@ -29,21 +29,24 @@ of `scipy.stats.qmc.LatinHypercube` scaled to the ranges, seeded from `seed`).
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import AfterValidator, Field
 
-from sim.errors import ScenarioError
-from sim.rules.behaviour import BOUNDS, KEYS, BehaviourError, check_value
-from sim.rules.calendar import parse_date
+from sim.files.behaviour_values import behaviour_value
+from sim.files.toml_input import read_toml
+from sim.files.validation import Choice, Date, Integer, Name, Seed, Strict, problem, shown, validate
+from sim.rules.behaviour import BOUNDS, KEYS
 
 SWEEP_KEYS = ("name", "scenario", "mode", "from", "until", "replicates", "seed")
 NUMERIC = tuple(BOUNDS)  # behaviour keys that can be uncertain
+MAX_REPLICATES = 1_000_000
+MAX_POINTS = 1_000  # grid points of one uncertainty; lhs samples are bounded by MAX_REPLICATES
+MAX_VALUES = 1_000  # values of one lever
 
 
 @dataclass(frozen=True)
@@ -97,142 +100,111 @@ class Sweep:
         return [{n: round(float(v), 10) for n, v in zip(names, row, strict=True)} for row in scaled]
 
 
-def _fail(path: str, where: str, problem: str, allowed: str | None = None):
-    raise ScenarioError(path, where, problem, allowed)
+def _path(value: str) -> str:
+    if not value.strip() or "\x00" in value:
+        raise problem(f"{shown(value)} is not a path", "a path relative to the sweep file")
+    return value
+
+
+class SweepHead(Strict):
+    name: Name
+    scenario: Annotated[str, AfterValidator(_path)]
+    mode: Choice(("behavioural", "project")) = "project"
+    start_from: Date = Field(None, alias="from")  # None: not given
+    until: Date = None
+    replicates: Integer(1, MAX_REPLICATES) = 10
+    seed: Seed = 0
+
+
+class DesignModel(Strict):
+    kind: Choice(("grid", "lhs")) = "grid"
+    samples: Integer(1, MAX_REPLICATES) = 20
+
+
+class UncertaintyModel(Strict):
+    low: float
+    high: float
+    points: Integer(1, MAX_POINTS) = 3
+
+
+class SweepModel(Strict):
+    sweep: SweepHead
+    design: DesignModel = DesignModel()
+    levers: dict[str, Annotated[list[Any], Field(min_length=1, max_length=MAX_VALUES)]] = {}
+    uncertainties: dict[str, UncertaintyModel] = {}
+
+
+def _key(file, table: str, name: str, allowed: tuple[str, ...]) -> str:
+    """The behaviour key a lever or uncertainty sets: 'US.policy' -> 'policy'."""
+    key = name.partition(".")[2] or name
+    if key not in allowed:
+        file.fail((table, name), f"{shown(key)} is not a behaviour key that can be swept", ", ".join(allowed))
+    return key
 
 
 def load_sweep(path: str | Path) -> Sweep:
-    path = Path(path)
-    shown = str(path)
+    file = read_toml(path)
+    model: SweepModel = validate(SweepModel, file.data, file.path, file.lines)
+    head = model.sweep
+    base = Path(file.path).parent
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        _fail(shown, "", "file not found")
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        _fail(shown, "", f"not valid TOML: {exc}", "a UTF-8 TOML file")
-    for key in data:
-        if key not in ("sweep", "design", "levers", "uncertainties"):
-            _fail(shown, key, "unknown key", "sweep, design, levers, uncertainties")
-    head = data.get("sweep")
-    if not isinstance(head, dict):
-        _fail(shown, "sweep", "missing required table [sweep]")
-    for key in head:
-        if key not in SWEEP_KEYS:
-            _fail(shown, f"sweep.{key}", "unknown key", ", ".join(SWEEP_KEYS))
-
-    def need(table: dict, key: str, where: str, kind: type, default=None, required=True):
-        if key not in table:
-            if required:
-                _fail(shown, f"{where}.{key}", "missing required key")
-            return default
-        value = table[key]
-        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-            _fail(shown, f"{where}.{key}", f"expected an integer, found {value!r}")
-        if kind is str and not isinstance(value, str):
-            _fail(shown, f"{where}.{key}", f"expected a string, found {value!r}")
-        return value
-
-    name = need(head, "name", "sweep", str)
-    if not re.match(r"^[A-Za-z0-9_-]+$", name):
-        _fail(shown, "sweep.name", f"'{name}' cannot name a results folder", "letters, digits, '_' and '-'")
-    scenario = (path.parent / need(head, "scenario", "sweep", str)).resolve()
-    if not scenario.is_file():
-        _fail(shown, "sweep.scenario", f"no scenario file at {scenario}", "a path relative to the sweep file")
-    mode = need(head, "mode", "sweep", str, "project", required=False)
-    if mode not in ("behavioural", "project"):
-        _fail(shown, "sweep.mode", f"unknown value '{mode}'", "behavioural, project")
-    dates = {}
-    for key in ("from", "until"):
-        value = head.get(key)
-        if value is not None:
-            try:
-                parse_date(value)
-            except ValueError as exc:
-                _fail(shown, f"sweep.{key}", str(exc))
-            dates[key] = str(value)
-    replicates = need(head, "replicates", "sweep", int, 10, required=False)
-    seed = need(head, "seed", "sweep", int, 0, required=False)
-    if replicates < 1 or seed < 0:
-        _fail(
-            shown,
-            "sweep.replicates" if replicates < 1 else "sweep.seed",
-            "must be positive",
-            "replicates >= 1, seed >= 0",
+        scenario = (base / head.scenario).resolve()
+        exists = scenario.is_file()
+    except (OSError, ValueError, RuntimeError):
+        exists = False
+    if not exists:
+        file.fail(
+            ("sweep", "scenario"), f"no scenario file at {base / head.scenario}", "a path relative to the sweep file"
         )
-
-    design_table = data.get("design", {})
-    for key in design_table:
-        if key not in ("kind", "samples"):
-            _fail(shown, f"design.{key}", "unknown key", "kind, samples")
-    design = need(design_table, "kind", "design", str, "grid", required=False)
-    if design not in ("grid", "lhs"):
-        _fail(shown, "design.kind", f"unknown value '{design}'", "grid, lhs")
-    if design == "grid" and "samples" in design_table:
-        _fail(shown, "design.samples", "a grid takes no samples", 'samples with kind = "lhs" only')
-    samples = need(design_table, "samples", "design", int, 20, required=False)
-    if samples < 1:
-        _fail(shown, "design.samples", f"{samples} is not a number of points", "1 or more")
+    dates = {key: str(file.data["sweep"][key]) for key in ("from", "until") if key in file.data["sweep"]}
+    if head.mode == "project" and "from" not in dates:
+        file.fail(("sweep", "from"), "missing required key: project mode replays the record up to this month")
+    if head.mode != "project" and "from" in dates:
+        file.fail(("sweep", "from"), f"not used in {head.mode} mode", 'from with mode = "project" only')
+    if model.design.kind == "grid" and "samples" in model.design.model_fields_set:
+        file.fail(("design", "samples"), "a grid takes no samples", 'samples with kind = "lhs" only')
 
     levers = []
-    for lever, values in data.get("levers", {}).items():
-        key = lever.partition(".")[2] or lever
-        if key not in KEYS:
-            _fail(shown, f"levers.{lever}", f"unknown behaviour key '{key}'", ", ".join(KEYS))
-        if not isinstance(values, list) or not values:
-            _fail(shown, f"levers.{lever}", "expected a non-empty list of values")
-        for value in values:
-            try:
-                check_value(key, value)
-            except Exception as exc:  # BehaviourError or PolicyError
-                _fail(shown, f"levers.{lever}", str(exc))
+    for lever, values in model.levers.items():
+        key = _key(file, "levers", lever, KEYS)
+        for index, value in enumerate(values):
+            behaviour_value(key, value, file.path, ("levers", lever, index), file.lines)
         levers.append((lever, tuple(values)))
 
     uncertainties = []
-    for uncertain, spec in data.get("uncertainties", {}).items():
-        key = uncertain.partition(".")[2] or uncertain
-        if key not in NUMERIC:
-            _fail(shown, f"uncertainties.{uncertain}", f"'{key}' cannot be uncertain", ", ".join(NUMERIC))
-        if not isinstance(spec, dict) or set(spec) - {"low", "high", "points"} or not {"low", "high"} <= set(spec):
-            _fail(shown, f"uncertainties.{uncertain}", "expected { low = ..., high = ..., points = ... }")
-        low, high = float(spec["low"]), float(spec["high"])
-        points = spec.get("points", 3)
-        try:
-            check_value(key, low)
-            check_value(key, high)
-        except BehaviourError as exc:
-            _fail(shown, f"uncertainties.{uncertain}", str(exc))
-        if high < low or not isinstance(points, int) or points < 1:
-            _fail(shown, f"uncertainties.{uncertain}", "needs low <= high and points >= 1")
-        uncertainties.append((uncertain, low, high, points))
-    names = [n for n, _ in levers] + [u[0] for u in uncertainties]
+    for name, spec in model.uncertainties.items():
+        key = _key(file, "uncertainties", name, NUMERIC)
+        for end in ("low", "high"):
+            behaviour_value(key, getattr(spec, end), file.path, ("uncertainties", name, end), file.lines)
+        if spec.high < spec.low:
+            file.fail(("uncertainties", name), f"high {spec.high} is below low {spec.low}", "low <= high")
+        uncertainties.append((name, spec.low, spec.high, spec.points))
+    names = [("levers", n) for n, _ in levers] + [("uncertainties", u[0]) for u in uncertainties]
     owners: dict[tuple[str, str], str] = {}
-    for column in names:
+    for table, column in names:
         side, dot, key = column.partition(".")
         for target in [(side, key)] if dot else [("*", column)]:
             for other, first in owners.items():
                 same_key = other[1] == target[1] and "*" in (other[0], target[0]) or other == target
                 if same_key:
-                    _fail(
-                        shown,
-                        "levers",
+                    file.fail(
+                        (table, column),
                         f"'{first}' and '{column}' both set {target[1]}",
                         "each behaviour value set by one lever or uncertainty",
                     )
             owners[target] = column
     return Sweep(
-        path=shown,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        name=name,
+        path=file.path,
+        sha256=file.sha256,
+        name=head.name,
         scenario_path=str(scenario),
-        mode=mode,
+        mode=head.mode,
         start_from=dates.get("from"),
         until=dates.get("until"),
-        replicates=replicates,
-        seed=seed,
-        design=design,
-        samples=samples,
+        replicates=head.replicates,
+        seed=head.seed,
+        design=model.design.kind,
+        samples=model.design.samples,
         levers=tuple(levers),
         uncertainties=tuple(uncertainties),
     )

@@ -1,10 +1,11 @@
 """How a side behaves when policies act: its policy, misperception, execution error, response
 delay, crises it is blamed for, and whether it re-staffs its mission. Declared per side in the
-scenario's `[behaviour.XX]` table; every value can be overridden on the command line."""
+scenario's `[behaviour.XX]` table; every value can be overridden on the command line. The values
+are checked where they are read (`sim.files.behaviour_values`), against the bounds declared here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
 from sim.errors import SimError
 from sim.rules.policies import parse_policy
@@ -61,88 +62,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "crisis_rate": (0.0, 12.0),
 }
 KEYS = tuple(f.name for f in fields(Behaviour))
-
-
-def check_value(key: str, value: object) -> object:
-    """Validate one behaviour value; returns it in its stored form. Raises BehaviourError."""
-    if key not in KEYS:
-        raise BehaviourError(f"unknown behaviour key '{key}' (allowed: {', '.join(KEYS)})")
-    if key == "policy":
-        if not isinstance(value, str):
-            raise BehaviourError(f"policy must be a spec string such as 'mirror', found {value!r}")
-        parse_policy(value)
-        return value
-    if key == "initiative":
-        if not isinstance(value, str):
-            raise BehaviourError(f"initiative must be a string such as 'return_property@2025-06', found {value!r}")
-        parse_initiative(value)
-        return value
-    if key == "restaff":
-        if not isinstance(value, bool):
-            raise BehaviourError(f"restaff must be true or false, found {value!r}")
-        return value
-    if key == "delay_weights":
-        if not isinstance(value, (list, tuple)) or not value or len(value) > 25:
-            raise BehaviourError(
-                "delay_weights must be 1 to 25 weights for delays of 0, 1, 2, ... months: [0.2, 0.5, 0.3] in a "
-                "scenario, 0.2,0.5,0.3 with --set"
-            )
-        weights = tuple(_number(key, w) for w in value)
-        if any(w < 0 for w in weights) or sum(weights) <= 0:
-            raise BehaviourError("delay_weights must be non-negative with a positive sum")
-        return weights
-    if key == "crisis_severity":
-        if not isinstance(value, (list, tuple)) or len(value) != 2:
-            raise BehaviourError(
-                "crisis_severity must be two numbers, lowest and highest: [-8, -3] in a scenario, -8,-3 with --set"
-            )
-        low, high = (_number(key, v) for v in value)
-        if not -10.0 <= low <= high <= 0.0:
-            raise BehaviourError(f"crisis_severity [{low}, {high}] must satisfy -10 <= lowest <= highest <= 0")
-        return (low, high)
-    number = _number(key, value)
-    low, high = BOUNDS[key]
-    if not low <= number <= high:
-        raise BehaviourError(f"{key} = {number} is out of range (allowed: {low} to {high})")
-    return number
-
-
-def _number(key: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BehaviourError(f"{key} must be a number, found {value!r}")
-    return float(value)
-
-
-def with_values(behaviour: Behaviour, values: dict[str, object]) -> Behaviour:
-    return replace(behaviour, **{k: check_value(k, v) for k, v in values.items()})
-
-
-def parse_override(text: str, codes: tuple[str, str]) -> tuple[str, str, object]:
-    """`US.perception_error=0.05` -> ('US', 'perception_error', 0.05). Lists as `0.2,0.5,0.3`."""
-    target, sep, raw = text.partition("=")
-    side, dot, key = target.partition(".")
-    if not sep or not dot:
-        raise BehaviourError(f"--set: expected SIDE.KEY=VALUE such as US.perception_error=0.05, found '{text}'")
-    if side not in codes:
-        raise BehaviourError(f"--set: unknown side '{side}' in '{text}' (allowed: {', '.join(codes)})")
-    if key not in KEYS:
-        raise BehaviourError(f"--set {target}: unknown behaviour key '{key}' (allowed: {', '.join(KEYS)})")
-    if key in ("policy", "initiative"):
-        return side, key, raw
-    if key == "restaff":
-        if raw.lower() not in ("true", "false"):
-            raise BehaviourError(f"--set {target}: restaff must be true or false, found '{raw}'")
-        return side, key, raw.lower() == "true"
-    try:
-        values = [float(v) for v in raw.split(",")]
-    except ValueError:
-        raise BehaviourError(
-            f"--set {target}: expected a number (or numbers separated by commas), found '{raw}'"
-        ) from None
-    value: object = values if key in ("delay_weights", "crisis_severity") else values[0]
-    if key not in ("delay_weights", "crisis_severity") and len(values) != 1:
-        raise BehaviourError(f"--set {target}: {key} takes one number, found '{raw}'")
-    return side, key, value
+MAX_DELAY_MONTHS = 24  # delay_weights holds at most this many + 1 weights (0, 1, ... months)
+MAX_WEIGHT = 1e6  # each delay weight; bounded so that their sum stays finite
+CRISIS_SEVERITY = (-10.0, 0.0)  # bounds of crisis_severity's lowest and highest values
 
 
 def parse_initiative(text: str) -> tuple[tuple[object, int], ...]:

@@ -141,6 +141,8 @@ def parse_policy(spec: str | Policy) -> Policy:
         key, sep, text = item.partition("=")
         if not sep:
             raise PolicyError(f"policy '{name}': expected key=value, found '{item}'")
+        if key.strip() in values:
+            raise PolicyError(f"policy '{name}': parameter '{key.strip()}' is given twice")
         try:
             values[key.strip()] = float(text)
         except ValueError:

@@ -1,0 +1,148 @@
+"""The `[[events]]` of a scenario file: each table checked by the model of its kind (from the
+measure catalogue), then its sides, posts, properties and date checked against the scenario."""
+
+from __future__ import annotations
+
+from sim.files.scenario_models import EVENT_KEYS, EVENT_MODELS, JOINT_KINDS, SHOCK
+from sim.files.toml_input import TomlFile
+from sim.files.validation import MAX_MISSION, found, shown, validate
+from sim.rules.calendar import month_label
+from sim.rules.measures import CATALOGUE, Measure, MeasureKind, Role, Shock
+
+# Measures that add people to a mission: their sizes count toward the mission's bound.
+_ADDING = (MeasureKind.ADD_STAFF, MeasureKind.HIRE_LOCAL_STAFF)
+
+
+class EventReader:
+    """Reads the events of one scenario file, in file order."""
+
+    def __init__(
+        self,
+        file: TomlFile,
+        codes: tuple[str, str],
+        start: int,
+        end: int,
+        post_index: dict[str, int],
+        prop_index: dict[str, int],
+        staff: list[int],
+    ):
+        self.file = file
+        self.codes = codes
+        self.start = start
+        self.end = end
+        self.post_index = post_index
+        self.prop_index = prop_index
+        self.staff = list(staff)  # each mission's starting staff plus what the events so far add
+
+    def read(self, tables: list[dict]) -> tuple[list[Measure | Shock], list[tuple[str, int | None]]]:
+        """The events (numbered in file order by `seq`) and each one's key path and line."""
+        events: list[Measure | Shock] = []
+        where: list[tuple[str, int | None]] = []
+        for index, table in enumerate(tables):
+            at = ("events", index)
+            for event in self._event(table, at):
+                events.append(_with_seq(event, len(where)))
+                where.append((f"events[{index}]", self.file.lines.line(at)))
+        return events, where
+
+    def _event(self, table: dict, at: tuple) -> list[Measure | Shock]:
+        fail = self.file.fail
+        kind_name = table.get("kind")
+        if "kind" not in table:
+            fail((*at, "kind"), "missing required key", ", ".join(EVENT_MODELS))
+        if not isinstance(kind_name, str):
+            fail((*at, "kind"), f"expected a string, found {found(kind_name)}")
+        if kind_name not in EVENT_MODELS:
+            fail((*at, "kind"), f"unknown value {shown(kind_name)}", ", ".join(EVENT_MODELS))
+        model = EVENT_MODELS[kind_name]
+        for key in table:
+            if key in EVENT_KEYS and key not in model.model_fields:
+                fail((*at, key), f"key '{key}' is not used by kind '{kind_name}'")
+        entry = validate(model, table, self.file.path, self.file.lines, at)
+        month, day = entry.date
+        if not self.start <= month <= self.end:
+            fail(
+                (*at, "date"),
+                f"{month_label(month)} is outside the run",
+                f"{month_label(self.start)} to {month_label(self.end)}",
+            )
+        actors = (*self.codes, "both") if kind_name in JOINT_KINDS else self.codes
+        if entry.actor not in actors:
+            fail((*at, "actor"), f"unknown side {shown(entry.actor)}", ", ".join(actors))
+        if kind_name == SHOCK:
+            actor = self.codes.index(entry.actor)
+            return [
+                Shock(
+                    actor=actor,
+                    target=1 - actor,
+                    month=month,
+                    day=day,
+                    name=entry.name,
+                    severity=entry.severity,
+                    source=entry.source,
+                    description=entry.description,
+                )
+            ]
+        kind = MeasureKind[kind_name.upper()]
+        role = CATALOGUE[kind].role
+        actors_ = [0, 1] if entry.actor == "both" else [self.codes.index(entry.actor)]
+        measures = []
+        for actor in actors_:
+            expected = actor if role is Role.SELF else 1 - actor
+            if entry.target is not None:
+                if entry.target not in self.codes:
+                    fail((*at, "target"), f"unknown side {shown(entry.target)}", ", ".join(self.codes))
+                if role is not Role.JOINT and entry.target != self.codes[expected]:
+                    who = "the actor's own mission" if role is Role.SELF else "the other side's mission"
+                    fail(
+                        (*at, "target"),
+                        f"'{kind_name}' acts on {who}, not {entry.target}'s",
+                        self.codes[expected],
+                    )
+            target = 1 - actor if entry.actor == "both" else self.codes.index(entry.target or self.codes[expected])
+            size = getattr(entry, "size", None)
+            if kind in _ADDING:
+                self.staff[target] += size
+                if self.staff[target] > MAX_MISSION:
+                    fail(
+                        (*at, "size"),
+                        f"with this event {self.codes[target]}'s mission could reach {self.staff[target]:,} staff",
+                        f"at most {MAX_MISSION:,} staff per mission, at the start plus every person events add",
+                    )
+            measures.append(
+                Measure(
+                    kind=kind,
+                    actor=actor,
+                    target=target,
+                    month=month,
+                    day=day,
+                    size=size,
+                    post=self._post(entry, at),
+                    prop=self._property(entry, at),
+                    source=entry.source,
+                    description=entry.description,
+                )
+            )
+        return measures
+
+    def _post(self, entry, at: tuple) -> int | None:
+        post_id = getattr(entry, "post", None)
+        if post_id is None:
+            return None
+        if post_id not in self.post_index:
+            self.file.fail((*at, "post"), f"unknown post {shown(post_id)}", ", ".join(self.post_index))
+        return self.post_index[post_id]
+
+    def _property(self, entry, at: tuple) -> int | None:
+        prop_id = getattr(entry, "property", None)
+        if prop_id is None:
+            return None
+        if prop_id not in self.prop_index:
+            self.file.fail((*at, "property"), f"unknown property {shown(prop_id)}", ", ".join(self.prop_index))
+        return self.prop_index[prop_id]
+
+
+def _with_seq(event: Measure | Shock, seq: int) -> Measure | Shock:
+    from dataclasses import replace
+
+    return replace(event, seq=seq)

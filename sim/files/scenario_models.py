@@ -1,0 +1,169 @@
+"""The shape of a scenario file: every table and key, its type and its range.
+
+Optional keys that have no default in the file are declared with a default of None and the type
+of the value when given, so that a wrong value gets a plain message rather than one per member
+of a union (TOML has no null, so None only ever means "not given").
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, create_model
+
+from sim.files.behaviour_values import BehaviourModel
+from sim.files.validation import (
+    MAX_COUNT,
+    MAX_MISSION,
+    Choice,
+    Count,
+    Date,
+    Integer,
+    Name,
+    Number,
+    Seed,
+    Strict,
+    problem,
+)
+from sim.rules.domain import PostKind, PostStatus, PropertyKind, PropertyStatus, enum_names
+from sim.rules.measures import CATALOGUE, MeasureKind, Role, Unit
+from sim.rules.scenario import AREA_UNITS, BOUNDS, CONFIDENCE, OBSERVED_COLUMNS
+
+MAX_KM = 20_000.0  # half the Earth's circumference: every place is within it
+MAX_AREA = 1e9  # m2 or acres: a property, not a country
+MAX_TOUR_MONTHS = 120
+
+
+def _nonempty_source(value: str) -> str:
+    if not value.strip():
+        raise problem("empty source", "the record entry this event comes from")
+    return value
+
+
+Source = Annotated[str, AfterValidator(_nonempty_source)]
+
+
+class HeadModel(Strict):
+    name: Name
+    title: str
+    description: str = ""
+
+
+class RunModel(Strict):
+    start: Date
+    end: Date
+    seed: Seed
+
+
+class SideModel(Strict):
+    name: str
+
+
+class PostModel(Strict):
+    id: str
+    name: str
+    kind: Choice(enum_names(PostKind))
+    status: Choice(enum_names(PostStatus)) = "open"
+    diplomats: Count
+    support: Count
+    local: Count
+    source: str = ""
+
+
+class PropertyModel(Strict):
+    id: str
+    name: str
+    kind: Choice(enum_names(PropertyKind))
+    status: Choice(enum_names(PropertyStatus)) = "in_use"
+    area: Number(0, MAX_AREA) = None
+    area_unit: Choice(AREA_UNITS) = None
+    source: str = ""
+
+
+class MissionModel(Strict):
+    tour_months: Integer(1, MAX_TOUR_MONTHS) = 36
+    visa_rate: Number(0, 1) = 1.0
+    staff_cap: Count = None
+    travel_limit_km: Number(0, MAX_KM) = None
+    banking: bool = True
+    local_hiring: bool = True
+    ambassador: bool = True
+    source: str = ""
+    posts: list[PostModel]
+    properties: list[PropertyModel] = []
+
+
+class ObservationModel(Strict):
+    date: Date
+    side: str
+    column: Choice(OBSERVED_COLUMNS) = "staff_total"
+    value: Number(0, MAX_MISSION)
+    bound: Choice(BOUNDS) = "equal"
+    confidence: Choice(CONFIDENCE) = "confirmed"
+    counts: str = ""
+    source: str
+
+
+class ScenarioModel(Strict):
+    scenario: HeadModel
+    run: RunModel
+    sides: dict[str, SideModel]
+    missions: dict[str, MissionModel]
+    behaviour: dict[str, BehaviourModel] = {}
+    events: list[dict[str, Any]] = []  # each checked by the model of its kind (EVENT_MODELS)
+    observations: list[ObservationModel] = []
+
+
+def _radius(value: float) -> float:
+    if not 0 < value <= MAX_KM:
+        raise problem(f"{value} is out of range", f"a radius above 0 and up to {MAX_KM:,.0f} km")
+    return value
+
+
+_SIZES: dict[Unit, Any] = {
+    Unit.PEOPLE: Integer(1, MAX_COUNT),
+    Unit.CEILING: Count,
+    Unit.RATE: Number(0, 1),
+    Unit.KM: Annotated[float, AfterValidator(_radius)],
+}
+_COMMON: dict[str, Any] = {
+    "date": (Date, ...),
+    "actor": (str, ...),
+    "kind": (str, ...),
+    "source": (Source, ...),
+    "description": (str, ""),
+}
+
+
+def _measure_model(kind: MeasureKind) -> type[Strict]:
+    unit = CATALOGUE[kind].unit
+    fields: dict[str, Any] = dict(_COMMON, target=(str, None))
+    if unit in _SIZES:
+        fields["size"] = (_SIZES[unit], ...)
+    if unit is Unit.PEOPLE:
+        fields["post"] = (str, None)  # staff measures may name the post they act at
+    if unit is Unit.POST:
+        fields["post"] = (str, ...)
+    if unit is Unit.PROPERTY:
+        fields["property"] = (str, ...)
+    return create_model(f"Event_{kind.label}", __base__=Strict, **fields)
+
+
+SHOCK = "shock"
+EVENT_MODELS: dict[str, type[Strict]] = {kind.label: _measure_model(kind) for kind in MeasureKind} | {
+    SHOCK: create_model("Event_shock", __base__=Strict, **_COMMON, name=(str, ...), severity=(Number(-10, 0), ...))
+}
+EVENT_KEYS = (
+    "date",
+    "actor",
+    "target",
+    "kind",
+    "size",
+    "post",
+    "property",
+    "name",
+    "severity",
+    "description",
+    "source",
+)
+JOINT_KINDS = tuple(kind.label for kind, spec in CATALOGUE.items() if spec.role is Role.JOINT)
