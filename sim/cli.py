@@ -19,17 +19,44 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
-def library_errors(command):
-    """Turn library errors into InputError; with --verbose, let tracebacks of real bugs through."""
+class Interrupted(click.ClickException):
+    """Ctrl-C: one line saying what was kept, exit status 130 (128 + SIGINT), as shells expect."""
+
+    exit_code = 130
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
+
+
+NOTHING_WRITTEN = "interrupted: nothing was written"
+
+
+def library_errors(command=None, *, interrupted: str = NOTHING_WRITTEN):
+    """Turn library errors into InputError, a full or read-only disk too, and Ctrl-C into one line
+    and exit status 130; with --verbose, let tracebacks of real bugs through."""
+    if command is None:
+        return functools.partial(library_errors, interrupted=interrupted)
 
     @functools.wraps(command)
     def wrapper(*args, verbose: bool = False, **kwargs):
+        from sim.files.safe import DISK_ERRORS, disk_error
+
         try:
             return command(*args, **kwargs)
         except SimError as exc:
             raise InputError(one_line(str(exc))) from None
-        except (click.ClickException, click.Abort, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            raise Interrupted(interrupted) from None
+        except (click.ClickException, click.Abort):
             raise
+        except OSError as exc:
+            if exc.errno in DISK_ERRORS and exc.filename and not verbose:
+                raise InputError(str(disk_error(exc.filename, exc, "cannot use"))) from None
+            if verbose:
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc} (run again with --verbose for the traceback)"
+            ) from None
         except Exception as exc:
             if verbose:
                 raise
@@ -64,7 +91,10 @@ class OneLineErrors(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
-        except click.Abort:
+        except click.Abort as exc:
+            if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C outside a command's own handling
+                click.echo("interrupted", err=True)
+                sys.exit(130)
             click.echo("Aborted!", err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
@@ -72,7 +102,7 @@ class OneLineErrors(click.Group):
 
 params_option = click.option(
     "--params",
-    type=click.Path(path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     metavar="FILE",
     help="A parameter overlay ([behaviour.XX] tables, e.g. the params.toml of tft calibrate).",
@@ -128,7 +158,7 @@ def _side_policy(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @results_option
 @click.option(
     "--mode",
@@ -272,7 +302,7 @@ def run(
 
 
 @cli.command()
-@click.argument("sweep_file", type=click.Path(path_type=Path))
+@click.argument("sweep_file", type=click.Path(dir_okay=False, path_type=Path))
 @results_option
 @click.option(
     "--workers",
@@ -296,7 +326,7 @@ def run(
 @click.option("--id", "sweep_folder", default=None, help="Name of the sweep folder (default: a hash of the inputs).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @params_option
-@library_errors
+@library_errors(interrupted="interrupted: finished parts are kept; run the same command again to resume")
 def sweep(
     sweep_file: Path,
     results_root: Path,
@@ -330,11 +360,8 @@ def sweep(
             progress=progress,
             params=params,
             command=command_line(),
+            note=lambda text: click.echo(text, err=True),
         )
-    except KeyboardInterrupt:
-        progress.close()
-        click.echo("interrupted: finished parts are kept; run the same command again to resume", err=True)
-        sys.exit(130)
     finally:
         progress.close()
     click.echo(
@@ -346,7 +373,7 @@ def sweep(
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @results_option
 @click.option(
     "--policies",
@@ -470,7 +497,7 @@ def policies() -> None:
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @library_errors
 def validate(scenario: Path) -> None:
     """Check SCENARIO without running it: every key, and a replay proving each event is possible
@@ -496,7 +523,7 @@ def validate(scenario: Path) -> None:
 
 
 @cli.command()
-@click.argument("result_dir", type=click.Path(path_type=Path))
+@click.argument("result_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--outcome", default="restored_half", show_default=True, help="Sweeps: the outcome of the heatmap.")
 @click.option("--x", "x_axis", default=None, help="Sweeps: heatmap columns (a lever or uncertainty).")
 @click.option("--y", "y_axis", default=None, help="Sweeps: heatmap rows (a lever or uncertainty).")
@@ -512,13 +539,24 @@ def plot(result_dir: Path, outcome: str, x_axis: str | None, y_axis: str | None,
       tft plot results/us_russia_2016_2022/<run-id>
       tft plot results/deescalation_2025/<id> --outcome restored_half --x perception_error --y crisis_rate --point 0
     """
+    import os
+
+    from sim.files.folders import lock_folder
+    from sim.files.safe import refuse_link
+
+    refuse_link(result_dir)
     if (result_dir / "design.csv").is_file():
         from sim.experiments.sweep_points import write_point_quantiles
         from sim.plots.sweep import plot_sweep
 
-        for point in points:
-            write_point_quantiles(result_dir, point)
-        figures = plot_sweep(result_dir, outcome, x_axis, y_axis, points)
+        lock = lock_folder(result_dir, shared=True)  # not while a sweep writes it
+        try:
+            for point in points:
+                write_point_quantiles(result_dir, point)
+            figures = plot_sweep(result_dir, outcome, x_axis, y_axis, points)
+        finally:
+            if lock is not None:
+                os.close(lock)
     elif (result_dir / "measures.csv").is_file():
         from sim.plots.result import plot_calibration
 

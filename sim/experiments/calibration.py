@@ -42,6 +42,7 @@ from sim.rules.scenario import Scenario
 CONFIDENCE_WEIGHT = {"confirmed": 1.0, "one source": 0.5, "uncertain": 0.25}
 PERCEPTION_RANGE = (0.0, 0.3)
 DELAY_RANGE = (0.0, 6.0)
+POPSIZE = 5  # differential evolution: population per parameter
 
 
 @dataclass
@@ -221,7 +222,7 @@ def calibrate(
     screen: int = 8,
     refine: int = 3,
     maxiter: int = 6,
-    popsize: int = 5,
+    popsize: int = POPSIZE,
     seed: int = 0,
     workers: int = 1,
     scheduler: str | None = None,
@@ -232,7 +233,7 @@ def calibrate(
     executors as sweeps: this process, a local pool of `workers`, or a Dask `scheduler`."""
     from scipy.optimize import differential_evolution
 
-    from sim.experiments.sweep import make_executor
+    from sim.experiments.executors import make_executor
 
     executor = make_executor(workers, scheduler)
     try:
@@ -263,8 +264,10 @@ def calibrate(
             if result.fun < entry["loss"]:
                 entry["loss"], entry["values"] = float(result.fun), result.x
         ranking.sort(key=lambda r: (r["loss"], pairs.index(r["policies"])))
-    finally:
-        executor.close()
+    except BaseException:
+        executor.close(abort=True)
+        raise
+    executor.close()
     top = ranking[0]
     return Candidate(top["policies"], tuple(float(v) for v in top["values"])), ranking
 

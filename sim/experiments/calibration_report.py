@@ -8,11 +8,22 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.experiments.calibration import Candidate, Evaluator, Targets, Window, calibrate, simulate_record
+from sim.experiments.calibration import (
+    POPSIZE,
+    Candidate,
+    Evaluator,
+    Targets,
+    Window,
+    bounds_for,
+    calibrate,
+    simulate_record,
+)
 from sim.experiments.choices import PlanError
+from sim.experiments.limits import check_calibration
 from sim.experiments.summary import QUANTILE_COLUMNS, StaffQuantiles
 from sim.files.params import params_text
 from sim.files.results import QUANTILES_FILE, manifest_for, utc_now, write_csv, write_json, write_result
+from sim.files.safe import write_text
 from sim.files.scenario_file import load_scenario
 from sim.rules.calendar import month_label, parse_date
 from sim.rules.measures import MeasureKind
@@ -54,6 +65,17 @@ def run_calibration(
             raise PlanError(f"--train-until: {exc}") from None
         if not scenario.start < end < scenario.end:
             raise PlanError(f"--train-until: must fall inside the scenario, before {month_label(scenario.end)}")
+    pairs = [(a, b) for a in families for b in families]
+    check_calibration(
+        len(pairs),
+        max(len(bounds_for(pair)) for pair in pairs),
+        screen,
+        refine,
+        maxiter,
+        POPSIZE,
+        replicates,
+        scenario.end - scenario.start + 1,
+    )
     train = Window(scenario.start, end)
     test = Window(end + 1, scenario.end) if end < scenario.end else None
     root_seed = scenario.seed if seed is None else seed
@@ -93,7 +115,7 @@ def run_calibration(
             f"{month_label(train.first)} to {month_label(train.last)}, training loss {ranking[0]['loss']:.4f}.\n"
             "Use with: tft run SCENARIO --mode behavioural --params THIS_FILE"
         )
-        (folder / "params.toml").write_text(params_text(behaviours, scenario.codes, header), encoding="utf-8")
+        write_text(folder / "params.toml", params_text(behaviours, scenario.codes, header))
         write_csv(folder / "scores.csv", list(scores[0]), scores)
         write_csv(
             folder / "ranking.csv",

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from sim.engines.plan import Mode, Plan
 from sim.errors import ScenarioError, SimError, input_message
+from sim.experiments.limits import MAX_MONTHS
 from sim.files.behaviour_values import behaviour_values, initiative_outside
 from sim.rules.calendar import month_label, parse_date
 from sim.rules.scenario import Scenario
@@ -41,6 +42,11 @@ def make_plan(
     end = scenario.end if until is None else _month(until, "--until")
     if end < scenario.start:
         raise PlanError(f"--until: {month_label(end)} is before the scenario's start {month_label(scenario.start)}")
+    if end - scenario.start + 1 > MAX_MONTHS:
+        raise PlanError(
+            f"--until: the run from {month_label(scenario.start)} to {month_label(end)} would last "
+            f"{end - scenario.start + 1} months (allowed: at most {MAX_MONTHS}, see docs/limits.md)"
+        )
     if chosen is Mode.REPLAY and end > scenario.end:
         raise PlanError(
             f"--until: a replay ends with the record ({month_label(scenario.end)}); use --mode project to go further"

@@ -10,6 +10,7 @@ from sim.engines.drivers import simulate_batch, simulate_mesa
 from sim.engines.model import TRAJECTORY_COLUMNS
 from sim.engines.plan import Mode
 from sim.experiments.choices import PlanError, make_plan
+from sim.experiments.limits import check_disk, check_runs, chunk_for
 from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_rows
 from sim.files.columns import (
     ENSEMBLE_TRAJECTORY_COLUMNS,
@@ -91,6 +92,7 @@ def run_scenario(
         raise PlanError(f"--keep: unknown value '{keep}' (allowed: {', '.join(KEEP)})")
     if chunk_runs < 1:
         raise PlanError(f"--chunk: {chunk_runs} is not a number of runs (allowed: 1 or more)")
+    check_runs(replicates)
     root_seed = scenario.seed if seed is None else seed
     keys = [run_seed] if run_seed is not None else [int(k) for k in run_keys(root_seed, replicates)]
     engine = engine or ("batch" if replicates > BATCH_FROM else "mesa")
@@ -98,6 +100,9 @@ def run_scenario(
         raise PlanError(f"--engine: unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
     several = replicates > 1
     keep_all = not several or keep == "all" or (keep == "auto" and replicates <= KEEP_ALL_UP_TO)
+    chunk_runs = chunk_for(chunk_runs, len(plan.months), len(FIGURES) if keep_all else 1, events=keep_all)
+    if keep_all and several:
+        check_disk(Path(results_root), replicates, len(plan.months))
     if engine == "batch":
         simulate_chunk = partial(simulate_batch, columns=FIGURES if keep_all else ("staff_total",))
     else:
@@ -129,9 +134,12 @@ def run_scenario(
                 if several:
                     quantiles.add(chunk.figures["staff_total"])
                     writers[RUNS].write(run_rows(chunk, first))
-        finally:
+        except BaseException as exc:
             for writer in writers.values():
-                writer.close()
+                writer.close(exc)
+            raise
+        for writer in writers.values():
+            writer.close()
         files += list(writers)
         if several:
             write_csv(folder / QUANTILES_FILE, QUANTILE_COLUMNS, quantiles.rows())

@@ -12,26 +12,39 @@ point uses the same run seed (common random numbers), spawned from the sweep's s
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
 from sim import __version__
-from sim.errors import SimError
+from sim.errors import ResultsError
 from sim.experiments.choices import PlanError, make_plan
+from sim.experiments.executors import make_executor
+from sim.experiments.limits import check_sweep
 from sim.experiments.outcomes import outcome_names, simulate_outcomes
+from sim.files.folders import RUN_ID, lock_folder
 from sim.files.params import apply_params
-from sim.files.results import RUN_ID, utc_now, write_csv, write_json
+from sim.files.results import CsvWriter, utc_now, write_csv, write_json
+from sim.files.safe import make_folder, read_bounded, write_text
 from sim.files.scenario_file import load_scenario
 from sim.files.sweep_file import Sweep, load_sweep
-from sim.files.sweep_store import SweepError, Unit, parquet, read_runs, write_part
+from sim.files.sweep_store import (
+    INPUTS,
+    SweepError,
+    Unit,
+    parquet,
+    point_tables,
+    read_inputs,
+    read_part,
+    sweep_identity,
+    units,
+    write_part,
+)
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
 
@@ -59,23 +72,47 @@ def point_plan(sweep: Sweep, scenario: Scenario, values: dict[str, object]):
     )
 
 
+FAIL_RUNS = "TFT_FAIL_RUNS"  # a testing aid: "POINT:REPLICATE,..." runs made to raise (docs/sweeps.md)
+PARAMS_COPY = "params.toml"  # a --params overlay, copied into the sweep folder
+
+
+def failing_runs() -> frozenset[tuple[int, int]]:
+    """The (point, replicate) pairs that TFT_FAIL_RUNS asks to fail: a way for tests to show that a
+    failing run is recorded and the sweep goes on."""
+    text = os.environ.get(FAIL_RUNS, "").strip()
+    chosen = set()
+    for item in text.split(",") if text else ():
+        match = re.fullmatch(r"\s*(\d{1,9}):(\d{1,9})\s*", item)
+        if not match:
+            raise SweepError(
+                f"{FAIL_RUNS}: {item!r} is not POINT:REPLICATE (a testing aid: runs made to fail, e.g. 0:3,2:0)"
+            )
+        chosen.add((int(match.group(1)), int(match.group(2))))
+    return frozenset(chosen)
+
+
 def run_unit(scenario: Scenario, plan, keys: np.ndarray, unit: Unit) -> dict[str, object]:
     """Simulate one unit (in a worker). A unit that raises is retried run by run, so one bad
     run is recorded with its error and the others still count."""
+    chosen = {r - unit.first for p, r in failing_runs() if p == unit.point and 0 <= r - unit.first < len(keys)}
     try:
+        if chosen:
+            raise RuntimeError(FAIL_RUNS)
         outcomes = simulate_outcomes(scenario, plan, keys)
         errors = [""] * len(keys)
     except Exception:  # noqa: BLE001 - recorded, the sweep goes on
-        outcomes, errors = _one_by_one(scenario, plan, keys)
+        outcomes, errors = _one_by_one(scenario, plan, keys, chosen)
     return {"unit": unit, "outcomes": outcomes, "errors": errors}
 
 
-def _one_by_one(scenario: Scenario, plan, keys: np.ndarray):
+def _one_by_one(scenario: Scenario, plan, keys: np.ndarray, chosen: set[int] = frozenset()):
     names = outcome_names(scenario.codes)
     outcomes = {name: np.full(len(keys), np.nan) for name in names}
     errors = []
     for i in range(len(keys)):
         try:
+            if i in chosen:
+                raise RuntimeError(f"made to fail by {FAIL_RUNS} (a testing aid)")
             single = simulate_outcomes(scenario, plan, keys[i : i + 1])
             for name in names:
                 outcomes[name][i] = single[name][0]
@@ -86,102 +123,14 @@ def _one_by_one(scenario: Scenario, plan, keys: np.ndarray):
     return outcomes, errors
 
 
-class Executor:
-    """Runs tasks (argument tuples of a function) and yields their results as they finish;
-    `ordered` is the same in task order, as a map-like callable (for scipy's optimisers)."""
-
-    def map(self, tasks: list[tuple], function=None) -> Iterator[object]:
-        raise NotImplementedError
-
-    def ordered(self, function, items) -> list:
-        tasks = [(i, item) for i, item in enumerate(items)]
-        results = dict(self.map(tasks, _Indexed(function)))
-        return [results[i] for i in range(len(tasks))]
-
-    def close(self) -> None:
-        pass
-
-
-@dataclass(frozen=True)
-class _Indexed:
-    """function(item), returned with the item's position (picklable)."""
-
-    function: Callable
-
-    def __call__(self, index: int, item) -> tuple[int, object]:
-        return index, self.function(item)
-
-
-class SerialExecutor(Executor):
-    def map(self, tasks, function=None):
-        for task in tasks:
-            yield (function or run_unit)(*task)
-
-
-class PoolExecutor(Executor):
-    def __init__(self, workers: int):
-        from concurrent.futures import ProcessPoolExecutor
-
-        self.pool = ProcessPoolExecutor(max_workers=workers)
-
-    def map(self, tasks, function=None):
-        from concurrent.futures import as_completed
-
-        futures = [self.pool.submit(function or run_unit, *task) for task in tasks]
-        for future in as_completed(futures):
-            yield future.result()
-
-    def close(self) -> None:
-        self.pool.shutdown(cancel_futures=True)
-
-
-class DaskExecutor(Executor):
-    def __init__(self, scheduler: str):
-        try:
-            from distributed import Client
-        except ImportError:
-            raise SweepError("--scheduler needs Dask: pip install 'tft-sim[dask]'") from None
-        if not re.match(r"^(tcp|tls|inproc)://[^:/]+:\d+$", scheduler):
-            raise SweepError(f"--scheduler: '{scheduler}' is not an address (allowed: tcp://HOST:PORT)")
-        try:
-            self.client = Client(scheduler, timeout="10s")
-        except OSError as exc:
-            raise SweepError(f"--scheduler: cannot reach {scheduler} ({exc})") from None
-
-    def map(self, tasks, function=None):
-        from distributed import as_completed
-
-        futures = [self.client.submit(function or run_unit, *task, pure=False) for task in tasks]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        except Exception as exc:  # noqa: BLE001 - a lost scheduler or worker
-            if isinstance(exc, SimError):
-                raise
-            raise SweepError(
-                f"the Dask cluster failed ({type(exc).__name__}); finished parts are kept, run the same "
-                "command again to resume"
-            ) from None
-
-    def close(self) -> None:
-        self.client.close()
-
-
-def make_executor(workers: int | None, scheduler: str | None) -> Executor:
-    if scheduler:
-        return DaskExecutor(scheduler)
-    workers = workers or os.cpu_count() or 1
-    return SerialExecutor() if workers == 1 else PoolExecutor(workers)
-
-
-def summary_rows(data: dict, sweep: Sweep, names: list[str]) -> Iterable[dict[str, object]]:
-    points = data["point"]
-    for point in np.unique(points):
-        rows = points == point
-        ok = rows & (data["error"] == "")
-        row: dict[str, object] = {"point": int(point), "runs": int(rows.sum()), "failed": int((rows & ~ok).sum())}
+def summary_rows(tables: Iterable[tuple[int, dict]], sweep: Sweep, names: list[str], failed: list[int]):
+    """One row per point from its runs (in replicate order); adds each point's failed runs to `failed`."""
+    for point, data in tables:
+        ok = data["error"] == ""
+        row: dict[str, object] = {"point": int(point), "runs": len(ok), "failed": int((~ok).sum())}
+        failed.append(row["failed"])
         for column in sweep.columns:
-            row[column] = data[column][rows][0]
+            row[column] = data[column][0]
         for name in names:
             values = data[name][ok].astype(float)
             finite = values[~np.isnan(values)]
@@ -206,12 +155,16 @@ def run_sweep(
     progress: Callable[[int, int], None] | None = None,
     params: str | Path | None = None,
     command: Iterable[str] = (),
+    note: Callable[[str], None] | None = None,
 ) -> dict:
-    """Run (or finish) a sweep. Returns a report: folder, runs, failed, seconds, runs per second."""
+    """Run (or finish) a sweep. Returns a report: folder, runs, failed, seconds, runs per second.
+    `note` receives one-line remarks for the user (a part redone, a worker lost)."""
     started = utc_now()
     clock = time.perf_counter()
     parquet()  # fail early when pyarrow is missing
+    failing_runs()  # and when the testing aid is mistyped
     sweep = load_sweep(path)
+    check_sweep(sweep.path, sweep.levers, sweep.uncertainties, sweep.design, sweep.samples, sweep.replicates)
     scenario = load_scenario(sweep.scenario_path)
     if params is not None:
         scenario = apply_params(scenario, params)
@@ -221,8 +174,11 @@ def run_sweep(
     except PlanError as exc:
         raise SweepError(f"{sweep.path}: {_in_file_terms(str(exc))}") from None
     keys = run_keys(sweep.seed, sweep.replicates)
-    if sweep_folder is not None and not RUN_ID.match(sweep_folder):
-        raise SweepError(f"--id: '{sweep_folder}' cannot name a folder (allowed: letters, digits, '_', '-', '.')")
+    if sweep_folder is not None and not RUN_ID.fullmatch(sweep_folder):
+        raise SweepError(
+            f"--id: {sweep_folder!r} cannot name a folder "
+            "(allowed: letters, digits, '_', '-', '.', at most 64 characters)"
+        )
     folder = Path(results_root) / sweep.name / (sweep_folder or sweep_id(sweep, scenario))
     inputs = {
         "sweep_sha256": sweep.sha256,
@@ -233,42 +189,66 @@ def run_sweep(
         "block": block,
         "package_version": __version__,
     }
-    _check_inputs(folder, inputs)
-    executor = make_executor(workers, scheduler)  # reach the scheduler before writing anything
+    identity = sweep_identity(inputs)
+    _check_inputs(folder, inputs)  # before the scheduler is reached or anything is written
+    executor = make_executor(workers, scheduler, note)
+    lock = None
     try:
-        (folder / "runs").mkdir(parents=True, exist_ok=True)
-        write_json(folder / "inputs.json", inputs)
+        make_folder(folder.parent)
+        make_folder(folder)
+        lock = lock_folder(folder)
+        _check_inputs(folder, inputs)  # again, now that nobody else writes here
+        make_folder(folder / "runs")
+        _remove_temporaries(folder)
+        write_json(folder / INPUTS, inputs)
+        if params is not None:
+            write_text(folder / PARAMS_COPY, read_bounded(Path(params), 2**20, "parameter file").decode("utf-8"))
         write_csv(folder / "design.csv", ["point", *sweep.columns], ({"point": i} | p for i, p in enumerate(points)))
-    except BaseException:
-        executor.close()
-        raise
-    units = [
-        Unit(p, first, min(block, sweep.replicates - first))
-        for p in range(len(points))
-        for first in range(0, sweep.replicates, block)
-    ]
-    done = {part.name for part in (folder / "runs").glob("part-*.parquet")}
-    todo = [u for u in units if u.part not in done]
-    total_runs = len(points) * sweep.replicates
-    finished = total_runs - sum(u.count for u in todo)
-    if progress:
-        progress(finished, total_runs)
-    new_runs = 0
-    try:
-        tasks = [(scenario, plans[u.point], keys[u.first : u.first + u.count], u) for u in todo]
+        todo = _todo(folder, units(len(points), sweep.replicates, block), identity, note)
+        total_runs = len(points) * sweep.replicates
+        finished = total_runs - sum(u.count for u in todo)
+        if progress:
+            progress(finished, total_runs)
+        new_runs = 0
+        tasks = ((scenario, plans[u.point], keys[u.first : u.first + u.count], u) for u in todo)
         for result in executor.map(tasks):
-            write_part(folder, result, sweep, points, keys)
+            write_part(folder, result, sweep, points, keys, identity)
             new_runs += result["unit"].count
             if progress:
                 progress(finished + new_runs, total_runs)
+    except BaseException:
+        executor.close(abort=True)
+        if lock is not None:
+            os.close(lock)
+        raise
+    executor.close()
+    try:
+        names = outcome_names(scenario.codes)
+        failed: list[int] = []
+        with CsvWriter(folder / "summary.csv", summary_columns(sweep, names)) as writer:
+            writer.write(summary_rows(point_tables(folder, len(points), inputs), sweep, names, failed))
+        seconds = time.perf_counter() - clock
+        manifest = _manifest(sweep, scenario, points, keys, sum(failed), workers, scheduler, block)
+        manifest.update(command_line=list(command), started=started, finished=utc_now(), runs_this_time=new_runs)
+        if params is not None:
+            manifest["params"] = PARAMS_COPY
+        write_json(folder / "manifest.json", manifest)
     finally:
-        executor.close()
-    names = outcome_names(scenario.codes)
-    data = read_runs(folder)
-    failed = int((data["error"] != "").sum())
-    write_csv(folder / "summary.csv", summary_columns(sweep, names), summary_rows(data, sweep, names))
-    seconds = time.perf_counter() - clock
-    manifest = {
+        if lock is not None:
+            os.close(lock)
+    return {
+        "folder": folder,
+        "runs": total_runs,
+        "new": new_runs,
+        "failed": sum(failed),
+        "seconds": seconds,
+        "runs_per_second": new_runs / seconds if seconds else 0.0,
+    }
+
+
+def _manifest(sweep, scenario, points, keys, failed, workers, scheduler, block) -> dict:
+    cores = workers or os.cpu_count()
+    return {
         "sweep": {"name": sweep.name, "path": str(Path(sweep.path).resolve()), "sha256": sweep.sha256},
         "scenario": {"name": scenario.name, "path": str(Path(scenario.path).resolve()), "sha256": scenario.sha256},
         "versions": _versions(),
@@ -278,29 +258,41 @@ def run_sweep(
         "design": sweep.design,
         "points": len(points),
         "replicates": sweep.replicates,
-        "runs": total_runs,
+        "runs": len(points) * sweep.replicates,
         "root_seed": sweep.seed,
         "run_seeds": [str(int(k)) for k in keys],
         "failed_runs": failed,
-        "backend": f"dask {scheduler}"
-        if scheduler
-        else ("this process" if (workers or os.cpu_count()) == 1 else f"local pool of {workers or os.cpu_count()}"),
+        "backend": f"dask {scheduler}" if scheduler else ("this process" if cores == 1 else f"local pool of {cores}"),
         "block": block,
         "package_version": __version__,
-        "command_line": list(command),
-        "started": started,
-        "finished": utc_now(),
-        "runs_this_time": new_runs,
     }
-    write_json(folder / "manifest.json", manifest)
-    return {
-        "folder": folder,
-        "runs": total_runs,
-        "new": new_runs,
-        "failed": failed,
-        "seconds": seconds,
-        "runs_per_second": new_runs / seconds if seconds else 0.0,
-    }
+
+
+def _todo(folder: Path, all_units: list[Unit], identity: str, note: Callable[[str], None] | None) -> list[Unit]:
+    """The units whose parts are missing; a part that is damaged or not this sweep's is removed
+    (and said so) and its unit run again."""
+    todo = []
+    for unit in all_units:
+        part = folder / "runs" / unit.part
+        if not os.path.lexists(part):
+            todo.append(unit)
+            continue
+        try:
+            read_part(part, unit, identity)
+        except SweepError as exc:
+            if note:
+                note(f"{exc}; running it again")
+            part.unlink()
+            todo.append(unit)
+    return todo
+
+
+def _remove_temporaries(folder: Path) -> None:
+    """Temporary files of a sweep that was killed (the folder is locked: nobody else writes here)."""
+    for place in (folder, folder / "runs"):
+        for entry in os.scandir(place):
+            if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
 
 
 def _versions() -> dict:
@@ -313,12 +305,15 @@ def _versions() -> dict:
 
 def _check_inputs(folder: Path, inputs: dict) -> None:
     """A folder may only be resumed by the same sweep: same files, seed, replicates and block."""
-    path = folder / "inputs.json"
-    if not path.is_file():
+    path = folder / INPUTS
+    if not os.path.lexists(path):
         if (folder / "runs").is_dir() and any((folder / "runs").iterdir()):
             raise SweepError(f"{folder}: holds runs of an unknown sweep (no inputs.json); choose another --id")
         return
-    stored = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        stored = read_inputs(folder)
+    except ResultsError as exc:
+        raise SweepError(str(exc)) from None
     changed = [key for key in inputs if stored.get(key) != inputs[key]]
     if changed:
         raise SweepError(

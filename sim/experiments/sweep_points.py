@@ -1,5 +1,10 @@
 """One design point of a finished sweep, re-run from its recorded seeds with trajectories kept:
-the per-month staff quantiles its fan chart is drawn from (`point-<n>-quantiles.csv`)."""
+the per-month staff quantiles its fan chart is drawn from (`point-<n>-quantiles.csv`).
+
+The manifest names the sweep file by an absolute path: it is read only if it is a regular file
+of a sweep file's size and has the sha256 the manifest recorded. A parameter overlay is read
+only from the sweep folder itself (`params.toml`, copied there by `tft sweep --params`).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,17 @@ import numpy as np
 
 from sim.engines.drivers import simulate_batch
 from sim.errors import SimError
+from sim.experiments.limits import MAX_REPLICATES, check_sweep, chunk_for
 from sim.experiments.summary import QUANTILE_COLUMNS, StaffQuantiles
-from sim.experiments.sweep import point_plan
+from sim.experiments.sweep import PARAMS_COPY, point_plan
 from sim.files.params import apply_params
 from sim.files.results import write_csv
+from sim.files.safe import regular_file
 from sim.files.scenario_file import load_scenario
-from sim.files.sweep_file import load_sweep
-from sim.files.sweep_store import load_manifest
+from sim.files.sweep_store import load_manifest, recorded_sweep
 from sim.rules.calendar import month_label
+
+CHUNK_RUNS = 10_000
 
 
 class SweepPointError(SimError):
@@ -30,31 +38,35 @@ def point_quantiles_file(folder: Path, point: int) -> Path:
 def write_point_quantiles(folder: Path, point: int) -> Path:
     """Re-run design point `point` of the sweep in `folder` and write its staff quantiles."""
     manifest = load_manifest(folder)
-    recorded = manifest["sweep"]
-    try:
-        sweep = load_sweep(recorded["path"])
-    except SimError:
-        raise SweepPointError(f"{folder}: its sweep file {recorded['path']} cannot be read any more") from None
-    if sweep.sha256 != recorded["sha256"]:
-        raise SweepPointError(
-            f"{folder}: its sweep file {recorded['path']} has changed since the sweep ran "
-            "(sha256 differs); restore it to draw this folder"
-        )
+    sweep = recorded_sweep(folder, manifest)
+    check_sweep(sweep.path, sweep.levers, sweep.uncertainties, sweep.design, sweep.samples, sweep.replicates)
     scenario = load_scenario(sweep.scenario_path)
-    if scenario.sha256 != manifest["scenario"]["sha256"]:
+    if scenario.sha256 != (manifest.get("scenario") or {}).get("sha256"):
         raise SweepPointError(f"{folder}: the scenario {sweep.scenario_path} has changed since the sweep ran")
-    if manifest.get("params"):
-        scenario = apply_params(scenario, manifest["params"])
+    params = manifest.get("params")
+    if params is not None:
+        if params != PARAMS_COPY:
+            raise SweepPointError(f"{folder / 'manifest.json'}: params: expected '{PARAMS_COPY}', found {params!r}")
+        scenario = apply_params(scenario, regular_file(folder / PARAMS_COPY, 2**20, "parameter file"))
     points = sweep.points()
     if not 0 <= point < len(points):
         raise SweepPointError(f"--point: {point} is not a design point (allowed: 0 to {len(points) - 1})")
     plan = point_plan(sweep, scenario, points[point])
-    keys = np.array([int(k) for k in manifest["run_seeds"]], dtype=np.uint64)
-    ensemble = simulate_batch(scenario, plan, keys, log_events=False, columns=("staff_total",))
+    seeds = manifest.get("run_seeds")
+    if (
+        not isinstance(seeds, list)
+        or not 0 < len(seeds) <= MAX_REPLICATES
+        or not all(isinstance(s, str) and s.isdigit() and int(s) < 2**64 for s in seeds)
+    ):
+        raise SweepPointError(f"{folder / 'manifest.json'}: run_seeds: expected the replicates' seeds")
+    keys = np.array([int(k) for k in seeds], dtype=np.uint64)
     quantiles = StaffQuantiles([month_label(m) for m in plan.months], scenario.codes)
-    quantiles.add(ensemble.figures["staff_total"])
+    chunk = chunk_for(CHUNK_RUNS, len(plan.months), 1, events=False)
+    for first in range(0, len(keys), chunk):
+        ensemble = simulate_batch(
+            scenario, plan, keys[first : first + chunk], log_events=False, columns=("staff_total",)
+        )
+        quantiles.add(ensemble.figures["staff_total"])
     path = point_quantiles_file(folder, point)
-    temporary = path.with_name(f".{path.name}.tmp")
-    write_csv(temporary, QUANTILE_COLUMNS, quantiles.rows())
-    temporary.replace(path)
+    write_csv(path, QUANTILE_COLUMNS, quantiles.rows())
     return path

@@ -9,16 +9,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import platform
-import re
-import shutil
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from sim import __version__
 from sim.errors import ResultsError
+from sim.files.folders import RUN_ID, write_result  # noqa: F401 - part of this module's interface
+from sim.files.safe import disk_error, read_bounded, replaced
 from sim.rules.calendar import month_label
 from sim.rules.scenario import Scenario
 
@@ -44,29 +43,49 @@ def new_run_id(seed: int) -> str:
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, object]]) -> int:
-    count = 0
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="raise", lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
-            count += 1
-    return count
+    """Write a whole CSV file (under a temporary name, renamed when complete); returns the rows written."""
+    with CsvWriter(path, columns) as writer:
+        return writer.write(rows)
 
 
 class CsvWriter:
-    """A CSV file written in pieces (chunk by chunk), with the same cell formatting as `write_csv`."""
+    """A CSV file written in pieces (chunk by chunk), with the same cell formatting as `write_csv`;
+    it replaces `path` when closed without an error (as a context manager: when the block ends
+    without one), and is discarded otherwise."""
 
     def __init__(self, path: Path, columns: Sequence[str]):
-        self.handle = path.open("w", newline="", encoding="utf-8")
+        self._file = replaced(path)
+        self.handle = self._file.__enter__()
         self.writer = csv.DictWriter(self.handle, fieldnames=list(columns), extrasaction="raise", lineterminator="\n")
-        self.writer.writeheader()
+        self._closed = False
+        try:
+            self.writer.writeheader()
+        except BaseException as exc:
+            self.close(exc)
+            raise
 
-    def write(self, rows: Iterable[dict[str, object]]) -> None:
-        self.writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
+    def write(self, rows: Iterable[dict[str, object]]) -> int:
+        count = 0
+        for row in rows:
+            self.writer.writerow({k: _cell(v) for k, v in row.items()})
+            count += 1
+        return count
 
-    def close(self) -> None:
-        self.handle.close()
+    def close(self, error: BaseException | None = None) -> None:
+        """Put the file in place, or (given the error that stopped the writing) discard it."""
+        if self._closed:
+            return
+        self._closed = True
+        if error is None:
+            self._file.__exit__(None, None, None)
+        else:
+            self._file.__exit__(type(error), error, error.__traceback__)
+
+    def __enter__(self) -> CsvWriter:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        self.close(error)
 
 
 def _cell(value: object) -> object:
@@ -141,37 +160,28 @@ def manifest_for(
     return manifest
 
 
-RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")  # used with .match: \Z, not $, refuses a final newline
-
-
-def write_result(root: Path, scenario_name: str, run_id: str, fill: Callable[[Path], None]) -> Path:
-    """Create `root/<scenario_name>/<run_id>/` atomically: `fill` writes into a temporary folder
-    that is renamed into place only if it returns. Nothing is left behind if it raises."""
-    if not RUN_ID.match(run_id):
-        raise ResultsError(
-            f"--run-id: '{run_id}' cannot name a folder (allowed: letters, digits, '_', '-', '.', "
-            "not starting with '.' and no '/', at most 64 characters)"
-        )
-    parent = root / scenario_name
-    parent.mkdir(parents=True, exist_ok=True)
-    final = parent / run_id
-    suffix = 1
-    while final.exists():
-        suffix += 1
-        final = parent / f"{run_id}-{suffix}"
-    temporary = parent / f".{final.name}.tmp-{os.getpid()}"
-    temporary.mkdir()
-    try:
-        fill(temporary)
-        os.replace(temporary, final)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
-    return final
-
-
 def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with replaced(path) as handle:
+        handle.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+MANIFEST_LIMIT = 256 * 2**20  # bytes: a manifest lists every run seed, 22 bytes each
+
+
+def read_json(path: Path, what: str = "manifest") -> dict:
+    """A JSON object from a file tft wrote, or a one-line ResultsError naming the file."""
+    raw = read_bounded(path, MANIFEST_LIMIT, what)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not UTF-8 text (expected the {what} tft wrote)") from None
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise ResultsError(f"{path}: nested too deeply (expected the {what} tft wrote)") from None
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path}: not a JSON object (expected the {what} tft wrote)")
+    return data
 
 
 def read_manifest(directory: str | Path) -> dict:
@@ -182,18 +192,33 @@ def read_manifest(directory: str | Path) -> dict:
         raise ResultsError(f"{directory}: not a directory (expected results/<scenario>/<run-id>/)")
     if not manifest_path.is_file():
         raise ResultsError(f"{directory}: no {MANIFEST} here; is this a results directory written by 'tft'?")
-    try:
-        return json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ResultsError(f"{manifest_path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    return read_json(manifest_path)
 
 
 def read_csv_rows(path: Path) -> list[dict[str, str]]:
-    """The rows of a CSV file of a results directory."""
+    """The rows of a CSV file of a results directory; every row has every column of the header."""
     if not path.is_file():
         raise ResultsError(f"{path.parent}: {path.name} is missing")
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    rows = []
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            for row in reader:
+                if None in row or None in row.values():
+                    raise ResultsError(
+                        f"{path}:{reader.line_num}: the row has {'more' if None in row else 'fewer'} cells "
+                        "than the header (expected a CSV file tft wrote)"
+                    )
+                rows.append(row)
+            if reader.fieldnames is not None and len(set(reader.fieldnames)) != len(reader.fieldnames):
+                raise ResultsError(f"{path}: the header names a column twice (expected a CSV file tft wrote)")
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not UTF-8 text (expected a CSV file tft wrote)") from None
+    except csv.Error as exc:
+        raise ResultsError(f"{path}: not a CSV file tft could have written ({exc})") from None
+    except OSError as exc:
+        raise disk_error(path, exc, "cannot read") from None
+    return rows
 
 
 def read_result(directory: str | Path) -> tuple[dict, list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:

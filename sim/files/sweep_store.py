@@ -1,17 +1,30 @@
 """The files of a sweep folder: the runs table stored as Parquet parts (one per design point and
-block of replicates, each written under a temporary name and renamed) and the manifest."""
+block of replicates, each written under a temporary name and renamed), the inputs a resumed sweep
+must share, and the manifest.
+
+Every part carries, in its Parquet key-value metadata, the identity of its sweep (a hash of
+`inputs.json`), its point, first replicate and count, and the sha256 of its data, so a part that
+is damaged, truncated or copied in from another sweep is recognised and not counted.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from sim.errors import SimError
-from sim.files.sweep_file import Sweep
+from sim.errors import ResultsError, SimError
+from sim.files.results import read_json
+from sim.files.safe import regular_file, replaced
+from sim.files.sweep_file import Sweep, load_sweep
+
+INPUTS = "inputs.json"
+SWEEP_FILE_LIMIT = 4 * 2**20  # bytes: a sweep file is a page of TOML
+MAX_BLOCKS = 10**9  # parts of one sweep a folder could hold; bounds what a crafted inputs.json asks for
 
 
 class SweepError(SimError):
@@ -31,6 +44,12 @@ class Unit:
         return f"part-{self.point:06d}-{self.first:06d}.parquet"
 
 
+def units(points: int, replicates: int, block: int) -> list[Unit]:
+    return [
+        Unit(p, first, min(block, replicates - first)) for p in range(points) for first in range(0, replicates, block)
+    ]
+
+
 def parquet():
     try:
         import pyarrow
@@ -40,7 +59,28 @@ def parquet():
     return pyarrow, pyarrow.parquet
 
 
-def write_part(folder: Path, result: dict, sweep: Sweep, points: list[dict], keys: np.ndarray) -> int:
+def sweep_identity(inputs: dict) -> str:
+    """The identity every part of a sweep carries: a hash of what a resumed sweep must share."""
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def table_digest(table) -> str:
+    """sha256 of a table's columns (names, types and values), the same before writing and after reading."""
+    digest = hashlib.sha256()
+    for name in table.column_names:
+        column = table.column(name)
+        digest.update(f"{name}\0{column.type}\0".encode())
+        values = column.to_numpy(zero_copy_only=False)
+        if values.dtype.kind in "iuf":
+            digest.update(np.ascontiguousarray(values).tobytes())
+        else:
+            for value in values:
+                text = str(value).encode("utf-8", "surrogatepass")
+                digest.update(len(text).to_bytes(8, "little") + text)
+    return digest.hexdigest()
+
+
+def write_part(folder: Path, result: dict, sweep: Sweep, points: list[dict], keys: np.ndarray, identity: str) -> int:
     pa, pq = parquet()
     unit: Unit = result["unit"]
     count = unit.count
@@ -57,22 +97,104 @@ def write_part(folder: Path, result: dict, sweep: Sweep, points: list[dict], key
     columns.update({name: np.asarray(values, dtype=float) for name, values in result["outcomes"].items()})
     columns["error"] = result["errors"]
     table = pa.table(columns)
-    temporary = folder / "runs" / f".{unit.part}.tmp"
-    pq.write_table(table, temporary)
-    os.replace(temporary, folder / "runs" / unit.part)
+    metadata = {
+        "tft.sweep": identity,
+        "tft.point": str(unit.point),
+        "tft.first": str(unit.first),
+        "tft.count": str(count),
+        "tft.sha256": table_digest(table),
+    }
+    table = table.replace_schema_metadata({k.encode(): v.encode() for k, v in metadata.items()})
+    with replaced(folder / "runs" / unit.part, binary=True) as handle:
+        pq.write_table(table, handle)
     return sum(1 for e in result["errors"] if e)
 
 
-def read_runs(folder: Path):
-    """The whole runs table (all parts), sorted by point and replicate, as a dict of numpy arrays."""
+def read_part(path: Path, unit: Unit, identity: str):
+    """The part's table, or a SweepError that says what is wrong with it."""
     pa, pq = parquet()
-    parts = sorted((folder / "runs").glob("part-*.parquet"))
-    if not parts:
-        raise SweepError(f"{folder}: no runs stored yet")
-    table = pa.concat_tables(pq.read_table(p) for p in parts)
-    data = {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
-    order = np.lexsort((data["replicate"], data["point"]))
-    return {name: values[order] for name, values in data.items()}
+    if path.is_symlink() or not path.is_file():
+        raise SweepError(f"{path}: not a regular file")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise SweepError(f"{path}: damaged, cannot be read ({type(exc).__name__})") from None
+    meta = {k.decode(errors="replace"): v.decode(errors="replace") for k, v in (table.schema.metadata or {}).items()}
+    if meta.get("tft.sweep") != identity:
+        raise SweepError(f"{path}: belongs to another sweep (or was written without the sweep's identity)")
+    if (meta.get("tft.point"), meta.get("tft.first"), meta.get("tft.count")) != tuple(
+        str(v) for v in (unit.point, unit.first, unit.count)
+    ) or table.num_rows != unit.count:
+        raise SweepError(f"{path}: holds other runs than point {unit.point}, replicates from {unit.first}")
+    if table_digest(table.replace_schema_metadata(None)) != meta.get("tft.sha256"):
+        raise SweepError(f"{path}: damaged: its data do not match its checksum")
+    return table
+
+
+def read_inputs(folder: Path) -> dict:
+    """inputs.json of a sweep folder, checked to be what tft writes."""
+    path = folder / INPUTS
+    try:
+        inputs = read_json(path, "inputs file")
+    except ResultsError as exc:
+        raise SweepError(f"{exc}; delete the folder or choose another --id") from None
+    for key in ("replicates", "block"):
+        value = inputs.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_BLOCKS:
+            raise SweepError(f"{path}: {key}: expected a whole number from 1 to {MAX_BLOCKS}, found {value!r}")
+    return inputs
+
+
+def point_tables(folder: Path, points: int, inputs: dict) -> Iterator[tuple[int, dict]]:
+    """Each design point's runs, in replicate order, as a dict of numpy arrays; every part checked."""
+    pa, _ = parquet()
+    identity = sweep_identity(inputs)
+    replicates, block = inputs["replicates"], inputs["block"]
+    for point in range(points):
+        tables = []
+        for unit in units(1, replicates, block):
+            unit = Unit(point, unit.first, unit.count)
+            path = folder / "runs" / unit.part
+            if not path.exists():
+                raise SweepError(f"{path}: missing; run the same tft sweep command again to finish the sweep")
+            tables.append(read_part(path, unit, identity).replace_schema_metadata(None))
+        try:
+            table = pa.concat_tables(tables)
+        except pa.ArrowException:
+            raise SweepError(f"{folder / 'runs'}: the parts of point {point} do not have the same columns") from None
+        yield point, {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
+
+
+def read_runs(folder: Path, columns: tuple[str, ...] | None = None):
+    """The whole runs table of a finished sweep (all parts, checked), sorted by point and
+    replicate, as a dict of numpy arrays (only `columns`, if given)."""
+    manifest = load_manifest(folder)
+    points = manifest.get("points")
+    if isinstance(points, bool) or not isinstance(points, int) or not 0 < points <= MAX_BLOCKS:
+        raise SweepError(f"{folder / 'manifest.json'}: points: expected a number of design points, found {points!r}")
+    pieces = [data for _, data in point_tables(folder, points, read_inputs(folder))]
+    names = columns or tuple(pieces[0])
+    for name in names:
+        if any(name not in data for data in pieces):
+            raise SweepError(f"{folder / 'runs'}: the parts have no column '{name}'")
+    return {name: np.concatenate([data[name] for data in pieces]) for name in names}
+
+
+def recorded_sweep(folder: Path, manifest: dict):
+    """The sweep file a finished sweep's manifest names, if it is still the same file."""
+    recorded = manifest.get("sweep")
+    if not isinstance(recorded, dict) or not all(isinstance(recorded.get(k), str) for k in ("path", "sha256")):
+        raise SweepError(f"{folder / 'manifest.json'}: sweep: expected the sweep file's path and sha256")
+    try:
+        sweep = load_sweep(regular_file(Path(recorded["path"]), SWEEP_FILE_LIMIT, "sweep file"))
+    except SimError:
+        raise SweepError(f"{folder}: its sweep file {recorded['path']} cannot be read any more") from None
+    if sweep.sha256 != recorded["sha256"]:
+        raise SweepError(
+            f"{folder}: its sweep file {recorded['path']} has changed since the sweep ran "
+            "(sha256 differs); restore it to draw this folder"
+        )
+    return sweep
 
 
 def load_manifest(folder: Path) -> dict:
@@ -81,4 +203,7 @@ def load_manifest(folder: Path) -> dict:
         raise SweepError(
             f"{folder}: no manifest.json: the sweep has not finished; run the same tft sweep command again to finish it"
         )
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return read_json(path)
+    except ResultsError as exc:
+        raise SweepError(str(exc)) from None

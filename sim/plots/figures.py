@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,12 +14,28 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from sim.files.safe import save_figure  # noqa: E402
+
 SIDE_COLOURS = ("#1f4e99", "#b5262b", "#2b8a3e", "#7b3f99")
 BOUND_MARKERS = {"equal": "o", "upper": "v", "lower": "^"}
 BOUND_WORDS = {"equal": "about", "upper": "at most", "lower": "at least"}
 # An event group is labelled on the chart when it is at least this hostile or conciliatory.
 MAJOR_HOSTILE = -5.0
 MAJOR_CONCILIATORY = 3.0
+
+
+def plain_text(draw):
+    """Draw with every label as plain text: a '$' in a title or a description is a dollar sign,
+    not TeX, whatever the user's matplotlibrc says; matplotlib's warnings (a glyph the font
+    lacks) are not the user's business."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return draw(*args, **kwargs)
+
+    return wrapper
 
 
 def _month(label: str) -> np.datetime64:
@@ -93,6 +111,7 @@ def _annotate_major(ax, groups: list[dict], colour: dict[str, str]) -> None:
         )
 
 
+@plain_text
 def staff_figure(
     trajectories: list[dict[str, str]],
     events: list[dict[str, str]],
@@ -174,10 +193,13 @@ def staff_figure(
     )
     strip.xaxis.set_major_locator(mdates.YearLocator())
     strip.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)
 
 
+@plain_text
 def fan_figure(
     quantiles: list[dict[str, str]],
     observations: list[dict[str, str]],
@@ -238,5 +260,7 @@ def fan_figure(
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.9)
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)

@@ -21,16 +21,14 @@ from sim.plots.figures import fan_figure, staff_figure
 
 def draw(folder: Path, title: str) -> list[str]:
     """Draw the figures of a results folder from its files (as `tft plot` does later); each is
-    written under a temporary name and renamed into place."""
+    written under a temporary name and renamed into place, never through a link."""
     trajectories, events, observations = read_tables(folder)
     several = (folder / QUANTILES_FILE).is_file()
     name = FAN_FIGURE if several else STAFF_FIGURE
-    temporary = folder / f".{name}.tmp.png"
     if several:
-        fan_figure(trajectories, observations, title, temporary)
+        fan_figure(trajectories, observations, title, folder / name)
     else:
-        staff_figure(trajectories, events, observations, title, temporary)
-    temporary.replace(folder / name)
+        staff_figure(trajectories, events, observations, title, folder / name)
     return [name]
 
 
@@ -55,9 +53,7 @@ def plot_calibration(directory: str | Path) -> list[Path]:
         for r in read_csv_rows(directory / "observations.csv")
     ]
     marks = [(r["date"], r["actor"]) for r in read_csv_rows(directory / "measures.csv")]
-    temporary = directory / f".{FIT_FIGURE}.tmp.png"
-    fan_figure(quantiles, observations, manifest.get("title", directory.name), temporary, marks)
-    temporary.replace(directory / FIT_FIGURE)
+    fan_figure(quantiles, observations, manifest.get("title", directory.name), directory / FIT_FIGURE, marks)
     record_figures(directory, manifest, [FIT_FIGURE])
     return [directory / FIT_FIGURE]
 
@@ -67,6 +63,4 @@ def record_figures(directory: Path, manifest: dict, written: list[str]) -> None:
     files = manifest.get("files", [])
     if any(name not in files for name in written):
         manifest["files"] = files + [name for name in written if name not in files]
-        temporary = directory / f".{MANIFEST}.tmp"
-        write_json(temporary, manifest)
-        temporary.replace(directory / MANIFEST)
+        write_json(directory / MANIFEST, manifest)

@@ -3,7 +3,6 @@ lever combination, robustness across the uncertainty space, and fan charts of ch
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import matplotlib
@@ -13,9 +12,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim.errors import SimError  # noqa: E402
-from sim.files.sweep_file import load_sweep  # noqa: E402
-from sim.files.sweep_store import load_manifest, read_runs  # noqa: E402
-from sim.plots.figures import fan_figure  # noqa: E402
+from sim.files.results import read_csv_rows  # noqa: E402
+from sim.files.safe import save_figure  # noqa: E402
+from sim.files.sweep_store import load_manifest, read_runs, recorded_sweep  # noqa: E402
+from sim.plots.figures import fan_figure, plain_text  # noqa: E402
 
 RESTORE_WITHIN = 60  # months: "back to half size within five years"
 
@@ -25,23 +25,12 @@ class SweepPlotError(SimError):
 
 
 def _summary(folder: Path) -> list[dict[str, str]]:
-    with (folder / "summary.csv").open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    return read_csv_rows(folder / "summary.csv")
 
 
 def _sweep(folder: Path):
     """The sweep file the folder was made from, checked against the hash the manifest recorded."""
-    recorded = load_manifest(folder)["sweep"]
-    try:
-        sweep = load_sweep(recorded["path"])
-    except SimError:
-        raise SweepPlotError(f"{folder}: its sweep file {recorded['path']} cannot be read any more") from None
-    if sweep.sha256 != recorded["sha256"]:
-        raise SweepPlotError(
-            f"{folder}: its sweep file {recorded['path']} has changed since the sweep ran "
-            "(sha256 differs); restore it to draw this folder"
-        )
-    return sweep
+    return recorded_sweep(folder, load_manifest(folder))
 
 
 def _levers_and_uncertainties(folder: Path) -> tuple[list[str], list[str]]:
@@ -53,6 +42,7 @@ def _pair(row: dict, levers: list[str]) -> str:
     return " / ".join(f"{name.split('.')[0]} {row[name]}" if "." in name else f"{name} {row[name]}" for name in levers)
 
 
+@plain_text
 def heatmap(folder: Path, outcome: str, x: str, y: str) -> Path:
     rows = _summary(folder)
     column = f"{outcome}_mean"
@@ -98,8 +88,10 @@ def heatmap(folder: Path, outcome: str, x: str, y: str) -> Path:
     )
     ax.set_title(f"{outcome} by {x} and {y}", fontsize=10)
     path = folder / f"heatmap-{outcome}-{x}-{y}.png".replace("/", "_")
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -115,6 +107,7 @@ def _order(value: str):
         return (1, 0.0, value)
 
 
+@plain_text
 def restore_months(folder: Path) -> Path:
     levers, _ = _levers_and_uncertainties(folder)
     runs = read_runs(folder)
@@ -141,11 +134,14 @@ def restore_months(folder: Path) -> Path:
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("Months to restore, by policy pair (in brackets: share of runs that never do)", fontsize=10)
     path = folder / "restore-months.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)
     return path
 
 
+@plain_text
 def robustness(folder: Path) -> tuple[Path, list[tuple[str, float]]]:
     """Share of the uncertainty space in which each lever combination restores both missions to
     half size within five years in most runs."""
@@ -171,14 +167,23 @@ def robustness(folder: Path) -> tuple[Path, list[tuple[str, float]]]:
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("Robustness: where both missions are back to half size within five years", fontsize=10)
     path = folder / "robustness.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)
     return path, ranked
 
 
 def _design(folder: Path) -> dict[int, dict[str, str]]:
-    with (folder / "design.csv").open(newline="", encoding="utf-8") as handle:
-        return {int(r["point"]): r for r in csv.DictReader(handle)}
+    rows = read_csv_rows(folder / "design.csv")
+    if rows and "point" not in rows[0]:
+        raise SweepPlotError(f"{folder / 'design.csv'}: no column 'point'")
+    design = {}
+    for line, row in enumerate(rows, start=2):
+        if not row["point"].isdigit() or int(row["point"]) != line - 2:
+            raise SweepPlotError(f"{folder / 'design.csv'}:{line}: point: expected {line - 2}, found {row['point']!r}")
+        design[line - 2] = row
+    return design
 
 
 def point_fan(folder: Path, point: int) -> Path:
@@ -187,8 +192,7 @@ def point_fan(folder: Path, point: int) -> Path:
     source = folder / f"point-{point}-quantiles.csv"
     if not source.is_file():
         raise SweepPlotError(f"{folder}: no quantiles of point {point} ({source.name}); re-run it first")
-    with source.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_csv_rows(source)
     values = {k: v for k, v in _design(folder)[point].items() if k not in ("point", "seed")}
     title = f"{_sweep(folder).name}, point {point}: " + ", ".join(f"{k} = {v}" for k, v in values.items())
     path = folder / f"fan-point-{point}.png"
