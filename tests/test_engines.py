@@ -70,3 +70,20 @@ def test_batch_equals_mesa_for_every_policy(toy_file, mode, noise):
             np.testing.assert_array_equal(np.concatenate([head.figures[name], tail.figures[name]], axis=1), values)
         if noise and mode != "replay":
             assert sum(len(e) for e in batch.events) > len(HISTORY.split("[[events]]")) - 1
+
+
+@pytest.mark.parametrize("instruments", ["record", "expel=1,close_post=3,seize_property=2;like=0.3;package=0.8"])
+def test_batch_equals_mesa_with_propensity_instruments(toy_file, instruments):
+    scenario = load_scenario(toy_file(HISTORY))
+    keys = run_keys(77, 4)
+    plan = make_plan(
+        scenario,
+        "behavioural",
+        until="2021-06",
+        policies={"CN": "escalate:k=1.5", "UK": "mirror"},
+        overrides=NOISE + [("CN", "instruments", instruments), ("UK", "instruments", instruments)],
+    )
+    batch = simulate_batch(scenario, plan, keys)
+    same(batch, simulate_mesa(scenario, plan, keys))
+    head, tail = simulate_batch(scenario, plan, keys[:2]), simulate_batch(scenario, plan, keys[2:])
+    assert event_table(head) + event_table(tail) == event_table(batch)

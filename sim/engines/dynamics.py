@@ -22,26 +22,25 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engines.plan import Plan
+from sim.engines.acting import Acting
+from sim.engines.plan import Mode, Plan
 from sim.errors import ScenarioError
 from sim.rules import rng
-from sim.rules.domain import Cause
+from sim.rules.instruments import Instruments, estimate, parse_instruments
 from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock, apply_measure, infeasibility
 from sim.rules.policies import parse_policy
 from sim.rules.policies.base import Seen
-from sim.rules.repertoire import NONE, choose, restorable
+from sim.rules.repertoire import NONE, restorable
 from sim.rules.rotation import restaff, rotate
 from sim.rules.scenario import Scenario, events_by_month, record_order
 
 if TYPE_CHECKING:
     from sim.engines.observers import Observer
 
-ACCOUNT_MONTHS = 12  # an act unanswered for a year no longer expects an answer
-NOTICE = 2.0  # hostility left below this severity after netting goes unanswered
 NOTICE_CONCILIATION = 0.5  # any real conciliatory act is noticed (talks are +1)
 
 
-class Dynamics:
+class Dynamics(Acting):
     """The state of `runs` runs of a scenario and everything the sides remember."""
 
     def __init__(
@@ -59,6 +58,8 @@ class Dynamics:
         self.establishment = self.state.staff[0].copy()
         self.forced = events_by_month(e for e in scenario.events if plan.forces(e))
         self.policies = [parse_policy(b.policy) for b in plan.behaviours]
+        self.memory_months = np.array([b.memory_months for b in plan.behaviours])
+        self.instruments = [self._instruments(side) for side in (0, 1)]
         self.memory = [p.start(runs) for p in self.policies]
         self.cumulative_delays = [np.cumsum(b.delays) for b in plan.behaviours]
         depth = max(len(b.delay_weights) for b in plan.behaviours)
@@ -80,6 +81,15 @@ class Dynamics:
         self.own_error = np.zeros((runs, 2), dtype=bool)
         self.acts = np.zeros((runs, 2, 2), dtype=np.int64)  # policy measures per side: hostile, conciliatory
         self.kinds = np.zeros((runs, 2, len(MeasureKind)), dtype=np.int64)  # policy measures per side and kind
+
+    def _instruments(self, side: int) -> Instruments | None:
+        """The side's instruments; `record` is estimated from its measures before policies act
+        (in behavioural mode, the whole record)."""
+        spec = self.plan.behaviours[side].instruments
+        if spec != "record":
+            return parse_instruments(spec)
+        last = self.plan.active_from - 1 if self.plan.mode is Mode.PROJECT else self.scenario.end
+        return estimate(self.scenario.events, side, last)
 
     @property
     def runs(self) -> int:
@@ -114,7 +124,7 @@ class Dynamics:
         return Seen(
             hostility=hostility,
             conciliation=conciliation,
-            provocation=np.where(provocation >= NOTICE, provocation, 0.0),
+            provocation=np.where(provocation >= behaviour.notice, provocation, 0.0),
             overture=np.where(overture >= NOTICE_CONCILIATION, overture, 0.0),
             reciprocated=reciprocated,
             own_last=self.own_last[:, side].copy(),
@@ -266,7 +276,11 @@ class Dynamics:
         rotate(self.world, self.state)
         if month >= self.plan.active_from:
             restaff(
-                self.world, self.state, self.establishment, tuple(s for s in (0, 1) if self.plan.behaviours[s].restaff)
+                self.world,
+                self.state,
+                self.establishment,
+                tuple(s for s in (0, 1) if self.plan.behaviours[s].restaff),
+                tuple(b.rehire_months for b in self.plan.behaviours),
             )
         return log
 
@@ -298,63 +312,6 @@ class Dynamics:
             np.maximum(executed - answering, 0.0) * (executed > 0),
         )
 
-    def _execute(self, month, side, severity, kind, size, like, error, log, record, strict=False) -> np.ndarray:
-        """Turn the desired severities into measures (repertoire) and apply them. Returns the
-        severity executed per run. `strict`: only the preferred kind, nothing in its place."""
-        executed = np.zeros(self.runs)
-        due = np.flatnonzero(severity != 0)
-        if len(due):
-            # The repertoire looks only at the runs that act this month.
-            choice = choose(self.world, self.state.take(due), side, severity[due], like[due], kind[due], size[due])
-            if strict:
-                choice.kind[choice.kind != kind[due]] = NONE
-            groups = np.stack([choice.kind, choice.post, choice.prop], axis=1)
-            acting = choice.kind != NONE
-            for key in np.unique(groups[acting], axis=0):
-                picked = acting & (groups == key).all(axis=1)
-                rows = due[picked]
-                measure = Measure(
-                    kind=MeasureKind(int(key[0])),
-                    actor=side,
-                    target=1 - side,
-                    month=month,
-                    post=int(key[1]) if key[1] != NONE else None,
-                    prop=int(key[2]) if key[2] != NONE else None,
-                    cause=Cause.POLICY,
-                )
-                sizes = choice.size[picked]
-                effect = apply_measure(self.world, self.state, measure, rows, size=sizes)
-                executed[rows] += effect.severity
-                self.acts[rows, side, 0 if CATALOGUE[measure.kind].severity < 0 else 1] += 1
-                self.kinds[rows, side, int(measure.kind)] += 1
-                record(side, measure.kind, rows, effect.severity)
-                causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
-                self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
-        return executed
-
-    def _initiatives(self, month: int, log, record) -> None:
-        """Conciliatory initiatives a side has announced for this month (a lever): taken in every
-        run where something of that kind is left to give, and expected to be reciprocated."""
-        for side, behaviour in enumerate(self.plan.behaviours):
-            for kind, when in behaviour.initiatives:
-                if when != month:
-                    continue
-                runs = self.runs
-                severity = np.full(runs, CATALOGUE[kind].severity)
-                executed = self._execute(
-                    month,
-                    side,
-                    severity,
-                    np.full(runs, int(kind)),
-                    np.full(runs, np.nan),
-                    np.full(runs, NONE),
-                    np.zeros(runs, dtype=bool),
-                    log,
-                    record,
-                    strict=True,
-                )
-                self._owe(side, np.zeros(runs), np.maximum(executed, 0.0))
-
     def _owe(self, side: int, hostile: np.ndarray, friendly: np.ndarray) -> None:
         self.debt[:, side] += hostile
         self.credit[:, side] += friendly
@@ -362,38 +319,8 @@ class Dynamics:
         self.account_age[friendly > 0, side, 1] = 0
 
     def _age_accounts(self) -> None:
-        """A month passes: what has gone unanswered for ACCOUNT_MONTHS no longer expects an answer."""
+        """A month passes: what has gone unanswered for a side's memory_months no longer expects an answer."""
         self.account_age += 1
-        expired = self.account_age > ACCOUNT_MONTHS
+        expired = self.account_age > self.memory_months[None, :, None]
         self.debt[expired[:, :, 0]] = 0.0
         self.credit[expired[:, :, 1]] = 0.0
-
-    def _crisis(self, month: int, side: int, log, record) -> None:
-        behaviour = self.plan.behaviours[side]
-        if behaviour.crisis_rate <= 0:
-            return
-        count = rng.poisson(self.keys, month, side, rng.SLOT_CRISIS_COUNT, behaviour.crisis_rate / 12.0)
-        rows = np.flatnonzero(count > 0)
-        if len(rows) == 0:
-            return
-        low, high = behaviour.crisis_severity
-        severity = low + (high - low) * rng.uniform(self.keys, month, side, rng.SLOT_CRISIS_SEVERITY)[rows]
-        record(side, None, rows, severity, unplanned=True)
-        shock = Shock(
-            actor=side, target=1 - side, month=month, name="crisis", severity=float("nan"), cause=Cause.CRISIS
-        )
-        self._log(log, rows, shock, severity, np.zeros(len(rows), np.int64), None)
-
-    def _log(self, log, rows, event, severity, staff_change, sizes, causes=None) -> None:
-        if not self.log_events:
-            return
-        for i, run in enumerate(rows):
-            log[run].append(
-                EventRecord(
-                    event,
-                    float(severity[i]),
-                    int(staff_change[i]),
-                    None if sizes is None else float(sizes[i]),
-                    None if causes is None else str(causes[i]),
-                )
-            )

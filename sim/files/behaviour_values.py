@@ -23,6 +23,7 @@ from sim.rules.behaviour import (
     parse_initiative,
 )
 from sim.rules.calendar import month_label
+from sim.rules.instruments import InstrumentsError, check_instruments
 from sim.rules.policies import PolicyError, parse_policy
 
 _DEFAULT = Behaviour()
@@ -41,6 +42,14 @@ def _initiative(value: str) -> str:
     try:
         parse_initiative(value)
     except BehaviourError as exc:
+        raise problem(*split_allowed(str(exc))) from None
+    return value
+
+
+def _instruments(value: str) -> str:
+    try:
+        check_instruments(value)
+    except InstrumentsError as exc:
         raise problem(*split_allowed(str(exc))) from None
     return value
 
@@ -82,6 +91,10 @@ class BehaviourModel(Strict):
     crisis_severity: Annotated[list[Number(*CRISIS_SEVERITY)], AfterValidator(_crisis)] = _DEFAULT.crisis_severity
     restaff: bool = _DEFAULT.restaff
     initiative: Annotated[str, AfterValidator(_initiative)] = _DEFAULT.initiative
+    instruments: Annotated[str, AfterValidator(_instruments)] = _DEFAULT.instruments
+    memory_months: Number(*BOUNDS["memory_months"]) = _DEFAULT.memory_months
+    notice: Number(*BOUNDS["notice"]) = _DEFAULT.notice
+    rehire_months: Number(*BOUNDS["rehire_months"]) = _DEFAULT.rehire_months
 
     def given(self) -> dict[str, object]:
         return {key: getattr(self, key) for key in KEYS if key in self.model_fields_set}
@@ -121,7 +134,7 @@ def _from_text(key: str, raw: str) -> object:
     if key in LIST_KEYS:
         parts = [number(p) for p in raw.split(",")]
         return parts if all(isinstance(p, float) for p in parts) else raw
-    if key in ("policy", "initiative"):
+    if key in ("policy", "initiative", "instruments"):
         return raw
     if key == "restaff":
         return {"true": True, "false": False}.get(raw.strip().lower(), raw)

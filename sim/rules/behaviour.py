@@ -33,6 +33,10 @@ class Behaviour:
     initiative: str = (
         "none"  # conciliatory measures announced for a month: "return_property@2025-06+reopen_post@2025-09"
     )
+    instruments: str = "ladder"  # which kinds it answers with: ladder, record, or propensities (sim.rules.instruments)
+    memory_months: float = 12.0  # an act unanswered (or a step unreciprocated) this long expects no answer
+    notice: float = 2.0  # hostility left below this severity after netting goes unanswered
+    rehire_months: float = 12.0  # where re-staffing, an empty local post is filled within about this long
 
     @property
     def initiatives(self) -> tuple[tuple[object, int], ...]:
@@ -60,6 +64,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "execution_error": (0.0, 1.0),
     "error_severity": (0.0, 10.0),
     "crisis_rate": (0.0, 12.0),
+    "memory_months": (1.0, 120.0),
+    "notice": (0.0, 10.0),
+    "rehire_months": (1.0, 120.0),
 }
 KEYS = tuple(f.name for f in fields(Behaviour))
 MAX_DELAY_MONTHS = 24  # delay_weights holds at most this many + 1 weights (0, 1, ... months)

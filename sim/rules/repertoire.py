@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.rules.domain import PostStatus, PropertyStatus
-from sim.rules.measures import CATALOGUE, NONE, SEVERITY_MAX, MeasureKind
+from sim.rules.instruments import HOSTILE_KINDS, Instruments
+from sim.rules.measures import CATALOGUE, NONE, SEVERITY_MAX, MeasureKind, Target
 from sim.rules.state import NO_CAP, State, World
 
 HOSTILE_LADDER = tuple(
@@ -125,3 +126,87 @@ def restorable(world: World, state: State, side: int) -> np.ndarray:
         | ~state.local_hiring[:, side]
         | ~state.ambassador[:, side]
     )
+
+
+def _draw_kind(
+    world: World,
+    state: State,
+    target: int,
+    magnitude: np.ndarray,
+    instruments: Instruments,
+    u: np.ndarray,
+    excluded: np.ndarray,
+) -> tuple[Choice, np.ndarray]:
+    """Per run, a hostile kind drawn from the side's propensities over what is feasible (kinds in
+    `excluded` left out), weighted by how well each carries `magnitude`; sized by its entry."""
+    runs = state.runs
+    kinds = HOSTILE_KINDS
+    weight = np.zeros((runs, len(kinds)))
+    options = []
+    for j, kind in enumerate(kinds):
+        spec = CATALOGUE[kind]
+        option = spec.option(world, state, target, magnitude, np.full(runs, np.nan))
+        options.append(option)
+        if option is None or instruments.weights[kind] <= 0:
+            continue
+        reach = np.minimum(spec.reach(world, state, target, option), SEVERITY_MAX)
+        fit = np.exp(-((reach - magnitude) ** 2) / (2.0 * instruments.spread**2))
+        weight[:, j] = np.where(option.feasible & (excluded != kind), instruments.weights[kind] * fit, 0.0)
+    total = weight.sum(axis=1)
+    cumulative = np.cumsum(weight, axis=1)
+    pick = np.minimum((cumulative < (u * total)[:, None]).sum(axis=1), len(kinds) - 1)
+    choice = Choice(np.full(runs, NONE), np.full(runs, np.nan), np.full(runs, NONE), np.full(runs, NONE))
+    for j, kind in enumerate(kinds):
+        take = (pick == j) & (total > 0)
+        if not take.any():
+            continue
+        option = options[j]
+        choice.kind[take] = int(kind)
+        choice.size[take] = option.size[take]
+        choice.post[take] = option.post[take]
+        choice.prop[take] = option.prop[take]
+    return choice, total > 0
+
+
+def choose_instruments(
+    world: World,
+    state: State,
+    actor: int,
+    severity: np.ndarray,
+    like_kind: np.ndarray,
+    instruments: Instruments,
+    draws: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[Choice, Choice]:
+    """Hostile answers (severity < 0) with propensity instruments (`sim.rules.instruments`): the
+    measure of each run, and the second measure of a package (kind NONE where there is none).
+    `draws` are four uniform numbers per run: in kind or not, the kind, package or not, its kind."""
+    u_like, u_kind, u_package, u_second = draws
+    target = 1 - actor
+    magnitude = np.minimum(np.abs(severity), SEVERITY_MAX)
+    # in kind, where the kind used against this side is one it can take now
+    in_kind = choose(world, state, actor, severity, np.full(state.runs, NONE), like_kind, np.full(state.runs, np.nan))
+    in_kind.kind[(u_like >= instruments.like) | (severity >= 0) | (in_kind.kind != like_kind)] = NONE
+    drawn, _ = _draw_kind(world, state, target, magnitude, instruments, u_kind, np.full(state.runs, NONE))
+    first = Choice(*(np.where(in_kind.kind != NONE, a, b) for a, b in zip_choice(in_kind, drawn)))
+    first.kind[severity >= 0] = NONE
+    second, _ = _draw_kind(world, state, target, magnitude, instruments, u_second, first.kind)
+    second.kind[(u_package >= instruments.package) | (first.kind == NONE)] = NONE
+    return first, second
+
+
+def zip_choice(a: Choice, b: Choice):
+    return ((a.kind, b.kind), (a.size, b.size), (a.post, b.post), (a.prop, b.prop))
+
+
+def still_feasible(world: World, state: State, measure, rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per run of `rows`, whether `measure` (sized per run) can still be taken."""
+    count = len(rows)
+    target = Target(
+        rows,
+        measure.actor,
+        measure.target,
+        sizes,
+        np.full(count, NONE if measure.post is None else measure.post),
+        np.full(count, NONE if measure.prop is None else measure.prop),
+    )
+    return CATALOGUE[measure.kind].check(world, state, target) == 0

@@ -27,6 +27,8 @@ SLOT_DELAY = 5
 SLOT_POLICY = 6
 SLOT_CRISIS_COUNT = 7
 SLOT_CRISIS_SEVERITY = 8
+# instruments: in kind or not, the kind, a package or not, the package's second kind
+SLOTS_INSTRUMENTS = (9, 10, 11, 12)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

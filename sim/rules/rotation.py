@@ -52,13 +52,16 @@ def rotate(world: World, state: State) -> np.ndarray:
     return change
 
 
-LOCAL_HIRING_MONTHS = 12.0  # a local post left empty is filled within about a year
-
-
-def restaff(world: World, state: State, establishment: np.ndarray, sides: tuple[int, ...]) -> np.ndarray:
+def restaff(
+    world: World,
+    state: State,
+    establishment: np.ndarray,
+    sides: tuple[int, ...],
+    rehire_months: tuple[float, float] = (12.0, 12.0),
+) -> np.ndarray:
     """Rebuild missions toward their `establishment` (int[P, 3], the staff at the start) where the
     host allows: at open posts only, sent staff at gap / tour_months a month times the visa rate,
-    local staff at gap / 12 a month where local hiring is allowed, all within the cap. Fractions
+    local staff at gap / rehire_months a month where local hiring is allowed, all within the cap. Fractions
     are carried. Used when policies act, never in a pure replay. Returns arrivals, int[R, 2]."""
     arrivals = np.zeros((state.runs, 2), dtype=np.int64)
     for side in sides:
@@ -67,7 +70,7 @@ def restaff(world: World, state: State, establishment: np.ndarray, sides: tuple[
         gap *= (state.post_status[:, sl] == PostStatus.OPEN)[:, :, None]
         pace = np.empty(3)
         pace[list(SENT)] = 1.0 / world.tour_months[side]
-        pace[Category.LOCAL] = 1.0 / LOCAL_HIRING_MONTHS
+        pace[Category.LOCAL] = 1.0 / rehire_months[side]
         rate = np.empty((state.runs, 3))
         rate[:, :2] = state.visa_rate[:, side, None]
         rate[:, 2] = state.local_hiring[:, side]
