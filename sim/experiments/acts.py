@@ -22,12 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.rules.groups import KindGroup
-from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock
+from sim.rules.measures import CATALOGUE, HOSTILE_KINDS, EventRecord, Measure, MeasureKind, Role, Shock
 from sim.rules.scenario import Scenario
 
-HOSTILE_KINDS: tuple[MeasureKind, ...] = tuple(
-    kind for kind, spec in CATALOGUE.items() if spec.role is Role.HOST and spec.severity < 0
-)
 HOSTILE_GROUPS: tuple[KindGroup, ...] = tuple(
     group for group in KindGroup if any(CATALOGUE[kind].group is group for kind in HOSTILE_KINDS)
 )

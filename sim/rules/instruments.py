@@ -31,11 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import SimError
-from sim.rules.entries import MeasureKind, Role
-from sim.rules.measures import CATALOGUE
+from sim.rules.entries import MeasureKind
+from sim.rules.measures import HOSTILE_KINDS
 
-# The kinds a propensity can be given to: what a host can take against the other's mission.
-HOSTILE_KINDS = tuple(k for k, spec in CATALOGUE.items() if spec.hostile and spec.role is Role.HOST)
 DEFAULT_SPREAD = 2.0
 LIKE_WINDOW_MONTHS = 12  # an act is in kind if the other side used that kind that month or in the year before
 

@@ -34,6 +34,9 @@ from sim.rules.state import State, World
 
 CATALOGUE: dict[MeasureKind, MeasureSpec] = dict(sorted(REGISTRY.items()))
 assert set(CATALOGUE) == set(MeasureKind), "every kind of measure has one catalogue entry"
+# What a host can take against the other side's mission: the kinds policies, instruments and
+# event-level scores compare.
+HOSTILE_KINDS = tuple(k for k, spec in CATALOGUE.items() if spec.hostile and spec.role is Role.HOST)
 
 
 def severity_of(kind: MeasureKind, people: np.ndarray, rate_change: np.ndarray) -> np.ndarray:

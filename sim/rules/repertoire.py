@@ -24,13 +24,16 @@ is feasible the answer is dropped: the repertoire has run out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.rules.domain import PostStatus, PropertyStatus
-from sim.rules.instruments import HOSTILE_KINDS, Instruments
-from sim.rules.measures import CATALOGUE, NONE, SEVERITY_MAX, MeasureKind, Target
+from sim.rules.measures import CATALOGUE, HOSTILE_KINDS, NONE, SEVERITY_MAX, MeasureKind, Target
 from sim.rules.state import NO_CAP, State, World
+
+if TYPE_CHECKING:
+    from sim.rules.instruments import Instruments
 
 HOSTILE_LADDER = tuple(
     sorted((k for k, spec in CATALOGUE.items() if spec.ladder and spec.hostile), key=lambda k: CATALOGUE[k].ladder)
