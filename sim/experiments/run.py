@@ -107,7 +107,7 @@ def run_scenario(
         simulate_chunk = partial(simulate_batch, columns=FIGURES if keep_all else ("staff_total",))
     else:
         simulate_chunk = simulate_mesa
-    title = scenario.title if plan.mode is Mode.REPLAY else f"{scenario.title} ({_describe(plan, scenario)})"
+    title = scenario.title if plan.mode is Mode.REPLAY else f"{scenario.title} ({describe_plan(plan, scenario)})"
 
     def fill(folder: Path) -> None:
         files = [MANIFEST]
@@ -175,7 +175,8 @@ def run_scenario(
     return write_result(Path(results_root), scenario.name, run_id or new_run_id(root_seed), fill)
 
 
-def _describe(plan, scenario: Scenario) -> str:
+def describe_plan(plan, scenario: Scenario) -> str:
+    """The plan in a few words, for titles: 'behavioural: US grit vs RU mirror'."""
     policies = " vs ".join(f"{code} {b.policy}" for code, b in zip(scenario.codes, plan.behaviours, strict=True))
     if plan.mode is Mode.PROJECT:
         return f"replay to {month_label(plan.active_from - 1)}, then {policies}"

@@ -58,13 +58,7 @@ def heatmap(folder: Path, outcome: str, x: str, y: str) -> Path:
             )
     if x == y:
         raise SweepPlotError(f"--x and --y are both '{x}' (allowed: two different design columns)")
-    xs = sorted({r[x] for r in rows}, key=_order)
-    ys = sorted({r[y] for r in rows}, key=_order)
-    grid = np.full((len(ys), len(xs)), np.nan)
-    for i, yv in enumerate(ys):
-        for j, xv in enumerate(xs):
-            values = [float(r[column]) for r in rows if r[x] == xv and r[y] == yv and r[column] != ""]
-            grid[i, j] = np.mean(values) if values else np.nan
+    xs, ys, grid = heatmap_grid(rows, outcome, x, y)
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(xs), 1.2 + 0.55 * len(ys)))
     image = ax.imshow(grid, cmap="viridis", aspect="auto", origin="lower")
     for i in range(len(ys)):
@@ -93,6 +87,20 @@ def heatmap(folder: Path, outcome: str, x: str, y: str) -> Path:
     finally:
         plt.close(fig)
     return path
+
+
+def heatmap_grid(rows: list[dict[str, str]], outcome: str, x: str, y: str) -> tuple[list[str], list[str], np.ndarray]:
+    """The values of x and of y (in order) and, per cell [y, x], the mean of `<outcome>_mean` over
+    the summary rows in it (nan where no row has a value): what the heatmap shows."""
+    column = f"{outcome}_mean"
+    xs = sorted({r[x] for r in rows}, key=_order)
+    ys = sorted({r[y] for r in rows}, key=_order)
+    grid = np.full((len(ys), len(xs)), np.nan)
+    for i, yv in enumerate(ys):
+        for j, xv in enumerate(xs):
+            values = [float(r[column]) for r in rows if r[x] == xv and r[y] == yv and r[column] != ""]
+            grid[i, j] = np.mean(values) if values else np.nan
+    return xs, ys, grid
 
 
 def _matplotlib_at_least(major: int, minor: int) -> bool:

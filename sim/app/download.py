@@ -1,0 +1,64 @@
+"""The results folder of the page's current choices, written by `run_scenario` exactly as `tft run`
+writes it (with its figures), and zipped for the browser to download."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from sim.app.choices import Choices
+from sim.experiments.run import run_scenario
+from sim.plots.result import plot_result
+from sim.rules.scenario import Scenario
+
+
+def replicates(choices: Choices) -> int:
+    """A replay has one run: every run of it is the same."""
+    return 1 if choices.mode == "replay" else choices.runs
+
+
+def command_for(choices: Choices, scenario: Scenario, path: Path) -> list[str]:
+    """The `tft run` command line that writes the same folder (recorded in its manifest)."""
+    arguments = choices.arguments(scenario)
+    command = ["tft", "run", str(path), "--mode", choices.mode]
+    if arguments["start_from"]:
+        command += ["--from", str(arguments["start_from"])]
+    if arguments["until"]:
+        command += ["--until", str(arguments["until"])]
+    if replicates(choices) > 1:
+        command += ["--replicates", str(replicates(choices)), "--keep", "summary"]
+    if choices.seed is not None:
+        command += ["--seed", str(choices.seed)]
+    for side, spec in arguments["policies"].items():
+        command += ["--policy", f"{side}={spec}"]
+    for side, key, value in arguments["overrides"]:
+        text = ",".join(f"{v:g}" for v in value) if isinstance(value, (list, tuple)) else value
+        command += ["--set", f"{side}.{key}={text:g}" if isinstance(text, float) else f"{side}.{key}={text}"]
+    return command
+
+
+def write_results(scenario: Scenario, path: Path, choices: Choices, results_root: Path) -> Path:
+    """Run the choices and write `results_root/<scenario>/<run-id>/` with its figures. An ensemble
+    keeps per-run outcomes and quantiles (`--keep summary`): a page download stays small."""
+    runs = replicates(choices)
+    folder = run_scenario(
+        path,
+        results_root,
+        replicates=runs,
+        seed=choices.seed,
+        keep="summary" if runs > 1 else "auto",
+        command=command_for(choices, scenario, path),
+        **choices.arguments(scenario),
+    )
+    plot_result(folder)
+    return folder
+
+
+def zip_folder(folder: Path) -> bytes:
+    """The folder as a zip archive whose entries sit under the folder's own name."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.write(file, Path(folder.name) / file.relative_to(folder))
+    return buffer.getvalue()

@@ -1,0 +1,174 @@
+"""The ensemble fan and the comparison of two policy pairs, from the batched engine.
+
+The fan is built chunk by chunk (`StaffQuantiles` takes one chunk at a time), so the page can
+show a first fan while the rest of the runs are still being simulated, and drop the work as soon
+as a newer choice supersedes it. When nothing random is switched on every run is the same run,
+so one is simulated and counted for all.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engines.drivers import simulate_batch
+from sim.engines.dynamics import Mode, Plan
+from sim.experiments.outcomes import simulate_outcomes
+from sim.experiments.run import describe_plan
+from sim.experiments.summary import StaffQuantiles
+from sim.files.columns import event_rows, trajectory_rows
+from sim.rules.calendar import month_label
+from sim.rules.measures import Measure
+from sim.rules.rng import run_keys
+from sim.rules.scenario import Scenario
+
+FAN_RUNS = 1000
+CHUNK_RUNS = 250  # the first fan appears after this many runs; later chunks refine it
+COMPARE_RUNS = 200
+
+
+@dataclass(frozen=True)
+class Fan:
+    """Per-month staff quantiles of both missions over the runs simulated so far."""
+
+    rows: list[dict[str, object]]  # the rows of quantiles.csv: date, side, host, runs, mean, p05 ... p95
+    runs: int
+    total: int
+    identical: bool  # nothing random: every run is the same
+    seconds: float
+
+    @property
+    def complete(self) -> bool:
+        return self.runs == self.total
+
+    def caption(self) -> str:
+        """Where the fan ends: each mission's median and 90% band in the last month."""
+        done = f"{self.runs:,} of {self.total:,} runs in {self.seconds:.2f} s"
+        if self.identical:
+            done += " (nothing random is switched on, so every run is the same)"
+        ends = [
+            f"{r['side']} mission in {r['date']}: median {r['p50']:,} (90% of runs {r['p05']:,} to {r['p95']:,})"
+            for r in self.rows[-2:]
+        ]
+        return f"{done}. " + "; ".join(ends)
+
+
+def keys_for(scenario: Scenario, runs: int, seed: int | None = None) -> np.ndarray:
+    """Run keys as `tft run` spawns them: the same seed gives the same runs on the page and off it."""
+    return run_keys(scenario.seed if seed is None else seed, runs)
+
+
+def runs_differ(plan: Plan) -> bool:
+    """Whether anything random is switched on (as `tft run` decides its 'every run is the same' note)."""
+    return plan.mode is not Mode.REPLAY and any(b.random for b in plan.behaviours)
+
+
+def staff_of(scenario: Scenario, plan: Plan, keys: np.ndarray) -> np.ndarray:
+    """staff_total of some runs, int[months, runs, 2] (the unit of work a worker process does)."""
+    return simulate_batch(scenario, plan, keys, log_events=False, columns=("staff_total",)).figures["staff_total"]
+
+
+def fan_steps(
+    scenario: Scenario, plan: Plan, keys: Sequence[int], chunk: int = CHUNK_RUNS, pool: Executor | None = None
+) -> Iterator[Fan]:
+    """The fan after each chunk of runs; the last one covers every run. With a process pool the
+    chunks run in parallel; closing the generator early cancels the chunks not yet started."""
+    started = time.perf_counter()
+    keys = np.asarray(keys, dtype=np.uint64)
+    quantiles = StaffQuantiles([month_label(m) for m in plan.months], scenario.codes)
+    if not runs_differ(plan):
+        quantiles.add(np.repeat(staff_of(scenario, plan, keys[:1]), len(keys), axis=1))
+        yield Fan(list(quantiles.rows()), len(keys), len(keys), True, time.perf_counter() - started)
+        return
+    chunks = [keys[first : first + chunk] for first in range(0, len(keys), chunk)]
+    futures = [] if pool is None else [pool.submit(staff_of, scenario, plan, c) for c in chunks]
+    parts = (f.result() for f in as_completed(futures)) if futures else (staff_of(scenario, plan, c) for c in chunks)
+    try:
+        for part in parts:
+            quantiles.add(part)
+            yield Fan(list(quantiles.rows()), quantiles.runs, len(keys), False, time.perf_counter() - started)
+    finally:
+        for future in futures:
+            future.cancel()
+
+
+def start_pool(workers: int) -> Executor | None:
+    """Worker processes for the fan (None for one: the fan then runs in the calling process).
+    Started with 'spawn', as the page's server has threads, and warmed so the first fan is fast."""
+    if workers <= 1:
+        return None
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    for future in [pool.submit(_ready) for _ in range(workers)]:
+        future.result()
+    return pool
+
+
+def _ready() -> bool:
+    return True
+
+
+def fan(scenario: Scenario, plan: Plan, keys: Sequence[int]) -> Fan:
+    """The fan over every run, at once."""
+    return list(fan_steps(scenario, plan, keys, chunk=max(len(keys), 1)))[-1]
+
+
+def title(scenario: Scenario, plan: Plan) -> str:
+    """A figure's title: the scenario, and the mode and policies (as `tft run` titles its figures)."""
+    return scenario.title if plan.mode is Mode.REPLAY else f"{scenario.title} ({describe_plan(plan, scenario)})"
+
+
+def one_run(scenario: Scenario, plan: Plan, key: int) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The rows of trajectories.csv and events.csv of one run."""
+    ensemble = simulate_batch(scenario, plan, [int(key)], log_events=True)
+    return list(trajectory_rows(ensemble, False)), list(event_rows(ensemble, False))
+
+
+def record_marks(scenario: Scenario) -> list[tuple[str, str]]:
+    """(month, actor) of each hostile measure in the record, for the ticks along a fan's bottom."""
+    return [
+        (month_label(e.month), scenario.codes[e.actor])
+        for e in scenario.events
+        if isinstance(e, Measure) and e.spec.severity < 0
+    ]
+
+
+# The comparison table: each pair's outcomes over the same runs (docs/sweeps.md defines them).
+COMPARE_COLUMNS = (
+    "pair",
+    "runs",
+    "restored_half",
+    "months_to_half",
+    "spiral",
+    "hostile_measures",
+)
+
+
+@dataclass(frozen=True)
+class PairResult:
+    label: str
+    row: dict[str, object]
+    fan: Fan
+
+
+def compare_pair(scenario: Scenario, label: str, plan: Plan, keys: Sequence[int]) -> PairResult:
+    """One pair's outcome row and fan over `keys` (the same keys for every pair: common random numbers)."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    outcomes = simulate_outcomes(scenario, plan, keys)
+    months = outcomes["months_to_half"]
+    restored = months[~np.isnan(months)]
+    row: dict[str, object] = {
+        "pair": label,
+        "runs": len(keys),
+        "restored_half": f"{outcomes['restored_half'].mean():.0%}",
+        "months_to_half": f"{np.median(restored):g}" if len(restored) else "never",
+        "spiral": f"{outcomes['spiral'].mean():.0%}",
+        "hostile_measures": f"{outcomes['hostile_measures'].mean():.1f}",
+    }
+    for code in scenario.codes:
+        row[f"{code}_staff_end_share"] = f"{np.median(outcomes[f'{code}_staff_end_share']):.2f}"
+    return PairResult(label, row, fan(scenario, plan, keys))

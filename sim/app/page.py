@@ -1,0 +1,143 @@
+"""The page: a sidebar with the scenario and everyone's choices (as Mesa's SolaraViz puts a model's
+parameters), and four views: explore the fan, step through a run, compare two policy pairs,
+browse a sweep folder. Each browser session keeps its own choices (Solara scopes reactive
+variables to the session)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import solara
+import solara.lab
+
+from sim.app.choices import Choices, load_upload, shipped_scenarios
+from sim.app.config import config, pool
+from sim.app.view_compare import CompareView
+from sim.app.view_controls import DownloadCard, ScenarioCard, SettingsCard, SideCard
+from sim.app.view_explore import ExploreView
+from sim.app.view_step import StepView
+from sim.app.view_sweep import SweepView
+from sim.app.widgets import ErrorLine, one_line
+from sim.errors import SimError
+from sim.files.scenario_file import load_scenario
+from sim.rules.scenario import Scenario
+
+PREFERRED = "us_russia_2016_2025.toml"  # the worked example, when it is there
+CSS = """
+.solara-content-main img { max-width: 100%; height: auto; }
+/* the main area starts 400px from the left: keep the sidebar to that width */
+nav.v-navigation-drawer { max-width: 400px !important; overflow-x: hidden; }
+nav.v-navigation-drawer .v-btn-toggle .v-btn { min-width: 0; padding: 0 10px; }
+.tft-caption { font-size: 0.9em; color: #444; display: block; margin: 4px 0 12px 0; }
+.tft-note { font-size: 0.8em; color: #555; display: block; }
+.tft-table td, .tft-table th { font-size: 0.8em !important; }
+.tft-heatmap td, .tft-heatmap th { padding: 2px !important; font-size: 0.8em !important; }
+"""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    scenario: Scenario
+    path: Path
+    label: str  # the file's name as the page shows it
+
+
+loaded = solara.reactive(None)  # Loaded | None
+load_error = solara.reactive("")
+choices = solara.reactive(None)  # Choices | None
+uploads = solara.reactive({})  # label -> Loaded, for the uploaded files of this session
+
+
+def _use(item: Loaded) -> None:
+    previous = choices.value
+    mode = previous.mode if previous is not None and previous.mode != "project" else "behavioural"
+    loaded.set(item)
+    choices.set(Choices.default(item.scenario, mode))
+    load_error.set("")
+
+
+def choose_file(label: str) -> None:
+    if label in uploads.value:
+        _use(uploads.value[label])
+        return
+    path = config().scenarios / label
+    try:
+        _use(Loaded(load_scenario(path), path, label))
+    except SimError as exc:
+        load_error.set(one_line(exc))
+
+
+def upload_file(name: str, data: bytes) -> None:
+    try:
+        scenario, path = load_upload(name, data)
+    except SimError as exc:
+        load_error.set(one_line(exc))
+        return
+    label = f"uploaded: {Path(name).name}"
+    item = Loaded(scenario, path, label)
+    uploads.set({**uploads.value, label: item})
+    _use(item)
+
+
+def _start() -> None:
+    if loaded.value is not None:
+        return
+    names = [p.name for p in shipped_scenarios(config().scenarios)]
+    if names:
+        choose_file(PREFERRED if PREFERRED in names else names[0])
+
+
+@solara.component
+def Page():
+    settings = config()
+    solara.use_effect(_start, [])
+    solara.Style(CSS)
+    solara.Title("tft: diplomatic tit-for-tat")
+    with solara.AppBar():
+        solara.AppBarTitle("tft: diplomatic tit-for-tat")
+    item: Loaded | None = loaded.value
+    chosen: Choices | None = choices.value
+    names = [p.name for p in shipped_scenarios(settings.scenarios)] + list(uploads.value)
+    plan, plan_error = None, ""
+    if item is not None and chosen is not None:
+        try:
+            plan = chosen.plan(item.scenario)
+        except SimError as exc:
+            plan_error = one_line(exc)
+    with solara.Sidebar():
+        ScenarioCard(
+            names,
+            item.label if item else "",
+            item.scenario if item else None,
+            load_error.value,
+            choose_file,
+            upload_file,
+        )
+        if item is not None and chosen is not None:
+            SettingsCard(item.scenario, chosen, choices.set)
+            for index, side in enumerate(item.scenario.sides):
+                SideCard(
+                    side.code,
+                    side.name,
+                    chosen.sides[index],
+                    lambda value, i=index: choices.set(choices.value.with_side(i, value)),
+                    disabled=chosen.mode == "replay",
+                )
+            DownloadCard(item.scenario, item.path, chosen, settings.results, ready=plan is not None)
+    if item is None:
+        solara.Info(f"Choose or upload a scenario file (none found in {settings.scenarios}/).")
+        return
+    ErrorLine(plan_error)
+    # lazy: only the open view works (a closed tab does not simulate behind the one in use)
+    with solara.lab.Tabs(lazy=True):
+        with solara.lab.Tab("Explore"):
+            if plan is not None:
+                ExploreView(item.scenario, plan, chosen.runs, chosen.seed, pool())
+        with solara.lab.Tab("Step through a run"):
+            if plan is not None:
+                StepView(item.scenario, plan, chosen.runs, chosen.seed)
+        with solara.lab.Tab("Compare two policy pairs"):
+            CompareView(item.scenario, chosen).key(f"compare-{item.path}")
+        with solara.lab.Tab("Sweep folder"):
+            SweepView(settings.results)
