@@ -18,8 +18,8 @@ from sim.app.ensemble import compare_pair, fan_steps, keys_for, record_marks, ru
 from sim.app.stepper import Stepper
 from sim.cli import cli
 from sim.engines.drivers import simulate_batch
+from sim.experiments.choices import PlanError, make_plan
 from sim.experiments.outcomes import simulate_outcomes
-from sim.experiments.plan import PlanError, make_plan
 from sim.experiments.summary import StaffQuantiles
 from sim.files.columns import event_rows, trajectory_rows
 from sim.files.scenario_file import load_scenario

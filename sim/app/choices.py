@@ -7,10 +7,10 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sim.engines.dynamics import Plan
+from sim.engines.plan import Plan
 from sim.errors import SimError
 from sim.experiments.calibration import delay_weights
-from sim.experiments.plan import make_plan
+from sim.experiments.choices import make_plan
 from sim.files.scenario_file import load_scenario
 from sim.rules.behaviour import Behaviour, parse_initiative
 from sim.rules.calendar import month_label

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engines.drivers import simulate_batch
-from sim.engines.dynamics import Mode, Plan
+from sim.engines.plan import Mode, Plan
 from sim.experiments.outcomes import simulate_outcomes
 from sim.experiments.run import describe_plan
 from sim.experiments.summary import StaffQuantiles
 from sim.files.columns import event_rows, trajectory_rows
 from sim.rules.calendar import month_label
-from sim.rules.measures import Measure
+from sim.rules.measures import CATALOGUE, Measure
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
 
@@ -133,7 +133,7 @@ def record_marks(scenario: Scenario) -> list[tuple[str, str]]:
     return [
         (month_label(e.month), scenario.codes[e.actor])
         for e in scenario.events
-        if isinstance(e, Measure) and e.spec.severity < 0
+        if isinstance(e, Measure) and CATALOGUE[e.kind].severity < 0
     ]
 
 

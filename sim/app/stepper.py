@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from sim.engines.dynamics import Plan
 from sim.engines.model import RetaliationModel
+from sim.engines.plan import Plan
 from sim.files.columns import event_row
 from sim.rules.calendar import month_label
 from sim.rules.domain import Category, PostStatus, PropertyStatus, enum_name

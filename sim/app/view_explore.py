@@ -15,7 +15,7 @@ import solara
 from sim.app.charts import fan_png, staff_png
 from sim.app.ensemble import Fan, fan_steps, keys_for, one_run, record_marks, title
 from sim.app.widgets import ErrorLine, Figure, one_line
-from sim.engines.dynamics import Mode, Plan
+from sim.engines.plan import Mode, Plan
 from sim.files.results import observation_rows
 from sim.rules.scenario import Scenario
 

@@ -12,7 +12,7 @@ import solara.lab
 from sim.app.charts import stepped_png
 from sim.app.stepper import CONDITION_COLUMNS, MEASURE_COLUMNS, POST_COLUMNS, PROPERTY_COLUMNS, Stepper
 from sim.app.widgets import Figure, Table
-from sim.engines.dynamics import Plan
+from sim.engines.plan import Plan
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
 
