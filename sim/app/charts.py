@@ -4,6 +4,9 @@ rows held in memory, and a small chart of a run being stepped."""
 from __future__ import annotations
 
 import io
+import tempfile
+import threading
+from pathlib import Path
 
 import matplotlib
 
@@ -16,15 +19,25 @@ from sim.app.stepper import Stepper  # noqa: E402
 from sim.plots.figures import SIDE_COLOURS, fan_figure, staff_figure  # noqa: E402
 from sim.rules.calendar import month_label  # noqa: E402
 
-DPI = 80  # the page shows figures at about their pixel size; the saved files keep the CLI's resolution
+# pyplot keeps global state: the server's sessions draw one figure at a time
+_LOCK = threading.RLock()
+
+DPI = 80  # the stepping chart is redrawn every month: small and quick
+
+
+def _drawn(draw, *args, **keywords) -> bytes:
+    """A figure function of `sim.plots` writes a file (safely, as results are written): draw into a
+    private folder and return the PNG's bytes."""
+    with tempfile.TemporaryDirectory(prefix="tft-page-") as folder:
+        path = Path(folder) / "figure.png"
+        draw(*args, path, **keywords)
+        return path.read_bytes()
 
 
 def fan_png(fan: Fan, observations: list[dict[str, object]], title: str, marks: list[tuple[str, str]] = ()) -> bytes:
     """The fan chart of `tft run --replicates N` (median, 50% and 90% bands, observations)."""
-    buffer = io.BytesIO()
-    with matplotlib.rc_context({"savefig.dpi": DPI}):
-        fan_figure(fan.rows, _as_text(observations), title, buffer, list(marks))
-    return buffer.getvalue()
+    with _LOCK:
+        return _drawn(fan_figure, fan.rows, _as_text(observations), title, marks=list(marks))
 
 
 def staff_png(
@@ -34,10 +47,8 @@ def staff_png(
     title: str,
 ) -> bytes:
     """The staff chart of a single run (`staff.png`): both missions, events marked, observations."""
-    buffer = io.BytesIO()
-    with matplotlib.rc_context({"savefig.dpi": DPI}):
-        staff_figure(_as_text(trajectories), _as_text(events), _as_text(observations), title, buffer)
-    return buffer.getvalue()
+    with _LOCK:
+        return _drawn(staff_figure, _as_text(trajectories), _as_text(events), _as_text(observations), title)
 
 
 def _as_text(rows: list[dict[str, object]]) -> list[dict[str, str]]:
@@ -47,6 +58,11 @@ def _as_text(rows: list[dict[str, object]]) -> list[dict[str, str]]:
 
 def stepped_png(stepper: Stepper) -> bytes:
     """Staff of both missions month by month up to the month reached, on the run's whole time axis."""
+    with _LOCK:
+        return _stepped(stepper)
+
+
+def _stepped(stepper: Stepper) -> bytes:
     sides = stepper.model.world.sides
     months = [np.datetime64(label, "M") for label, *_ in stepper.staff]
     start = np.datetime64(month_label(stepper.plan.start), "M")
