@@ -352,3 +352,22 @@ def test_tft_app_without_its_extra_says_so(monkeypatch):
     outcome = CliRunner().invoke(cli, ["app", "--port", "0"])
     assert outcome.exit_code == 2
     assert "tft app needs the app extra: pip install 'tft-sim[app]' (missing: solara)" in outcome.output
+
+
+def test_the_pages_figures_are_pngs(toy):
+    from sim.app.charts import fan_png, staff_png, stepped_png
+    from sim.app.ensemble import one_run
+    from sim.files.results import observation_rows
+
+    plan = noisy(toy).plan(toy)
+    keys = keys_for(toy, 10)
+    (*_, fan) = fan_steps(toy, plan, keys)
+    trajectories, events = one_run(toy, plan, keys[0])
+    stepper = Stepper(toy, plan, int(keys[0]))
+    stepper.step()
+    for picture in (
+        fan_png(fan, observation_rows(toy), "a fan", record_marks(toy)),
+        staff_png(trajectories, events, observation_rows(toy), "one run"),
+        stepped_png(stepper),
+    ):
+        assert picture[:8] == b"\x89PNG\r\n\x1a\n" and len(picture) > 5000
