@@ -113,21 +113,21 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="session")
 def replay_2022(tmp_path_factory) -> Path:
     """One replay of the 2016-2022 scenario, with its figure, written the way `tft run` writes it."""
-    from sim.experiments.run import run_scenario
+    from sim.experiments.run import RunOptions, run_scenario
     from sim.plots.result import plot_result
 
     root = tmp_path_factory.mktemp("results")
-    folder = run_scenario(SCENARIOS / "us_russia_2016_2022.toml", root, run_id="replay")
+    folder = run_scenario(SCENARIOS / "us_russia_2016_2022.toml", root, RunOptions(run_id="replay")).folder
     plot_result(folder)
     return folder
 
 
 @pytest.fixture(scope="session")
 def replay_2025(tmp_path_factory) -> Path:
-    from sim.experiments.run import run_scenario
+    from sim.experiments.run import RunOptions, run_scenario
 
     root = tmp_path_factory.mktemp("results")
-    return run_scenario(SCENARIOS / "us_russia_2016_2025.toml", root, run_id="replay")
+    return run_scenario(SCENARIOS / "us_russia_2016_2025.toml", root, RunOptions(run_id="replay")).folder
 
 
 def event_table(ensemble) -> list[list[dict]]:

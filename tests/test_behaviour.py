@@ -10,7 +10,7 @@ import pytest
 
 from sim.engines.drivers import simulate_batch, simulate_mesa
 from sim.experiments.choices import PlanError, make_plan
-from sim.experiments.run import run_scenario
+from sim.experiments.run import RunOptions, run_scenario
 from sim.files.columns import event_row
 from sim.files.scenario_file import load_scenario
 from sim.plots.result import plot_result
@@ -214,7 +214,7 @@ def test_ensemble_files_and_rerunning_one_run_alone(tmp_path):
         policies={"US": "generous_mirror", "RU": "escalate:k=1.5"},
         overrides=[("US", "perception_error", 0.05), ("RU", "perception_error", 0.05)],
     )
-    folder = run_scenario(path, tmp_path, replicates=12, seed=7, run_id="ensemble", **choices)
+    folder = run_scenario(path, tmp_path, RunOptions(replicates=12, seed=7, run_id="ensemble", **choices)).folder
     plot_result(folder)
     assert sorted(p.name for p in folder.iterdir()) == [
         "events.csv",
@@ -232,7 +232,9 @@ def test_ensemble_files_and_rerunning_one_run_alone(tmp_path):
     assert list(rows[0])[0] == "run" and len(rows) == 12 * 84 * 2
     assert list(read_csv(folder / "events.csv")[0])[0] == "run"
     pick = 5
-    alone = run_scenario(path, tmp_path, run_seed=int(manifest["run_seeds"][pick]), run_id="alone", **choices)
+    alone = run_scenario(
+        path, tmp_path, RunOptions(run_seed=int(manifest["run_seeds"][pick]), run_id="alone", **choices)
+    ).folder
     again = read_csv(alone / "trajectories.csv")
     mine = [{k: v for k, v in r.items() if k != "run"} for r in rows if r["run"] == str(pick)]
     assert again == mine
@@ -270,8 +272,8 @@ def test_chunks_and_summaries_do_not_change_results(tmp_path):
         policies={"US": "mirror", "RU": "generous_mirror"},
         overrides=[("US", "perception_error", 0.1), ("RU", "crisis_rate", 1.0)],
     )
-    whole = run_scenario(path, tmp_path, run_id="whole", keep="all", **choices)
-    split = run_scenario(path, tmp_path, run_id="split", keep="summary", chunk_runs=5, **choices)
+    whole = run_scenario(path, tmp_path, RunOptions(run_id="whole", keep="all", **choices)).folder
+    split = run_scenario(path, tmp_path, RunOptions(run_id="split", keep="summary", chunk_runs=5, **choices)).folder
     assert not (split / "trajectories.csv").exists() and not (split / "events.csv").exists()
     for name in ("runs.csv", "quantiles.csv"):
         assert (whole / name).read_bytes() == (split / name).read_bytes()

@@ -82,7 +82,8 @@ def test_calibration_report_is_reproducible_and_usable(tmp_path):
         windows = {row["window"] for row in csv.DictReader(handle)}
     assert windows == {"train", "test"}
     with (first / "ranking.csv").open() as handle:
-        assert len(list(csv.DictReader(handle))) == 4
+        ranked = list(csv.DictReader(handle))
+    assert len(ranked) == 4 and {(r["side_a"], r["side_b"]) for r in ranked} == {("US", "RU")}
     outcome = CliRunner().invoke(
         cli,
         [
@@ -103,7 +104,7 @@ def test_calibration_report_is_reproducible_and_usable(tmp_path):
 @pytest.mark.parametrize(
     "options, message",
     [
-        (["--policies", "mirror,nope"], "--policies: unknown policy 'nope'"),
+        (["--policy", "mirror,nope"], "--policy: unknown policy 'nope'"),
         (["--train-until", "2030-01"], "--train-until: must fall inside the scenario"),
     ],
 )

@@ -72,13 +72,13 @@ def test_readme_replay_table_matches_the_replay(replay_2022):
 
 
 def test_the_complete_example_in_the_scenario_docs_runs(tmp_path):
-    from sim.experiments.run import run_scenario
+    from sim.experiments.run import RunOptions, run_scenario
 
     text = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
     example = text.split("## A complete example", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "example.toml"
     path.write_text(example, encoding="utf-8")
-    folder = run_scenario(path, tmp_path / "results", run_id="x")
+    folder = run_scenario(path, tmp_path / "results", RunOptions(run_id="x")).folder
     rows = {(r["date"], r["side"]): r for r in read_csv(folder / "trajectories.csv")}
     assert rows[("2024-06", "UK")]["posts_open"] == "1"
     assert rows[("2024-06", "UK")]["local"] == "120"

@@ -219,7 +219,7 @@ def test_sweep_plot_refuses_symlinked_figures(sweep_folder_files, tmp_path):
 def test_a_run_finishing_under_the_same_id_meanwhile_is_kept(toy_file, tmp_path, monkeypatch):
     """Two runs with one --run-id (or default ids in the same second): both results are kept."""
     import sim.experiments.run
-    from sim.experiments.run import run_scenario
+    from sim.experiments.run import RunOptions, run_scenario
 
     original = sim.experiments.run.observation_rows
 
@@ -230,7 +230,7 @@ def test_a_run_finishing_under_the_same_id_meanwhile_is_kept(toy_file, tmp_path,
         return original(scenario)
 
     monkeypatch.setattr(sim.experiments.run, "observation_rows", meanwhile)
-    folder = run_scenario(toy_file(), tmp_path / "results", run_id="same")
+    folder = run_scenario(toy_file(), tmp_path / "results", RunOptions(run_id="same")).folder
     assert folder.name == "same-2" and (folder / "trajectories.csv").is_file()
     assert (tmp_path / "results" / "toy" / "same" / "manifest.json").read_text() == "{}"
 

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from sim.app.choices import Choices
-from sim.experiments.run import run_scenario
+from sim.experiments.run import RunOptions, run_scenario
 from sim.plots.result import plot_result
 from sim.rules.scenario import Scenario
 
@@ -42,15 +42,10 @@ def write_results(scenario: Scenario, path: Path, choices: Choices, results_root
     """Run the choices and write `results_root/<scenario>/<run-id>/` with its figures. An ensemble
     keeps per-run outcomes and quantiles (`--keep summary`): a page download stays small."""
     runs = replicates(choices)
-    folder = run_scenario(
-        path,
-        results_root,
-        replicates=runs,
-        seed=choices.seed,
-        keep="summary" if runs > 1 else "auto",
-        command=command_for(choices, scenario, path),
-        **choices.arguments(scenario),
+    options = RunOptions(
+        replicates=runs, seed=choices.seed, keep="summary" if runs > 1 else "auto", **choices.arguments(scenario)
     )
+    folder = run_scenario(path, results_root, options, command=command_for(choices, scenario, path)).folder
     plot_result(folder)
     return folder
 

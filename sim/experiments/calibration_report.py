@@ -30,7 +30,7 @@ from sim.rules.measures import MeasureKind
 from sim.rules.policies import REGISTRY
 from sim.rules.rng import run_keys
 
-BASELINES = (("restraint", "restraint"), ("mirror", "mirror"))
+BASELINE_PAIRS = (("restraint", "restraint"), ("mirror", "mirror"))
 
 
 def run_calibration(
@@ -56,7 +56,7 @@ def run_calibration(
     families = list(families) or list(REGISTRY)
     for name in families:
         if name not in REGISTRY:
-            raise PlanError(f"--policies: unknown policy '{name}' (allowed: {', '.join(REGISTRY)})")
+            raise PlanError(f"--policy: unknown policy '{name}' (allowed: {', '.join(REGISTRY)})")
     end = scenario.end
     if train_until is not None:
         try:
@@ -94,7 +94,7 @@ def run_calibration(
         progress=progress,
     )
     candidates = {"fitted": fitted}
-    for pair in BASELINES:
+    for pair in BASELINE_PAIRS:
         defaults = [v for name in pair for v in (p.default for p in REGISTRY[name].parameters)]
         candidates[f"baseline {pair[0]} / {pair[1]}"] = Candidate(pair, (0.0, 0.0, 0.0, 0.0, *defaults))
     scores = []
@@ -119,12 +119,14 @@ def run_calibration(
         write_csv(folder / "scores.csv", list(scores[0]), scores)
         write_csv(
             folder / "ranking.csv",
-            ["rank", "us_policy", "ru_policy", "loss"],
+            ["rank", "side_a", "policy_a", "side_b", "policy_b", "loss"],
             (
                 {
                     "rank": i + 1,
-                    "us_policy": r["policies"][0],
-                    "ru_policy": r["policies"][1],
+                    "side_a": scenario.codes[0],
+                    "policy_a": r["policies"][0],
+                    "side_b": scenario.codes[1],
+                    "policy_b": r["policies"][1],
                     "loss": round(r["loss"], 4),
                 }
                 for i, r in enumerate(ranking)

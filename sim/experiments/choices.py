@@ -12,6 +12,8 @@ from sim.files.behaviour_values import behaviour_values, initiative_outside
 from sim.rules.calendar import month_label, parse_date
 from sim.rules.scenario import Scenario
 
+ENGINES = ("batch", "mesa")  # all runs at once over arrays; one Mesa model per run
+KEEP = ("auto", "all", "summary")  # what an ensemble keeps: see sim.experiments.run
 
 class PlanError(SimError):
     """A mode, date range or behaviour choice that does not fit the scenario."""

@@ -13,10 +13,11 @@ import shutil
 from pathlib import Path
 
 from sim.errors import SimError
+from sim.files.sweep_file import MAX_REPLICATES  # a sweep file already bounds its replicates
 
 MAX_MONTHS = 1200  # months in one run: 100 years
 MAX_RUNS = 1_000_000  # runs of one `tft run`
-MAX_REPLICATES = 1_000_000  # replicates of a sweep (each one's seed is kept in the manifest)
+CHUNK_RUNS = 10_000  # runs simulated at once by default; memory grows with it, not with the runs
 MAX_POINTS = 100_000  # design points of a sweep
 MAX_SWEEP_RUNS = 100_000_000  # points x replicates
 MAX_SCREEN = 100_000  # Latin-hypercube points per pair of families in a calibration

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from sim.engines.drivers import simulate_batch, simulate_mesa
 from sim.engines.model import TRAJECTORY_COLUMNS
 from sim.engines.plan import Mode
-from sim.experiments.choices import PlanError, make_plan
-from sim.experiments.limits import check_disk, check_runs, chunk_for
+from sim.experiments.choices import ENGINES, KEEP, PlanError, make_plan
+from sim.experiments.limits import CHUNK_RUNS, check_disk, check_runs, chunk_for
 from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_rows
+from sim.files.behaviour_values import parse_override
 from sim.files.columns import (
     ENSEMBLE_TRAJECTORY_COLUMNS,
     EVENT_COLUMNS,
@@ -38,52 +40,80 @@ from sim.files.results import (
     write_result,
 )
 from sim.files.scenario_file import load_scenario
+from sim.rules.behaviour import Behaviour
 from sim.rules.calendar import month_label
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
 from sim.rules.state import FIGURES
 
-ENGINES = ("batch", "mesa")
 BATCH_FROM = 8  # with more replicates than this, the batched engine is the default
 
 
-KEEP = ("auto", "all", "summary")
 KEEP_ALL_UP_TO = 1000  # with --keep auto, ensembles up to this many runs keep every trajectory and event
-CHUNK_RUNS = 10_000
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run is asked to do: the mode and its months, how many runs from which seed, each
+    side's policy (`policies`: side code -> policy spec) and behaviour values (`overrides`:
+    (side, key, value) triples or `SIDE.KEY=VALUE` texts), the engine, what to keep and where."""
+
+    mode: str = "replay"
+    start_from: str | None = None
+    until: str | None = None
+    replicates: int = 1
+    seed: int | None = None
+    run_seed: int | None = None
+    policies: Mapping[str, str] = field(default_factory=dict)
+    overrides: Sequence[tuple[str, str, object] | str] = ()
+    engine: str | None = None
+    keep: str = "auto"
+    chunk_runs: int = CHUNK_RUNS
+    run_id: str | None = None
+    params: str | Path | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished run: its folder, its manifest and each side's behaviour as used."""
+
+    folder: Path
+    manifest: dict
+    behaviours: tuple[Behaviour, Behaviour]
+
+    @property
+    def random(self) -> bool:
+        """Whether anything random was switched on (else every run of an ensemble is the same)."""
+        return self.manifest["mode"] != Mode.REPLAY.value and any(b.random for b in self.behaviours)
 
 
 def run_scenario(
     path: str | Path,
     results_root: str | Path = "results",
-    *,
-    mode: str = "replay",
-    start_from: str | None = None,
-    until: str | None = None,
-    replicates: int = 1,
-    seed: int | None = None,
-    run_seed: int | None = None,
-    policies: dict[str, str] | None = None,
-    overrides: Iterable[tuple[str, str, object]] = (),
-    engine: str | None = None,
-    keep: str = "auto",
-    chunk_runs: int = CHUNK_RUNS,
-    run_id: str | None = None,
-    params: str | Path | None = None,
+    options: RunOptions | None = None,
     command: Sequence[str] = (),
-) -> Path:
-    """Load, check and run a scenario; write `results_root/<scenario>/<run-id>/`. Returns the folder.
+) -> RunResult:
+    """Load, check and run a scenario; write `results_root/<scenario>/<run-id>/`.
 
-    `replicates` runs get keys spawned from the root seed (`seed`, default the scenario's);
-    `run_seed` instead runs the one run with that key, as recorded in an ensemble's manifest.
-    Runs go through the engine `chunk_runs` at a time. An ensemble always writes per-run outcomes
-    (runs.csv) and per-month quantiles (quantiles.csv, fan.png); full trajectories and events only
-    with `keep="all"` (or "auto" up to KEEP_ALL_UP_TO runs), so memory does not grow with the runs.
+    `options.replicates` runs get keys spawned from the root seed (`seed`, default the
+    scenario's); `run_seed` instead runs the one run with that key, as recorded in an ensemble's
+    manifest. Runs go through the engine `chunk_runs` at a time. An ensemble always writes per-run
+    outcomes (runs.csv) and per-month quantiles (quantiles.csv); full trajectories and events
+    only with `keep="all"` (or "auto" up to KEEP_ALL_UP_TO runs), so memory does not grow with
+    the runs. Figures are drawn afterwards from the folder (`sim.plots.result.plot_result`).
     """
+    options = options or RunOptions()
+    mode, start_from, until = options.mode, options.start_from, options.until
+    replicates, seed, run_seed = options.replicates, options.seed, options.run_seed
+    engine, keep, chunk_runs, params = options.engine, options.keep, options.chunk_runs, options.params
     started = utc_now()
     scenario = load_scenario(path)
     if params is not None:
         scenario = apply_params(scenario, params)
-    plan = make_plan(scenario, mode, start_from=start_from, until=until, policies=policies, overrides=overrides)
+    overrides = [parse_override(o, scenario.codes) if isinstance(o, str) else o for o in options.overrides]
+    plan = make_plan(
+        scenario, mode, start_from=start_from, until=until, policies=dict(options.policies), overrides=overrides
+    )
     if replicates < 1:
         raise PlanError(f"--replicates: {replicates} is not a number of runs (allowed: 1 or more)")
     if run_seed is not None and replicates != 1:
@@ -157,8 +187,7 @@ def run_scenario(
             "run_seed": str(run_seed) if run_seed is not None else None,
             "params": str(params) if params is not None else None,
         }
-        write_json(
-            folder / MANIFEST,
+        manifest.update(
             manifest_for(
                 scenario,
                 seed=root_seed,
@@ -169,10 +198,13 @@ def run_scenario(
                 runs=len(keys),
                 files=files,
                 extra=extra,
-            ),
+            )
         )
+        write_json(folder / MANIFEST, manifest)
 
-    return write_result(Path(results_root), scenario.name, run_id or new_run_id(root_seed), fill)
+    manifest: dict = {}
+    folder = write_result(Path(results_root), scenario.name, options.run_id or new_run_id(root_seed), fill)
+    return RunResult(folder, manifest, plan.behaviours)
 
 
 def describe_plan(plan, scenario: Scenario) -> str:
@@ -183,4 +215,4 @@ def describe_plan(plan, scenario: Scenario) -> str:
     return f"behavioural: {policies}"
 
 
-__all__ = ["run_scenario"]
+__all__ = ["RunOptions", "RunResult", "run_scenario"]

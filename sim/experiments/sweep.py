@@ -35,8 +35,8 @@ from sim.files.scenario_file import load_scenario
 from sim.files.sweep_file import Sweep, load_sweep
 from sim.files.sweep_store import (
     INPUTS,
+    Block,
     SweepError,
-    Unit,
     parquet,
     point_tables,
     read_inputs,
@@ -91,7 +91,7 @@ def failing_runs() -> frozenset[tuple[int, int]]:
     return frozenset(chosen)
 
 
-def run_unit(scenario: Scenario, plan, keys: np.ndarray, unit: Unit) -> dict[str, object]:
+def run_unit(scenario: Scenario, plan, keys: np.ndarray, unit: Block) -> dict[str, object]:
     """Simulate one unit (in a worker). A unit that raises is retried run by run, so one bad
     run is recorded with its error and the others still count."""
     chosen = {r - unit.first for p, r in failing_runs() if p == unit.point and 0 <= r - unit.first < len(keys)}
@@ -268,7 +268,7 @@ def _manifest(sweep, scenario, points, keys, failed, workers, scheduler, block) 
     }
 
 
-def _todo(folder: Path, all_units: list[Unit], identity: str, note: Callable[[str], None] | None) -> list[Unit]:
+def _todo(folder: Path, all_units: list[Block], identity: str, note: Callable[[str], None] | None) -> list[Block]:
     """The units whose parts are missing; a part that is damaged or not this sweep's is removed
     (and said so) and its unit run again."""
     todo = []

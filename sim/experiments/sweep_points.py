@@ -14,17 +14,16 @@ import numpy as np
 
 from sim.engines.drivers import simulate_batch
 from sim.errors import SimError
-from sim.experiments.limits import MAX_REPLICATES, check_sweep, chunk_for
+from sim.experiments.limits import CHUNK_RUNS, check_sweep, chunk_for
 from sim.experiments.summary import QUANTILE_COLUMNS, StaffQuantiles
 from sim.experiments.sweep import PARAMS_COPY, point_plan
 from sim.files.params import apply_params
 from sim.files.results import write_csv
 from sim.files.safe import regular_file
 from sim.files.scenario_file import load_scenario
+from sim.files.sweep_file import MAX_REPLICATES
 from sim.files.sweep_store import load_manifest, recorded_sweep
 from sim.rules.calendar import month_label
-
-CHUNK_RUNS = 10_000
 
 
 class SweepPointError(SimError):

@@ -27,7 +27,7 @@ from sim.files.validation import (
 )
 from sim.rules.domain import PostKind, PostStatus, PropertyKind, PropertyStatus, enum_names
 from sim.rules.measures import CATALOGUE, MeasureKind, Role, Unit
-from sim.rules.scenario import AREA_UNITS, BOUNDS, CONFIDENCE, OBSERVED_COLUMNS
+from sim.rules.scenario import AREA_UNITS, CONFIDENCE, OBSERVATION_BOUNDS, OBSERVED_COLUMNS
 
 MAX_KM = 20_000.0  # half the Earth's circumference: every place is within it
 MAX_AREA = 1e9  # m2 or acres: a property, not a country
@@ -98,7 +98,7 @@ class ObservationModel(Strict):
     side: str
     column: Choice(OBSERVED_COLUMNS) = "staff_total"
     value: Number(0, MAX_MISSION)
-    bound: Choice(BOUNDS) = "equal"
+    bound: Choice(OBSERVATION_BOUNDS) = "equal"
     confidence: Choice(CONFIDENCE) = "confirmed"
     counts: str = ""
     source: str

@@ -45,7 +45,7 @@ from sim.rules.behaviour import BOUNDS, KEYS
 SWEEP_KEYS = ("name", "scenario", "mode", "from", "until", "replicates", "seed")
 NUMERIC = tuple(BOUNDS)  # behaviour keys that can be uncertain
 MAX_REPLICATES = 1_000_000
-MAX_POINTS = 1_000  # grid points of one uncertainty; lhs samples are bounded by MAX_REPLICATES
+MAX_GRID_POINTS = 1_000  # grid points of one uncertainty; lhs samples are bounded by MAX_REPLICATES
 MAX_VALUES = 1_000  # values of one lever
 
 
@@ -124,7 +124,7 @@ class DesignModel(Strict):
 class UncertaintyModel(Strict):
     low: float
     high: float
-    points: Integer(1, MAX_POINTS) = 3
+    points: Integer(1, MAX_GRID_POINTS) = 3
 
 
 class SweepModel(Strict):

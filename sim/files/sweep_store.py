@@ -32,7 +32,7 @@ class SweepError(SimError):
 
 
 @dataclass(frozen=True)
-class Unit:
+class Block:
     """A block of replicates of one design point: the unit of work and of storage."""
 
     point: int
@@ -44,9 +44,9 @@ class Unit:
         return f"part-{self.point:06d}-{self.first:06d}.parquet"
 
 
-def units(points: int, replicates: int, block: int) -> list[Unit]:
+def units(points: int, replicates: int, block: int) -> list[Block]:
     return [
-        Unit(p, first, min(block, replicates - first)) for p in range(points) for first in range(0, replicates, block)
+        Block(p, first, min(block, replicates - first)) for p in range(points) for first in range(0, replicates, block)
     ]
 
 
@@ -82,7 +82,7 @@ def table_digest(table) -> str:
 
 def write_part(folder: Path, result: dict, sweep: Sweep, points: list[dict], keys: np.ndarray, identity: str) -> int:
     pa, pq = parquet()
-    unit: Unit = result["unit"]
+    unit: Block = result["unit"]
     count = unit.count
     columns: dict[str, object] = {
         "point": np.full(count, unit.point, dtype=np.int64),
@@ -110,7 +110,7 @@ def write_part(folder: Path, result: dict, sweep: Sweep, points: list[dict], key
     return sum(1 for e in result["errors"] if e)
 
 
-def read_part(path: Path, unit: Unit, identity: str):
+def read_part(path: Path, unit: Block, identity: str):
     """The part's table, or a SweepError that says what is wrong with it."""
     pa, pq = parquet()
     if path.is_symlink() or not path.is_file():
@@ -153,7 +153,7 @@ def point_tables(folder: Path, points: int, inputs: dict) -> Iterator[tuple[int,
     for point in range(points):
         tables = []
         for unit in units(1, replicates, block):
-            unit = Unit(point, unit.first, unit.count)
+            unit = Block(point, unit.first, unit.count)
             path = folder / "runs" / unit.part
             if not path.exists():
                 raise SweepError(f"{path}: missing; run the same tft sweep command again to finish the sweep")

@@ -183,12 +183,12 @@ class RateSeverity:
         return self.RATE_SCALE * np.asarray(rate_change, dtype=float)
 
 
-REGISTRY: dict[MeasureKind, MeasureSpec] = {}
+ENTRIES: dict[MeasureKind, MeasureSpec] = {}
 
 
 def entry(cls: type[MeasureSpec]) -> type[MeasureSpec]:
     """Register a kind's entry (once per kind)."""
-    if cls.kind in REGISTRY:
+    if cls.kind in ENTRIES:
         raise ValueError(f"{cls.kind.label} is registered twice")
-    REGISTRY[cls.kind] = cls()
+    ENTRIES[cls.kind] = cls()
     return cls

@@ -19,8 +19,8 @@ import numpy as np
 from sim.rules import kinds_hostile, kinds_own, kinds_restoring  # noqa: F401  (the entries register)
 from sim.rules.domain import Cause
 from sim.rules.entries import (  # noqa: F401  (the catalogue's vocabulary, for every layer)
+    ENTRIES,
     NONE,
-    REGISTRY,
     SEVERITY_MAX,
     SEVERITY_MIN,
     MeasureKind,
@@ -32,7 +32,7 @@ from sim.rules.entries import (  # noqa: F401  (the catalogue's vocabulary, for 
 )
 from sim.rules.state import State, World
 
-CATALOGUE: dict[MeasureKind, MeasureSpec] = dict(sorted(REGISTRY.items()))
+CATALOGUE: dict[MeasureKind, MeasureSpec] = dict(sorted(ENTRIES.items()))
 assert set(CATALOGUE) == set(MeasureKind), "every kind of measure has one catalogue entry"
 # What a host can take against the other side's mission: the kinds policies, instruments and
 # event-level scores compare.

@@ -14,7 +14,7 @@ from sim.rules.measures import Measure, Shock
 from sim.rules.state import NO_CAP, State, World
 
 OBSERVED_COLUMNS = ("staff_total", "diplomats", "support", "local", "posts_open", "properties_lost")
-BOUNDS = ("equal", "upper", "lower")
+OBSERVATION_BOUNDS = ("equal", "upper", "lower")
 CONFIDENCE = ("confirmed", "one source", "uncertain")
 AREA_UNITS = ("m2", "acre")
 

@@ -1,0 +1,191 @@
+"""What every `tft` command shares: the group, one-line errors and Ctrl-C, shared options, progress."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from sim import __version__
+from sim.errors import SimError, one_line
+
+
+class InputError(click.ClickException):
+    """Bad input: one line on stderr, exit status 2, no traceback."""
+
+    exit_code = 2
+
+
+class Interrupted(click.ClickException):
+    """Ctrl-C: one line saying what was kept, exit status 130 (128 + SIGINT), as shells expect."""
+
+    exit_code = 130
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
+
+
+NOTHING_WRITTEN = "interrupted: nothing was written"
+
+
+def library_errors(command=None, *, interrupted: str = NOTHING_WRITTEN):
+    """Turn library errors into InputError, a full or read-only disk too, and Ctrl-C into one line
+    and exit status 130; with --verbose, let tracebacks of real bugs through."""
+    if command is None:
+        return functools.partial(library_errors, interrupted=interrupted)
+
+    @functools.wraps(command)
+    def wrapper(*args, verbose: bool = False, **kwargs):
+        from sim.files.safe import DISK_ERRORS, disk_error
+
+        try:
+            return command(*args, **kwargs)
+        except SimError as exc:
+            raise InputError(one_line(str(exc))) from None
+        except KeyboardInterrupt:
+            raise Interrupted(interrupted) from None
+        except (click.ClickException, click.Abort):
+            raise
+        except OSError as exc:
+            if exc.errno in DISK_ERRORS and exc.filename and not verbose:
+                raise InputError(str(disk_error(exc.filename, exc, "cannot use"))) from None
+            if verbose:
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc} (run again with --verbose for the traceback)"
+            ) from None
+        except Exception as exc:
+            if verbose:
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc} (run again with --verbose for the traceback)"
+            ) from None
+
+    return click.option("--verbose", "-v", is_flag=True, help="Show more detail, including tracebacks.")(wrapper)
+
+
+results_option = click.option(
+    "--results",
+    "results_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="Folder under which results are written: <scenario>/<run-id>/ for runs, <sweep>/<id>/ for sweeps.",
+)
+
+
+class OneLineErrors(click.Group):
+    """Every error is one line on stderr (usage errors too, without the usage block)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort as exc:
+            if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C outside a command's own handling
+                click.echo("interrupted", err=True)
+                sys.exit(130)
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+params_option = click.option(
+    "--params",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="A parameter overlay ([behaviour.XX] tables, e.g. the params.toml of tft calibrate).",
+)
+
+
+def workers_option(default: int | None):
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=default is not None,
+        help="Local worker processes (default: all cores; 1 runs in this process).",
+    )
+
+
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="A Dask scheduler, e.g. tcp://127.0.0.1:8786, instead of local processes.",
+)
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+
+def seed_option(default_from: str):
+    return click.option(
+        "--seed", type=click.IntRange(min=0), default=None, help=f"Root seed (default: {default_from})."
+    )
+
+
+policy_option = click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    callback=lambda ctx, param, values: side_policy(ctx, param, values),
+    metavar="SIDE=POLICY",
+    help="A side's policy, e.g. US=mirror or RU=escalate:k=1.5 (see `tft policies`). Repeatable.",
+)
+
+
+class ProgressBar:
+    """A tqdm bar fed with (done, total) calls; silent with --quiet or when not on a terminal."""
+
+    def __init__(self, quiet: bool, unit: str):
+        self.quiet = quiet
+        self.unit = unit
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=done, unit=self.unit, dynamic_ncols=True, disable=None)
+        else:
+            self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tft")
+def cli() -> None:
+    """Tit-for-tat diplomatic retaliation: replay and simulate two states' measures against each
+    other's embassies, consulates and property.
+
+    \b
+    Example:
+      tft run scenarios/us_russia_2016_2022.toml
+    """
+
+
+def side_policy(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
+    chosen = {}
+    for value in values:
+        side, sep, spec = value.partition("=")
+        if not sep or not side or not spec:
+            raise click.BadParameter(f"expected SIDE=POLICY such as US=mirror or RU=escalate:k=1.5, found '{value}'")
+        if side in chosen:
+            raise click.BadParameter(f"{side} is given two policies ('{chosen[side]}' and '{spec}'); give one")
+        chosen[side] = spec
+    return chosen

@@ -1,0 +1,182 @@
+"""`tft sweep` and `tft calibrate`: many runs on a local pool or Dask."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim.cli.base import (
+    ProgressBar,
+    cli,
+    library_errors,
+    params_option,
+    quiet_option,
+    results_option,
+    scheduler_option,
+    seed_option,
+    workers_option,
+)
+
+
+@cli.command()
+@click.argument("sweep_file", type=click.Path(dir_okay=False, path_type=Path))
+@results_option
+@workers_option(None)
+@scheduler_option
+@click.option(
+    "--block",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Replicates of one point simulated and stored together.",
+)
+@click.option("--id", "sweep_folder", default=None, help="Name of the sweep folder (default: a hash of the inputs).")
+@quiet_option
+@params_option
+@library_errors(interrupted="interrupted: finished parts are kept; run the same command again to resume")
+def sweep(
+    sweep_file: Path,
+    results_root: Path,
+    workers: int | None,
+    scheduler: str | None,
+    block: int,
+    sweep_folder: str | None,
+    quiet: bool,
+    params: Path | None,
+) -> None:
+    """Run the sweep SWEEP_FILE (or finish it: the same command again runs only what is missing)
+    and write results/<sweep>/<id>/: manifest.json, design.csv, runs/*.parquet, summary.csv.
+
+    \b
+    Example:
+      tft sweep scenarios/sweeps/deescalation_2025.toml --workers 2
+    """
+    from sim.experiments.sweep import run_sweep
+    from sim.files.results import command_line
+
+    progress = ProgressBar(quiet, "run")
+
+    try:
+        report = run_sweep(
+            sweep_file,
+            results_root,
+            workers=workers,
+            scheduler=scheduler,
+            block=block,
+            sweep_folder=sweep_folder,
+            progress=progress,
+            params=params,
+            command=command_line(),
+            note=lambda text: click.echo(text, err=True),
+        )
+    finally:
+        progress.close()
+    click.echo(
+        f"wrote {report['folder']}: {report['runs']} runs ({report['new']} this time, "
+        f"{report['runs_per_second']:.0f} runs/s), {report['failed']} failed"
+    )
+    if report["failed"]:
+        raise click.ClickException(f"{report['failed']} runs failed; their errors are in the 'error' column")
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@results_option
+@click.option(
+    "--policy",
+    "families",
+    multiple=True,
+    metavar="NAMES",
+    help="Policy families to fit: repeat, or separate with commas (default: the whole catalogue).",
+)
+@click.option(
+    "--train-until",
+    default=None,
+    metavar="DATE",
+    help="Fit on the record up to this month; score the months after it out of sample.",
+)
+@click.option(
+    "--replicates",
+    "-n",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Runs per candidate (the same seeds for every candidate).",
+)
+@seed_option("the scenario's run.seed")
+@click.option(
+    "--screen",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Latin-hypercube points tried for every pair of families.",
+)
+@click.option(
+    "--refine",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Best pairs refined by differential evolution.",
+)
+@click.option(
+    "--maxiter", type=click.IntRange(min=1), default=6, show_default=True, help="Generations of differential evolution."
+)
+@workers_option(1)
+@scheduler_option
+@quiet_option
+@library_errors
+def calibrate(
+    scenario: Path,
+    results_root: Path,
+    families: tuple[str, ...],
+    train_until: str | None,
+    replicates: int,
+    seed: int | None,
+    screen: int,
+    refine: int,
+    maxiter: int,
+    workers: int,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
+    """Fit each side's policy family and parameters, perception error and response delay, in
+    behavioural mode, to SCENARIO's observations, recorded measures and losses of posts and
+    property; write results/<scenario>/calibration-<id>/ with params.toml (for --params),
+    scores.csv (training and test against two baselines), ranking.csv, observations.csv,
+    measures.csv and fit.png.
+
+    \b
+    Example:
+      tft calibrate scenarios/us_russia_2016_2022.toml --train-until 2019-12 --policy mirror,escalate,parity
+    """
+    from sim.experiments.calibration_report import run_calibration
+    from sim.files.results import command_line
+
+    progress = ProgressBar(quiet, "pair")
+
+    names = [n.strip() for text in families for n in text.split(",") if n.strip()]
+    try:
+        folder, report = run_calibration(
+            scenario,
+            results_root,
+            families=names,
+            train_until=train_until,
+            replicates=replicates,
+            seed=seed,
+            screen=screen,
+            refine=refine,
+            maxiter=maxiter,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            command=command_line(),
+        )
+    finally:
+        progress.close()
+    from sim.plots.result import plot_calibration
+
+    plot_calibration(folder)
+    click.echo(f"wrote {folder} in {report['seconds']:.0f} s")
+    for row in report["scores"]:
+        click.echo(f"  {row['candidate']:<34} {row['policies']:<36} train {row['train_loss']}  test {row['test_loss']}")
