@@ -91,3 +91,15 @@ def test_no_import_cycles_and_the_depth_stays_small():
     # The page sits on every other layer: its views, their figures and inputs add at most four levels.
     page = max((walk(name, ()) for name in graph if layer(name) == "app"), default=0)
     assert page <= deepest + 4, f"the longest chain of module-level imports from the page is {page} modules"
+
+
+def test_no_module_over_400_lines_and_no_class_over_250():
+    long = {m: n for m, p in MODULES.items() if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert long == {}
+    big = {
+        f"{m}.{node.name}": node.end_lineno - node.lineno + 1
+        for m, p in MODULES.items()
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > 250
+    }
+    assert big == {}

@@ -37,6 +37,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import AfterValidator, Field
 
+from sim.engines.plan import Mode
 from sim.files.behaviour_values import behaviour_value
 from sim.files.toml_input import read_toml
 from sim.files.validation import Choice, Date, Integer, Name, Seed, Strict, problem, shown, validate
@@ -157,7 +158,7 @@ def load_sweep(path: str | Path) -> Sweep:
             ("sweep", "scenario"), f"no scenario file at {base / head.scenario}", "a path relative to the sweep file"
         )
     dates = {key: str(file.data["sweep"][key]) for key in ("from", "until") if key in file.data["sweep"]}
-    if head.mode == "project" and "from" not in dates:
+    if head.mode == Mode.PROJECT and "from" not in dates:
         file.fail(("sweep", "from"), "missing required key: project mode replays the record up to this month")
     if head.mode != "project" and "from" in dates:
         file.fail(("sweep", "from"), f"not used in {head.mode} mode", 'from with mode = "project" only')
