@@ -17,6 +17,7 @@ from sim.cli.base import (
     seed_option,
     workers_option,
 )
+from sim.experiments.choices import FOLD_KINDS
 
 
 @cli.command()
@@ -122,6 +123,20 @@ def sweep(
 @click.option(
     "--maxiter", type=click.IntRange(min=1), default=6, show_default=True, help="Generations of differential evolution."
 )
+@click.option(
+    "--folds",
+    type=click.Choice(FOLD_KINDS),
+    default=None,
+    help="Validate out of sample instead: fit on each fold's training months (rolling origins or all but "
+    "one episode) and score its test months beside the nulls; writes validation.csv.",
+)
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1, max=100_000),
+    default=200,
+    show_default=True,
+    help="With --folds: runs of each fitted pair and each null scored on a fold.",
+)
 @workers_option(1)
 @scheduler_option
 @quiet_option
@@ -136,6 +151,8 @@ def calibrate(
     screen: int,
     refine: int,
     maxiter: int,
+    folds: str | None,
+    runs: int,
     workers: int,
     scheduler: str | None,
     quiet: bool,
@@ -156,6 +173,23 @@ def calibrate(
     progress = ProgressBar(quiet, "pair")
 
     names = [n.strip() for text in families for n in text.split(",") if n.strip()]
+    if folds is not None:
+        _validate(
+            scenario,
+            results_root,
+            folds,
+            names,
+            replicates,
+            seed,
+            screen,
+            refine,
+            maxiter,
+            runs,
+            workers,
+            scheduler,
+            progress,
+        )
+        return
     try:
         folder, report = run_calibration(
             scenario,
@@ -180,3 +214,28 @@ def calibrate(
     click.echo(f"wrote {folder} in {report['seconds']:.0f} s")
     for row in report["scores"]:
         click.echo(f"  {row['candidate']:<34} {row['policies']:<36} train {row['train_loss']}  test {row['test_loss']}")
+
+
+def _validate(
+    scenario, results_root, folds, names, replicates, seed, screen, refine, maxiter, runs, workers, scheduler, progress
+) -> None:
+    from sim.experiments.folds import FitSettings
+    from sim.experiments.validation_report import run_validation
+    from sim.files.results import command_line
+    from sim.plots.validation import plot_validation
+
+    settings = FitSettings(names, replicates, screen, refine, maxiter, workers=workers, scheduler=scheduler)
+    try:
+        folder, rows = run_validation(
+            scenario, results_root, folds, settings, runs=runs, seed=seed, progress=progress, command=command_line()
+        )
+    finally:
+        progress.close()
+    plot_validation(folder)
+    click.echo(f"wrote {folder}")
+    for row in rows:
+        if row["metric"] == "f1" and row["tolerance_months"] == 1:
+            click.echo(
+                f"  {row['fold']:<18} {row['model']:<14} F1 ±1 month {row['value']:.3f} "
+                f"({row['low']:.3f}-{row['high']:.3f})"
+            )

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engines.dynamics import Dynamics
-from sim.engines.model import RetaliationModel
 from sim.engines.observers import Events, Figures
 from sim.engines.plan import Plan
 from sim.rules.calendar import month_label
@@ -62,6 +61,8 @@ def simulate_batch(
 
 def simulate_mesa(scenario: Scenario, plan: Plan, keys: Sequence[int], log_events: bool = True) -> Ensemble:
     """One Mesa model per run, collected into the same form as `simulate_batch`."""
+    from sim.engines.model import RetaliationModel  # mesa is imported only when its driver runs
+
     months = len(plan.months)
     figures: dict[str, np.ndarray] = {}
     events = []

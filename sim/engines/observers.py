@@ -8,13 +8,15 @@ months from 0; `log` holds the month's typed event records per run when events a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from sim.engines.dynamics import Dynamics
 from sim.rules.measures import EventRecord, MeasureKind
 from sim.rules.state import FIGURES, mission_figures
+
+if TYPE_CHECKING:
+    from sim.engines.dynamics import Dynamics
 
 
 class Observer(Protocol):

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engines.drivers import simulate_batch
 from sim.engines.dynamics import Dynamics
 from sim.engines.observers import Figures, KindCounts
 from sim.engines.plan import Mode, Plan, replay_plan
@@ -63,14 +62,9 @@ class Targets:
             for e in scenario.events
             if isinstance(e, Measure) and CATALOGUE[e.kind].role is Role.HOST and CATALOGUE[e.kind].severity < 0
         ]
-        replay = simulate_batch(
-            scenario,
-            replay_plan(scenario),
-            run_keys(scenario.seed, 1),
-            log_events=False,
-            columns=("posts_open", "properties_lost"),
-        )
-        holdings = (replay.figures["posts_open"][:, 0, :] + replay.figures["properties_lost"][:, 0, :]).astype(float)
+        replay = Figures(("posts_open", "properties_lost"))
+        Dynamics(scenario, replay_plan(scenario), run_keys(scenario.seed, 1), log_events=False).run((replay,))
+        holdings = (replay.values["posts_open"][:, 0, :] + replay.values["properties_lost"][:, 0, :]).astype(float)
         capacity = np.array([len(m.posts) + len(m.properties) for m in scenario.missions], dtype=float)
         return cls(scenario, list(scenario.observations), measures, holdings, capacity)
 

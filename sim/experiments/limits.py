@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 from sim.errors import SimError
-from sim.files.sweep_file import MAX_REPLICATES  # a sweep file already bounds its replicates
 
 MAX_MONTHS = 1200  # months in one run: 100 years
 MAX_RUNS = 1_000_000  # runs of one `tft run`
@@ -82,6 +81,8 @@ def design_size(levers: tuple, uncertainties: tuple, design: str, samples: int) 
 
 def check_sweep(path: str, levers: tuple, uncertainties: tuple, design: str, samples: int, replicates: int) -> int:
     """The number of design points, if the sweep is within the limits."""
+    from sim.files.sweep_file import MAX_REPLICATES  # the sweep file's own bound on its replicates
+
     points = design_size(levers, uncertainties, design, samples)
     if points > MAX_POINTS:
         where = "design.samples" if design == "lhs" and uncertainties else "levers and uncertainties"

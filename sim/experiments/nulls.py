@@ -55,7 +55,7 @@ def record_rates(recorded: Sequence[Act], training: Window) -> RecordRates:
     """Monthly rates per side and kind-group frequencies of the acts inside `training` (uniform
     frequencies when it has no act)."""
     inside = [a for a in recorded if training.holds(a.month)]
-    months = training.last - training.first + 1
+    months = training.months
     rate = tuple(sum(a.actor == side for a in inside) / months for side in (0, 1))
     counts = np.zeros(len(HOSTILE_GROUPS))
     for a in inside:

@@ -57,10 +57,17 @@ def date_label(month: int, day: int) -> str:
 
 @dataclass(frozen=True)
 class Window:
-    """The months `first` to `last`, both included."""
+    """The months `first` to `last`, both included, less the months of `gap` (first, last) if
+    given: a training window that leaves one episode out."""
 
     first: int
     last: int
+    gap: tuple[int, int] | None = None
 
     def holds(self, month: int) -> bool:
-        return self.first <= month <= self.last
+        inside = self.first <= month <= self.last
+        return inside and not (self.gap is not None and self.gap[0] <= month <= self.gap[1])
+
+    @property
+    def months(self) -> int:
+        return sum(1 for month in range(self.first, self.last + 1) if self.holds(month))

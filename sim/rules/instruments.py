@@ -100,20 +100,24 @@ def check_instruments(spec: str) -> str:
     return spec
 
 
-def recorded_acts(events, side: int, last_month: int) -> dict[int, set[MeasureKind]]:
-    """The hostile kinds `side` took against the other's mission, by month, up to `last_month`."""
+def recorded_acts(events, side: int, last_month: int, within=None) -> dict[int, set[MeasureKind]]:
+    """The hostile kinds `side` took against the other's mission, by month, up to `last_month`
+    (and only in months `within(month)` accepts, when given)."""
     acts: dict[int, set[MeasureKind]] = {}
     for event in events:
         kind = getattr(event, "kind", None)
+        if within is not None and not within(event.month):
+            continue
         if kind in HOSTILE_KINDS and event.actor == side and event.month <= last_month:
             acts.setdefault(event.month, set()).add(kind)
     return acts
 
 
-def estimate(events, side: int, last_month: int, spread: float = DEFAULT_SPREAD) -> Instruments:
-    """A side's instruments from its record up to `last_month`: posterior means under flat priors."""
-    mine = recorded_acts(events, side, last_month)
-    theirs = recorded_acts(events, 1 - side, last_month)
+def estimate(events, side: int, last_month: int, spread: float = DEFAULT_SPREAD, within=None) -> Instruments:
+    """A side's instruments from its record up to `last_month` (in the months `within` accepts,
+    when given): posterior means under flat priors."""
+    mine = recorded_acts(events, side, last_month, within)
+    theirs = recorded_acts(events, 1 - side, last_month, within)
     counts = np.zeros(len(MeasureKind))
     for kinds in mine.values():
         for kind in kinds:
