@@ -11,7 +11,9 @@ from sim.errors import SimError
 @solara.component
 def Table(rows: list[dict[str, object]], columns: tuple[str, ...] | list[str], label: str = ""):
     """Rows as an HTML table (text only: nothing in a cell is read as markup)."""
-    with solara.v.SimpleTable(dense=True, class_="tft-table", attributes={"aria-label": label} if label else {}):
+    with solara.v.SimpleTable(
+        dense=True, class_=f"tft-table tft-table-{label.replace(' ', '-')}" if label else "tft-table"
+    ):
         with solara.v.Html(tag="thead"):
             with solara.v.Html(tag="tr"):
                 for column in columns:
