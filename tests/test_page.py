@@ -196,6 +196,8 @@ def test_a_broken_upload_shows_its_one_line_error(page, tmp_path):
 
 
 def test_stepping_a_run(page):
+    page.get_by_role("button", name="replay", exact=True).click()
+    caption(page, "The replay of")
     page.get_by_role("tab", name="Step through a run").click()
     month = page.locator(".tft-month")
     expect(month).to_contain_text("0 of 120 months done")
@@ -206,14 +208,23 @@ def test_stepping_a_run(page):
     expect(page.locator(".tft-table-posts")).to_contain_text("Embassy Moscow")
     expect(page.locator(".tft-table-conditions")).to_contain_text("visa_rate")
     page.get_by_role("button", name="▶").click()
-    page.wait_for_function(
-        "() => /(1[0-9]|[2-9][0-9]) of 120 months/.test(document.querySelector('.tft-month').innerText)"
-    )
+    page.wait_for_function("() => / ([4-9]|1[0-9]) of 120 months/.test(document.querySelector('.tft-month').innerText)")
     page.get_by_role("button", name="❚❚").click()
     expect(page.get_by_role("button", name="▶")).to_be_visible()
-    while "2016-12" not in month.inner_text() and int(re.search(r"(\d+) of 120", month.inner_text())[1]) < 11:
+    while (done := int(re.search(r"(\d+) of 120", month.inner_text())[1])) < 12:
         page.get_by_role("button", name="Step", exact=True).click()
-        page.wait_for_timeout(200)
+        expect(month).to_contain_text(f"{done + 1} of 120 months done")
+    if done > 12:  # played past December: start again and step there
+        page.get_by_role("button", name="Reset").click()
+        expect(month).to_contain_text("0 of 120 months done")
+        for done in range(1, 13):
+            page.get_by_role("button", name="Step", exact=True).click()
+            expect(month).to_contain_text(f"{done} of 120 months done")
+    # December 2016: the election-interference finding and the closure of the two Russian compounds
+    measures = page.locator(".tft-table-measures")
+    expect(measures).to_contain_text("Election interference (US finding)")
+    expect(measures).to_contain_text("pioneer_point")
+    expect(page.locator(".tft-table-properties")).to_contain_text("seized")
     shoot(page, "step")
     page.get_by_role("button", name="Reset").click()
     expect(month).to_contain_text("0 of 120 months done")
@@ -237,6 +248,7 @@ def test_comparing_two_pairs(page):
 def test_clicking_a_heatmap_cell_shows_its_point(page, server):
     page.get_by_role("tab", name="Sweep folder").click()
     expect(page.locator(".v-select", has_text="Sweep folder")).to_contain_text(str(server["sweep"]))
+    choose(page, "Outcome", "hostile_measures")
     cell = page.locator(".tft-cell[title='perception_error = 0.2, CN.policy = grit']")
     cell.click()
     card = page.get_by_text(re.compile(r"^Point \d+: CN.policy = grit, perception_error = 0.2$"))

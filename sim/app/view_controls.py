@@ -101,7 +101,7 @@ def PolicyPicker(code: str, side: SideChoice, on_side: Callable[[SideChoice], No
     )
     values = dict(side.params)
     for parameter in REGISTRY[side.policy].parameters:
-        label = f"{code} {parameter.name}"
+        label = f"{code} {parameter.name}: {values[parameter.name]:g}"
         if parameter.integer:
             solara.SliderInt(
                 label,
@@ -134,7 +134,7 @@ def SideCard(code: str, name: str, side: SideChoice, on_side: Callable[[SideChoi
         )
         PolicyPicker(code, side, on_side, disabled)
         solara.SliderFloat(
-            f"{code} perception error",
+            f"{code} perception error: {side.perception_error:g}",
             value=side.perception_error,
             min=BOUNDS["perception_error"][0],
             max=PERCEPTION_TOP,
@@ -143,7 +143,7 @@ def SideCard(code: str, name: str, side: SideChoice, on_side: Callable[[SideChoi
             disabled=disabled,
         )
         solara.SliderFloat(
-            f"{code} mean delay (months)",
+            f"{code} mean delay (months): {side.delay:g}",
             value=side.delay,
             min=0.0,
             max=MAX_DELAY,
@@ -152,7 +152,7 @@ def SideCard(code: str, name: str, side: SideChoice, on_side: Callable[[SideChoi
             disabled=disabled,
         )
         solara.SliderFloat(
-            f"{code} crises a year",
+            f"{code} crises a year: {side.crisis_rate:g}",
             value=side.crisis_rate,
             min=BOUNDS["crisis_rate"][0],
             max=CRISIS_TOP,

@@ -83,8 +83,7 @@ def StepView(scenario: Scenario, plan: Plan, runs: int, seed: int | None):
             solara.Text("None this month." if stepper.months_done else "Press Step or ▶ to start.")
     with solara.Card("Conditions each host sets"):
         Table(stepper.conditions(), CONDITION_COLUMNS, label="conditions")
-    with solara.Columns([1, 1]):
-        with solara.Card("Posts"):
-            Table(stepper.posts(), POST_COLUMNS, label="posts")
-        with solara.Card("Properties"):
-            Table(stepper.properties(), PROPERTY_COLUMNS, label="properties")
+    with solara.Card("Posts"):
+        Table(stepper.posts(), POST_COLUMNS, label="posts")
+    with solara.Card("Properties"):
+        Table(stepper.properties(), PROPERTY_COLUMNS, label="properties")
