@@ -371,3 +371,15 @@ def test_the_pages_figures_are_pngs(toy):
         stepped_png(stepper),
     ):
         assert picture[:8] == b"\x89PNG\r\n\x1a\n" and len(picture) > 5000
+
+
+def test_tft_app_on_a_taken_port_says_so():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        outcome = CliRunner().invoke(cli, ["app", "--port", str(port)])
+    assert outcome.exit_code == 2
+    assert f"--host 127.0.0.1 --port {port}: cannot listen there (Address already in use)" in outcome.output

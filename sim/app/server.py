@@ -42,6 +42,7 @@ def prepare(scenarios: Path, results: Path, workers: int) -> None:
 def serve(host: str, port: int, scenarios: Path, results: Path, workers: int, ready=None) -> None:
     """Run the server until interrupted. `ready(url)` is called once it listens."""
     require()
+    _check_address(host, port)
     prepare(scenarios, results, workers)
     import solara.server.settings
     import uvicorn
@@ -66,6 +67,19 @@ def _on_start(server, callback) -> None:
             callback()
 
     server.startup = startup
+
+
+def _check_address(host: str, port: int) -> None:
+    import socket
+
+    try:
+        with socket.socket() as probe:
+            probe.bind((host, port))
+    except OSError as exc:
+        raise AppError(
+            f"--host {host} --port {port}: cannot listen there ({exc.strerror}); choose another --port "
+            "(0: any free one) or --host"
+        ) from None
 
 
 def free_port(host: str) -> int:
