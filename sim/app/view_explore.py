@@ -38,12 +38,13 @@ def ExploreView(scenario: Scenario, plan: Plan, runs: int, seed: int | None, poo
     replay = plan.mode is Mode.REPLAY
 
     identity = (scenario.path, scenario.sha256, plan, runs, seed)
+    changed = solara.use_memo(time.perf_counter, list(identity))  # when these choices were made
 
     def work(cancel: threading.Event):
         if last.value is not None and last.value[0] == identity:
             yield last.value[1]
             return
-        started = time.perf_counter()
+        started = changed  # a computation still running for older choices delays this one: count it
         keys = keys_for(scenario, 1 if replay else runs, seed)
         name = title(scenario, plan)
         fan, picture, seconds = None, None, 0.0
