@@ -1,0 +1,121 @@
+"""The four dyad scenarios replay what their records give, and every item cites a record row.
+
+Each scenario in scenarios/ rests on one record in data/history/dyads/<record>/. Figures the
+model produces exactly (after an expulsion, a cap, a closure) are pinned to the record's
+figures; the comments name the row.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from tests.conftest import ROOT, SCENARIOS, read_csv
+
+DYADS = {
+    "cz_russia_2021": "cz_ru_2021",
+    "germany_russia_2022": "de_ru_2022",
+    "us_ussr_1986": "us_su_1986",
+    "us_russia_2001": "us_ru_2001",
+}
+ROW = re.compile(r"\b[ES]\d{2}\b")
+
+
+def present(name: str) -> bool:
+    return (SCENARIOS / f"{name}.toml").exists()
+
+
+@pytest.fixture(scope="module")
+def replays(tmp_path_factory):
+    from sim.experiments.run import RunOptions, run_scenario
+
+    root = tmp_path_factory.mktemp("dyads")
+    cache: dict[str, dict[tuple[str, str], dict[str, str]]] = {}
+
+    def replay(name: str) -> dict[tuple[str, str], dict[str, str]]:
+        if name not in cache:
+            folder = run_scenario(SCENARIOS / f"{name}.toml", root, RunOptions(run_id="replay")).folder
+            cache[name] = {(r["date"], r["side"]): r for r in read_csv(folder / "trajectories.csv")}
+        return cache[name]
+
+    return replay
+
+
+def figures(rows, date: str, side: str, *columns: str) -> tuple[int, ...]:
+    return tuple(int(float(rows[(date, side)][c])) for c in columns)
+
+
+# --- every event and observation names a row of its record --------------------------------------
+
+
+def record_rows(record: str) -> set[str]:
+    folder = ROOT / "data" / "history" / "dyads" / record
+    return {r["id"] for name in ("events.csv", "staff.csv") for r in read_csv(folder / name)}
+
+
+@pytest.mark.parametrize("name", [n for n in DYADS if present(n)])
+def test_every_item_names_rows_of_its_record(name):
+    record = DYADS[name]
+    rows = record_rows(record)
+    data = tomllib.loads((SCENARIOS / f"{name}.toml").read_text(encoding="utf-8"))
+    items = [("events", i, e) for i, e in enumerate(data.get("events", []))]
+    items += [("observations", i, o) for i, o in enumerate(data.get("observations", []))]
+    assert items
+    for table, index, item in items:
+        source = item.get("source", "")
+        where = f"{name}: {table}[{index}]"
+        assert source.startswith(f"{record} "), f"{where}: source {source!r} does not start with {record!r}"
+        cited = ROW.findall(source)
+        assert cited, f"{where}: source {source!r} names no row"
+        missing = sorted(set(cited) - rows)
+        assert not missing, f"{where}: rows {missing} are not in {record}/events.csv or staff.csv"
+
+
+def test_the_source_check_can_fail():
+    rows = record_rows("cz_ru_2021")
+    assert "E32" in rows and "S15" in rows
+    assert "E33" not in rows and "S16" not in rows
+
+
+# --- Czech Republic - Russia, 2020-2026 ------------------------------------------------------------
+
+
+@pytest.mark.skipif(not present("cz_russia_2021"), reason="scenario not written yet")
+class TestCzechRussia:
+    NAME = "cz_russia_2021"
+
+    def test_czech_embassy_after_the_twenty(self, replays):
+        rows = replays(self.NAME)
+        # The consulates are assumed at 3 diplomats + 2 support each (6 + 4 in all), no local staff.
+        # S06: 5 diplomats + 19 A&T at the embassy after E04's 16 + 4 left; S05: 5 diplomats.
+        assert figures(rows, "2021-04", "CZ", "diplomats", "support", "local") == (5 + 6, 19 + 4, 108)
+
+    def test_russian_embassy_after_the_eighteen(self, replays):
+        rows = replays(self.NAME)
+        # S03: 27 diplomats + 67 technical staff after E03's 18 left; consulates 8 + 6 assumed.
+        assert figures(rows, "2021-04", "RU", "diplomats", "support", "local") == (27 + 8, 67 + 6, 19)
+
+    def test_parity_of_may_2021(self, replays):
+        rows = replays(self.NAME)
+        # E15/S10: 7 diplomats + 25 A&T + 19 local at the Russian embassy by 31 May.
+        assert figures(rows, "2021-05", "RU", "diplomats", "support", "local") == (7 + 8, 25 + 6, 19)
+        # E14/S11: at most 19 local staff for the Czech mission; 89 let go (E16, Kulhanek).
+        assert figures(rows, "2021-05", "CZ", "local", "staff_total") == (19, 24 + 10 + 19)
+        assert figures(rows, "2021-04", "CZ", "local")[0] - figures(rows, "2021-05", "CZ", "local")[0] == 89
+
+    def test_consulates_closed_in_march_2022(self, replays):
+        rows = replays(self.NAME)
+        # E21, E22: only the embassies left; S14: the Russian embassy at 7 + 25 (+ 19 local, S10).
+        assert figures(rows, "2022-02", "CZ", "posts_open") == (3,)
+        assert figures(rows, "2022-03", "CZ", "posts_open", "staff_total") == (1, 5 + 19 + 19)
+        assert figures(rows, "2022-03", "RU", "posts_open", "diplomats", "support", "staff_total") == (1, 7, 25, 51)
+
+    def test_six_russian_diplomats_in_2023(self, replays):
+        rows = replays(self.NAME)
+        # S15: 6 Russian diplomats (Czech MFA, March and May 2023), after E23 expelled one.
+        assert figures(rows, "2023-03", "RU", "diplomats") == (6,)
+        assert figures(rows, "2026-01", "RU", "diplomats", "staff_total") == (6, 50)
+        # E24: one Czech diplomat expelled in April 2022.
+        assert figures(rows, "2022-04", "CZ", "diplomats") == (4,)
