@@ -119,3 +119,45 @@ class TestCzechRussia:
         assert figures(rows, "2026-01", "RU", "diplomats", "staff_total") == (6, 50)
         # E24: one Czech diplomat expelled in April 2022.
         assert figures(rows, "2022-04", "CZ", "diplomats") == (4,)
+
+
+# --- Germany - Russia, 2021-2026 -------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not present("germany_russia_2022"), reason="scenario not written yet")
+class TestGermanyRussia:
+    NAME = "germany_russia_2022"
+
+    def test_the_forty_of_april_2022(self, replays):
+        rows = replays(self.NAME)
+        # S01: 104 Russian diplomats before E06; S02: ~64 after (derived).
+        assert figures(rows, "2022-03", "RU", "diplomats") == (104,)
+        assert figures(rows, "2022-04", "RU", "diplomats") == (64,)
+        # S03: ~120 German diplomats before E07; S04: ~80 after (derived).
+        assert figures(rows, "2022-03", "DE", "diplomats") == (120,)
+        assert figures(rows, "2022-04", "DE", "diplomats") == (80,)
+
+    def test_the_ceiling_of_350(self, replays):
+        rows = replays(self.NAME)
+        # E13 (">20", 20 used) leaves 60 German diplomats; E14/S09: 350 in all from June 2023.
+        assert figures(rows, "2023-05", "DE", "diplomats", "staff_total") == (60, 587)
+        assert figures(rows, "2023-06", "DE", "staff_total", "diplomats") == (350, 60)
+        # S10: at least 100 left (AA); the derived presence makes it 237.
+        cut = figures(rows, "2023-05", "DE", "staff_total")[0] - figures(rows, "2023-06", "DE", "staff_total")[0]
+        assert cut == 237 and cut >= 100
+
+    def test_one_consulate_each_from_2024(self, replays):
+        rows = replays(self.NAME)
+        # E20, E21: Germany keeps the embassy and CG St Petersburg; E17, E22, E23: Russia keeps Berlin and Bonn.
+        assert figures(rows, "2023-10", "DE", "posts_open") == (5,)
+        assert figures(rows, "2023-10", "RU", "posts_open") == (6,)
+        assert figures(rows, "2023-11", "RU", "posts_open") == (5,)  # Leipzig closed 20 November (E19)
+        assert figures(rows, "2024-01", "DE", "posts_open") == (2,)
+        assert figures(rows, "2024-01", "RU", "posts_open") == (2,)
+
+    def test_last_expulsions(self, replays):
+        rows = replays(self.NAME)
+        # E12: 20 Russians left in April 2023 (">20"); E27, E28: one each in 2026.
+        assert figures(rows, "2023-04", "RU", "diplomats") == (44,)
+        assert figures(rows, "2026-02", "RU", "diplomats") == (43,)
+        assert figures(rows, "2026-02", "DE", "diplomats") == (59,)
