@@ -161,3 +161,38 @@ class TestGermanyRussia:
         assert figures(rows, "2023-04", "RU", "diplomats") == (44,)
         assert figures(rows, "2026-02", "RU", "diplomats") == (43,)
         assert figures(rows, "2026-02", "DE", "diplomats") == (59,)
+
+
+# --- United States - Soviet Union, 1986-1989 -------------------------------------------------------
+
+
+@pytest.mark.skipif(not present("us_ussr_1986"), reason="scenario not written yet")
+class TestUsSoviet:
+    NAME = "us_ussr_1986"
+
+    def test_us_mission_before_and_after_october(self, replays):
+        rows = replays(self.NAME)
+        # S12: 251 Americans (225 + 26) on 21 Oct; S13: 260 Soviet employees.
+        assert figures(rows, "1986-09", "US", "staff_total", "local") == (251 + 260, 260)
+        # E14, E22: 5 + 5 expelled; E17/S14: no local staff; E15/S15: ceiling of 251.
+        assert figures(rows, "1986-10", "US", "staff_total", "local", "staff_cap") == (241, 0, 251)
+        assert figures(rows, "1986-10", "US", "posts_open") == (2,)
+
+    def test_soviet_mission_after_the_55(self, replays):
+        rows = replays(self.NAME)
+        un_mission = 243 - 25  # S08, E13, S10
+        # S11 (derived): ~301 at the embassy and consulate before the 55; E19: ~10 local staff.
+        assert figures(rows, "1986-09", "SU", "staff_total") == (301 + 10 + 243,)
+        assert figures(rows, "1986-10", "SU", "staff_total", "local") == (301 + un_mission, 0)
+        # S16: 246 at the embassy and consulate after the 55 (E23, E24); S17: ceiling 251.
+        assert figures(rows, "1986-11", "SU", "staff_total", "staff_cap") == (246 + un_mission, 251 + un_mission)
+
+    def test_un_stages_and_1989_ceilings(self, replays):
+        rows = replays(self.NAME)
+        # E25/S18: main UN mission 195 from April 1987; E26/S19: 150 from April 1988 (compliance assumed).
+        assert figures(rows, "1987-04", "SU", "staff_total") == (246 + 195,)
+        assert figures(rows, "1988-04", "SU", "staff_total") == (246 + 150,)
+        # E27, E28, S20: ceilings raised by 20 and 15 on each side, to 256 + 30 = 286.
+        assert figures(rows, "1989-02", "US", "staff_cap") == (271,)
+        assert figures(rows, "1989-08", "US", "staff_cap") == (286,)
+        assert figures(rows, "1989-08", "SU", "staff_cap") == (286 + 150,)
