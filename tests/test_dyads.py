@@ -196,3 +196,30 @@ class TestUsSoviet:
         assert figures(rows, "1989-02", "US", "staff_cap") == (271,)
         assert figures(rows, "1989-08", "US", "staff_cap") == (286,)
         assert figures(rows, "1989-08", "SU", "staff_cap") == (286 + 150,)
+
+
+# --- United States - Russia, 1999-2005 -------------------------------------------------------------
+
+
+@pytest.mark.skipif(not present("us_russia_2001"), reason="scenario not written yet")
+class TestUsRussia2001:
+    NAME = "us_russia_2001"
+
+    def test_before_the_order(self, replays):
+        rows = replays(self.NAME)
+        # S02: ~200 Russian intelligence officers under diplomatic cover (after E04 and E06).
+        assert figures(rows, "2001-03", "RU", "diplomats", "staff_total") == (200, 200)
+        # S05, S06: ~500 US staff, 325 diplomats (after E01 and E03), read as before the 50 (S07).
+        assert figures(rows, "2001-03", "US", "staff_total", "diplomats") == (500, 325)
+        assert figures(rows, "2001-03", "US", "posts_open") == (4,)
+
+    def test_four_and_forty_six_each(self, replays):
+        rows = replays(self.NAME)
+        # E09, E10: 4 each in April; S03, S04: 50 each in all by 1 July (E13, E14).
+        assert figures(rows, "2001-04", "RU", "staff_total") == (196,)
+        assert figures(rows, "2001-04", "US", "staff_total") == (496,)
+        # S08: ~150 after (derived); S07: ~450 after (derived).
+        assert figures(rows, "2001-07", "RU", "diplomats") == (150,)
+        assert figures(rows, "2001-07", "US", "staff_total") == (450,)
+        # S09: more than 100 under official cover in 2005 (nothing refilled in the replay).
+        assert figures(rows, "2005-01", "RU", "diplomats")[0] > 100
