@@ -15,6 +15,7 @@ import re
 import signal
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import deque
@@ -74,6 +75,8 @@ class SerialExecutor(Executor):
 def _start_worker(parent: int) -> None:
     """In each pool worker: leave Ctrl-C to the parent, and end when the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # blocked by the parent while it started this process
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     threading.Thread(target=_watch_parent, args=(parent,), name="tft-watch-parent", daemon=True).start()
 
 
@@ -93,9 +96,26 @@ class PoolExecutor(Executor):
         self.pool = self._new_pool()
 
     def _new_pool(self):
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker, initargs=(os.getpid(),))
+        # fork where there is one: workers start at once and need not import the package again
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else None)
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+        )
+
+    def _submit(self, function, task):
+        """Submit a task; a worker started meanwhile is started with Ctrl-C blocked, so that a
+        Ctrl-C while it starts reaches only the parent (the worker then ignores it)."""
+        if not hasattr(signal, "pthread_sigmask"):
+            return self.pool.submit(function, *task)
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return self.pool.submit(function, *task)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
     def map(self, tasks, function=None):
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -115,7 +135,7 @@ class PoolExecutor(Executor):
                     exhausted = True
                     break
                 try:
-                    running[self.pool.submit(function, *task)] = task
+                    running[self._submit(function, task)] = task
                 except BrokenProcessPool:
                     pending.appendleft(task)
                     broken = True
