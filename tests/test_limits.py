@@ -72,7 +72,7 @@ def test_huge_sweeps_are_refused(tmp_path, replicates, kind, samples, points, ex
 
 
 def test_a_huge_calibration_is_refused(toy_file, tmp_path):
-    arguments = ["calibrate", str(toy_file()), "--results", str(tmp_path), "--policies", "mirror", "-q"]
+    arguments = ["calibrate", str(toy_file()), "--results", str(tmp_path), "--policy", "mirror", "-q"]
     refused([*arguments, "--screen", "1000000000"], "--screen")
     refused([*arguments, "--replicates", "100000000"], "--replicates")
     refused([*arguments, "--maxiter", "100000000"], "simulated runs")
@@ -86,13 +86,15 @@ def test_memory_bounds_the_chunk_not_the_results():
 
 def test_a_long_ensemble_is_chunked_to_fit_and_gives_the_same_runs(toy_file, tmp_path, monkeypatch):
     import sim.experiments.limits
-    from sim.experiments.run import run_scenario
+    from sim.experiments.run import RunOptions, run_scenario
 
     path = toy_file()
-    options = dict(mode="behavioural", replicates=6, overrides=[("UK", "perception_error", 0.2)], keep="all")
-    whole = run_scenario(path, tmp_path / "a", run_id="x", **options)
+    options = RunOptions(
+        mode="behavioural", replicates=6, overrides=[("UK", "perception_error", 0.2)], keep="all", run_id="x"
+    )
+    whole = run_scenario(path, tmp_path / "a", options).folder
     monkeypatch.setattr(sim.experiments.limits, "MEMORY", 12 * (15 * 16 + 256) * 2)  # two runs at a time
-    chunked = run_scenario(path, tmp_path / "b", run_id="x", **options)
+    chunked = run_scenario(path, tmp_path / "b", options).folder
     assert (whole / "trajectories.csv").read_bytes() == (chunked / "trajectories.csv").read_bytes()
     assert (whole / "runs.csv").read_bytes() == (chunked / "runs.csv").read_bytes()
     assert '"chunk_runs": 2' in (chunked / "manifest.json").read_text()
