@@ -289,3 +289,16 @@ def test_a_run_killed_midway_leaves_nothing_after_the_next(toy_file, tmp_path):
     outcome = CliRunner().invoke(cli, ["run", str(toy_file()), "--results", str(results), "--no-plot"])
     assert outcome.exit_code == 0
     assert [p.name for p in (results / "toy").iterdir() if p.name.startswith(".")] == []
+
+
+def test_plot_of_a_sweep_folder_being_written_is_one_line(sweep_folder_files, tmp_path):
+    import fcntl
+
+    results = tmp_path / "results"
+    arguments = ["sweep", str(sweep_folder_files), "--results", str(results), "--workers", "1", "-q", "--id", "s"]
+    assert CliRunner().invoke(cli, arguments).exit_code == 0
+    folder = results / "mini" / "s"
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # as a sweep resuming this folder holds it
+        one_line_error(CliRunner().invoke(cli, ["plot", str(folder)]), "busy")
+    assert CliRunner().invoke(cli, ["plot", str(folder)]).exit_code == 0

@@ -18,6 +18,7 @@ from sim import __version__
 from sim.errors import ResultsError
 from sim.files.folders import RUN_ID, write_result  # noqa: F401 - part of this module's interface
 from sim.files.safe import disk_error, read_bounded, replaced
+from sim.files.tables import check_rows, check_span
 from sim.rules.calendar import month_label
 from sim.rules.scenario import Scenario
 
@@ -228,31 +229,49 @@ def read_result(directory: str | Path) -> tuple[dict, list[dict[str, str]], list
 
 
 def read_tables(directory: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
-    """What the figures are drawn from: the trajectories (for an ensemble, the per-month quantiles),
-    the events and the observations of a results directory."""
-
-    def table(name: str) -> list[dict[str, str]]:
-        return read_csv_rows(directory / name)
+    """What the figures are drawn from, every cell they use checked: the trajectories (for an
+    ensemble, the per-month quantiles, and no events), the events and the observations."""
 
     def optional(name: str) -> list[dict[str, str]]:
-        return table(name) if (directory / name).is_file() else []
+        return read_csv_rows(directory / name) if (directory / name).is_file() else []
 
+    observations = optional(OBSERVATIONS)
+    months = check_rows(
+        directory / OBSERVATIONS, observations, months=("date",), numbers=("value",), names=("side", "column", "bound")
+    )
     if (directory / QUANTILES_FILE).is_file():  # an ensemble: the figure is drawn from the quantiles
-        tables = table(QUANTILES_FILE), optional(EVENTS), optional(OBSERVATIONS)
-        needed = {QUANTILES_FILE: ("date", "side", "host", "runs", "p05", "p25", "p50", "p75", "p95")}
-    else:
-        tables = table(TRAJECTORIES), table(EVENTS), optional(OBSERVATIONS)
-        needed = {
-            TRAJECTORIES: ("date", "side", "host", "staff_total"),
-            EVENTS: ("date", "actor", "target", "kind", "size", "severity", "cause", "description"),
-        }
-    for (name, columns), rows in zip(needed.items(), tables, strict=False):
-        missing = [c for c in columns if rows and c not in rows[0]]
-        if missing:
-            raise ResultsError(
-                f"{directory / name}: missing column {', '.join(missing)} (allowed: the columns of docs/outputs.md)"
-            )
-    return tables
+        quantiles = read_csv_rows(directory / QUANTILES_FILE)
+        months += check_quantiles(directory / QUANTILES_FILE, quantiles)
+        check_span(directory, months)
+        return quantiles, [], observations
+    trajectories, events = read_csv_rows(directory / TRAJECTORIES), read_csv_rows(directory / EVENTS)
+    months += check_rows(
+        directory / TRAJECTORIES,
+        trajectories,
+        months=("date",),
+        numbers=("staff_total",),
+        names=("host",),
+        sides="side",
+    )
+    months += check_rows(
+        directory / EVENTS,
+        events,
+        months=("date",),
+        blanks=("size", "severity"),
+        names=("actor", "target", "kind", "cause"),
+    )
+    if events and "description" not in events[0]:
+        raise ResultsError(
+            f"{directory / EVENTS}: missing column description (allowed: the columns of docs/outputs.md)"
+        )
+    check_span(directory, months)
+    return trajectories, events, observations
+
+
+def check_quantiles(path: Path, rows: list[dict[str, str]]) -> list[int]:
+    """The cells of a quantiles file a fan chart uses."""
+    numbers = ("runs", "p05", "p25", "p50", "p75", "p95")
+    return check_rows(path, rows, months=("date",), numbers=numbers, names=("host",), sides="side")
 
 
 def command_line() -> list[str]:

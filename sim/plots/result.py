@@ -10,12 +10,14 @@ from sim.files.results import (
     MANIFEST,
     QUANTILES_FILE,
     STAFF_FIGURE,
+    check_quantiles,
     read_csv_rows,
     read_manifest,
     read_result,
     read_tables,
     write_json,
 )
+from sim.files.tables import check_rows, check_span, manifest_files, manifest_text
 from sim.plots.figures import fan_figure, staff_figure
 
 
@@ -36,7 +38,10 @@ def plot_result(directory: str | Path) -> list[Path]:
     """(Re)draw the figures of a results directory from its files. Returns the figures written."""
     directory = Path(directory)
     manifest, _, _, _ = read_result(directory)
-    title = manifest.get("title") or manifest.get("scenario", {}).get("title", directory.name)
+    scenario = manifest.get("scenario")
+    title = manifest_text(
+        manifest, "title", manifest_text(scenario if isinstance(scenario, dict) else {}, "title", directory.name)
+    )
     written = draw(directory, title)
     record_figures(directory, manifest, written)
     return [directory / name for name in written]
@@ -48,19 +53,27 @@ def plot_calibration(directory: str | Path) -> list[Path]:
     directory = Path(directory)
     manifest = read_manifest(directory)
     quantiles = read_csv_rows(directory / QUANTILES_FILE)
+    months = check_quantiles(directory / QUANTILES_FILE, quantiles)
+    rows = read_csv_rows(directory / "observations.csv")
+    months += check_rows(
+        directory / "observations.csv", rows, months=("date",), numbers=("observed",), names=("side", "column", "bound")
+    )
     observations = [
         {"date": r["date"], "side": r["side"], "column": r["column"], "value": r["observed"], "bound": r["bound"]}
-        for r in read_csv_rows(directory / "observations.csv")
+        for r in rows
     ]
-    marks = [(r["date"], r["actor"]) for r in read_csv_rows(directory / "measures.csv")]
-    fan_figure(quantiles, observations, manifest.get("title", directory.name), directory / FIT_FIGURE, marks)
+    measures = read_csv_rows(directory / "measures.csv")
+    months += check_rows(directory / "measures.csv", measures, months=("date",), names=("actor",))
+    check_span(directory, months)
+    marks = [(r["date"], r["actor"]) for r in measures]
+    fan_figure(quantiles, observations, manifest_text(manifest, "title", directory.name), directory / FIT_FIGURE, marks)
     record_figures(directory, manifest, [FIT_FIGURE])
     return [directory / FIT_FIGURE]
 
 
 def record_figures(directory: Path, manifest: dict, written: list[str]) -> None:
     """List figures just drawn in the folder's manifest (written atomically)."""
-    files = manifest.get("files", [])
+    files = manifest_files(directory / MANIFEST, manifest)
     if any(name not in files for name in written):
         manifest["files"] = files + [name for name in written if name not in files]
         write_json(directory / MANIFEST, manifest)

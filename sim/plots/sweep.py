@@ -12,9 +12,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim.errors import SimError  # noqa: E402
-from sim.files.results import read_csv_rows  # noqa: E402
+from sim.files.results import check_quantiles, read_csv_rows  # noqa: E402
 from sim.files.safe import save_figure  # noqa: E402
 from sim.files.sweep_store import load_manifest, read_runs, recorded_sweep  # noqa: E402
+from sim.files.tables import MAX_NAME, check_rows, check_span  # noqa: E402
 from sim.plots.figures import fan_figure, plain_text  # noqa: E402
 
 RESTORE_WITHIN = 60  # months: "back to half size within five years"
@@ -24,8 +25,16 @@ class SweepPlotError(SimError):
     """A sweep folder or a plot choice that does not fit."""
 
 
-def _summary(folder: Path) -> list[dict[str, str]]:
-    return read_csv_rows(folder / "summary.csv")
+def _summary(folder: Path, outcome: str, x: str, y: str) -> list[dict[str, str]]:
+    """The summary rows, with the cells the heatmap uses checked."""
+    path = folder / "summary.csv"
+    rows = read_csv_rows(path)
+    column = f"{outcome}_mean"
+    if rows and column not in rows[0]:
+        names = sorted({k[: -len("_mean")] for k in rows[0] if k.endswith("_mean")})
+        raise SweepPlotError(f"--outcome: unknown outcome '{outcome}' (allowed: {', '.join(names)})")
+    check_rows(path, rows, blanks=(column,), names=(x, y))
+    return rows
 
 
 def _sweep(folder: Path):
@@ -44,11 +53,6 @@ def _pair(row: dict, levers: list[str]) -> str:
 
 @plain_text
 def heatmap(folder: Path, outcome: str, x: str, y: str) -> Path:
-    rows = _summary(folder)
-    column = f"{outcome}_mean"
-    if rows and column not in rows[0]:
-        names = sorted({k[: -len("_mean")] for k in rows[0] if k.endswith("_mean")})
-        raise SweepPlotError(f"--outcome: unknown outcome '{outcome}' (allowed: {', '.join(names)})")
     levers, uncertainties = _levers_and_uncertainties(folder)
     for axis, name in (("--x", x), ("--y", y)):
         if name not in levers + uncertainties:
@@ -58,6 +62,7 @@ def heatmap(folder: Path, outcome: str, x: str, y: str) -> Path:
             )
     if x == y:
         raise SweepPlotError(f"--x and --y are both '{x}' (allowed: two different design columns)")
+    rows = _summary(folder, outcome, x, y)
     xs, ys, grid = heatmap_grid(rows, outcome, x, y)
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(xs), 1.2 + 0.55 * len(ys)))
     image = ax.imshow(grid, cmap="viridis", aspect="auto", origin="lower")
@@ -118,8 +123,8 @@ def _order(value: str):
 @plain_text
 def restore_months(folder: Path) -> Path:
     levers, _ = _levers_and_uncertainties(folder)
-    runs = read_runs(folder)
-    design = _design(folder)
+    runs = read_runs(folder, ("point", "months_to_half"))
+    design = _design(folder, levers)
     labels = np.array([_pair(design[int(p)], levers) for p in runs["point"]])
     months = runs["months_to_half"].astype(float)
     pairs = sorted(
@@ -154,8 +159,8 @@ def robustness(folder: Path) -> tuple[Path, list[tuple[str, float]]]:
     """Share of the uncertainty space in which each lever combination restores both missions to
     half size within five years in most runs."""
     levers, _ = _levers_and_uncertainties(folder)
-    runs = read_runs(folder)
-    design = _design(folder)
+    runs = read_runs(folder, ("point", "months_to_half"))
+    design = _design(folder, levers)
     months = runs["months_to_half"].astype(float)
     within = np.nan_to_num(months, nan=np.inf) <= RESTORE_WITHIN
     scores: dict[str, list[bool]] = {}
@@ -182,10 +187,13 @@ def robustness(folder: Path) -> tuple[Path, list[tuple[str, float]]]:
     return path, ranked
 
 
-def _design(folder: Path) -> dict[int, dict[str, str]]:
+def _design(folder: Path, levers: list[str] = ()) -> dict[int, dict[str, str]]:
+    """design.csv: one row per point, numbered from 0, with every lever (and the manifest's count of points)."""
     rows = read_csv_rows(folder / "design.csv")
-    if rows and "point" not in rows[0]:
-        raise SweepPlotError(f"{folder / 'design.csv'}: no column 'point'")
+    check_rows(folder / "design.csv", rows, names=("point", *levers))
+    points = load_manifest(folder).get("points")
+    if len(rows) != points:
+        raise SweepPlotError(f"{folder / 'design.csv'}: {len(rows)} points, the manifest says {points!r}")
     design = {}
     for line, row in enumerate(rows, start=2):
         if not row["point"].isdigit() or int(row["point"]) != line - 2:
@@ -201,7 +209,11 @@ def point_fan(folder: Path, point: int) -> Path:
     if not source.is_file():
         raise SweepPlotError(f"{folder}: no quantiles of point {point} ({source.name}); re-run it first")
     rows = read_csv_rows(source)
-    values = {k: v for k, v in _design(folder)[point].items() if k not in ("point", "seed")}
+    check_span(folder, check_quantiles(source, rows))
+    design = _design(folder)
+    if point not in design:
+        raise SweepPlotError(f"--point: {point} is not a design point (allowed: 0 to {len(design) - 1})")
+    values = {k: v[:MAX_NAME] for k, v in design[point].items() if k not in ("point", "seed")}
     title = f"{_sweep(folder).name}, point {point}: " + ", ".join(f"{k} = {v}" for k, v in values.items())
     path = folder / f"fan-point-{point}.png"
     fan_figure(rows, [], title, path)
