@@ -98,12 +98,31 @@ def server(tmp_path_factory):
                 pytest.fail("tft app did not start: " + (root / "server.log").read_text(encoding="utf-8")[-2000:])
             time.sleep(0.3)
     yield {"url": url, "root": root, "sweep": sweep}
+    workers = _children(process.pid)
     process.terminate()
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+    deadline = time.monotonic() + 10
+    while [pid for pid in workers if Path(f"/proc/{pid}").exists()] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(workers) >= 2, "the fan's worker processes were not found"
+    assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == [], "worker processes outlived the server"
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -158,8 +177,7 @@ def test_changing_a_policy_changes_the_fan(page):
     for code in ("US", "RU"):  # misperception on both sides: runs differ
         slider = page.locator(".v-input", has_text=f"{code} perception error").get_by_role("slider")
         slider.focus()
-        for _ in range(3):
-            slider.press("ArrowRight")
+        slider.press("ArrowRight")  # 0.01: enough for the runs to differ
     page.wait_for_timeout(500)
     expect(page.locator(".tft-status")).to_have_text("Up to date")
     before = caption(page, "1,000 of 1,000 runs")

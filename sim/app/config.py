@@ -50,3 +50,11 @@ def pool() -> Executor | None:
         if not _pool:
             _pool.append(start_pool(config().workers))
         return _pool[0]
+
+
+def stop_pool() -> None:
+    """End the worker processes (when the server stops)."""
+    with _pool_lock:
+        if _pool and _pool[0] is not None:
+            _pool[0].shutdown(wait=True, cancel_futures=True)
+        _pool.clear()

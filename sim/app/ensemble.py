@@ -9,6 +9,7 @@ so one is simulated and counted for all.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -18,6 +19,7 @@ import numpy as np
 
 from sim.engines.drivers import simulate_batch
 from sim.engines.plan import Mode, Plan
+from sim.experiments.executors import start_worker
 from sim.experiments.outcomes import simulate_outcomes
 from sim.experiments.run import describe_plan
 from sim.experiments.summary import StaffQuantiles
@@ -102,7 +104,13 @@ def start_pool(workers: int) -> Executor | None:
     Started with 'spawn', as the page's server has threads, and warmed so the first fan is fast."""
     if workers <= 1:
         return None
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    # each worker ignores Ctrl-C (the server handles it) and ends when the server is gone, even by kill -9
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=start_worker,
+        initargs=(os.getpid(),),
+    )
     for future in [pool.submit(_ready) for _ in range(workers)]:
         future.result()
     return pool

@@ -54,7 +54,10 @@ def serve(host: str, port: int, scenarios: Path, results: Path, workers: int, re
     )
     if ready is not None:
         _on_start(server, lambda: ready(f"http://{host}:{port}/"))
-    server.run()
+    try:
+        server.run()  # until Ctrl-C or SIGTERM
+    finally:
+        config.stop_pool()
 
 
 def _on_start(server, callback) -> None:

@@ -72,7 +72,7 @@ class SerialExecutor(Executor):
             yield function(*task)
 
 
-def _start_worker(parent: int) -> None:
+def start_worker(parent: int) -> None:
     """In each pool worker: leave Ctrl-C to the parent, and end when the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # blocked by the parent while it started this process
@@ -103,7 +103,7 @@ class PoolExecutor(Executor):
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else None)
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+            max_workers=self.workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
         )
 
     def _submit(self, function, task):
