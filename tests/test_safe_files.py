@@ -302,3 +302,21 @@ def test_plot_of_a_sweep_folder_being_written_is_one_line(sweep_folder_files, tm
         fcntl.flock(handle, fcntl.LOCK_EX)  # as a sweep resuming this folder holds it
         one_line_error(CliRunner().invoke(cli, ["plot", str(folder)]), "busy")
     assert CliRunner().invoke(cli, ["plot", str(folder)]).exit_code == 0
+
+
+def test_devices_and_pipes_are_not_read_as_input(tmp_path, toy_file):
+    pipe = tmp_path / "pipe.toml"
+    os.mkfifo(pipe)
+    scenario = str(toy_file())
+    for path in ("/dev/zero", str(pipe)):
+        for command in (
+            ["run", path],
+            ["validate", path],
+            ["sweep", path],
+            ["calibrate", path],
+            ["run", scenario, "--mode", "behavioural", "--params", path],
+        ):
+            started = time.perf_counter()
+            outcome = CliRunner().invoke(cli, command)
+            assert time.perf_counter() - started < 20
+            one_line_error(outcome, path, "not a regular file")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -28,6 +30,28 @@ class Interrupted(click.ClickException):
 
 
 NOTHING_WRITTEN = "interrupted: nothing was written"
+INPUT_LIMIT = 256 * 2**20  # bytes: far above any scenario, sweep file or overlay
+
+
+class InputFile(click.Path):
+    """A file the user names: not a folder and, if it exists, a regular file of at most
+    INPUT_LIMIT bytes (a device such as /dev/zero, or a pipe, would be read for ever). A missing
+    file is left to the library, which says so in the format of input errors."""
+
+    def __init__(self):
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        try:
+            info = os.stat(path)
+        except OSError:
+            return path
+        if not stat.S_ISREG(info.st_mode):
+            self.fail(f"'{path}' is not a regular file (a device or a pipe?)", param, ctx)
+        if info.st_size > INPUT_LIMIT:
+            self.fail(f"'{path}' is {info.st_size:,} bytes (allowed: at most {INPUT_LIMIT:,})", param, ctx)
+        return path
 
 
 def library_errors(command=None, *, interrupted: str = NOTHING_WRITTEN):
@@ -101,7 +125,7 @@ class OneLineErrors(click.Group):
 
 params_option = click.option(
     "--params",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=InputFile(),
     default=None,
     metavar="FILE",
     help="A parameter overlay ([behaviour.XX] tables, e.g. the params.toml of tft calibrate).",

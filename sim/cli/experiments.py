@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sim.cli.base import (
+    InputFile,
     ProgressBar,
     cli,
     library_errors,
@@ -21,7 +22,7 @@ from sim.experiments.choices import FOLD_KINDS
 
 
 @cli.command()
-@click.argument("sweep_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sweep_file", type=InputFile())
 @results_option
 @workers_option(None)
 @scheduler_option
@@ -82,7 +83,7 @@ def sweep(
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario", type=InputFile())
 @results_option
 @click.option(
     "--policy",

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sim.cli.base import (
+    InputFile,
     cli,
     library_errors,
 )
@@ -35,7 +36,7 @@ def policies() -> None:
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario", type=InputFile())
 @library_errors
 def validate(scenario: Path) -> None:
     """Check SCENARIO without running it: every key, and a replay proving each event is possible

@@ -7,13 +7,21 @@ from pathlib import Path
 
 import click
 
-from sim.cli.base import cli, library_errors, params_option, policy_option, results_option, seed_option
+from sim.cli.base import (
+    InputFile,
+    cli,
+    library_errors,
+    params_option,
+    policy_option,
+    results_option,
+    seed_option,
+)
 from sim.engines.plan import Mode
 from sim.experiments.choices import ENGINES, KEEP
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario", type=InputFile())
 @results_option
 @click.option(
     "--mode",
