@@ -63,7 +63,12 @@ def validate(scenario: Path) -> None:
 
 @cli.command()
 @click.argument("result_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--outcome", default="restored_half", show_default=True, help="Sweeps: the outcome of the heatmap.")
+@click.option(
+    "--outcome",
+    default="restored_half",
+    show_default=True,
+    help="Sweeps: the outcome of the heatmap or sensitivity figure.",
+)
 @click.option("--x", "x_axis", default=None, help="Sweeps: heatmap columns (a lever or uncertainty).")
 @click.option("--y", "y_axis", default=None, help="Sweeps: heatmap rows (a lever or uncertainty).")
 @click.option("--point", "points", type=int, multiple=True, help="Sweeps: also draw this point's fan chart.")

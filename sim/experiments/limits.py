@@ -71,6 +71,10 @@ def check_disk(folder: Path, runs: int, months: int) -> None:
 
 def design_size(levers: tuple, uncertainties: tuple, design: str, samples: int) -> int:
     """The number of design points, counted without making them."""
+    if design in ("sobol", "morris"):
+        from sim.files.sweep_design import sensitivity_size
+
+        return sensitivity_size(design, samples, len(levers) + len(uncertainties))
     combos = math.prod(len(values) for _, values in levers)
     if not uncertainties:
         return combos
@@ -85,7 +89,7 @@ def check_sweep(path: str, levers: tuple, uncertainties: tuple, design: str, sam
 
     points = design_size(levers, uncertainties, design, samples)
     if points > MAX_POINTS:
-        where = "design.samples" if design == "lhs" and uncertainties else "levers and uncertainties"
+        where = "design.samples" if design != "grid" and uncertainties else "levers and uncertainties"
         raise LimitError(f"{path}: {where}: the design has {points:,} points (allowed: at most {MAX_POINTS:,})")
     if replicates > MAX_REPLICATES:
         raise LimitError(f"{path}: sweep.replicates: {replicates:,} replicates (allowed: at most {MAX_REPLICATES:,})")

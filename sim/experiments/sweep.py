@@ -227,6 +227,10 @@ def run_sweep(
         failed: list[int] = []
         with CsvWriter(folder / "summary.csv", summary_columns(sweep, names)) as writer:
             writer.write(summary_rows(point_tables(folder, len(points), inputs), sweep, names, failed))
+        if sweep.sensitivity:
+            from sim.experiments.sensitivity import write_sensitivity
+
+            write_sensitivity(folder, sweep, names)
         seconds = time.perf_counter() - clock
         manifest = _manifest(sweep, scenario, points, keys, sum(failed), workers, scheduler, block)
         manifest.update(command_line=list(command), started=started, finished=utc_now(), runs_this_time=new_runs)

@@ -13,6 +13,9 @@ replicates and a root seed. TOML, loaded into a frozen, checked object.
     [design]
     kind = "grid"                               # grid (full factorial) or lhs (Latin hypercube)
     samples = 50                                # lhs: points drawn per lever combination
+    # or, for global sensitivity analysis (sim/files/sweep_design.py):
+    # method = "sobol"  samples = 64           # Saltelli base sample (a power of two)
+    # method = "morris" samples = 20 levels = 4 # trajectories on a grid of `levels`
 
     [levers]                                    # what policy makers choose: lists of values
     "US.policy" = ["mirror", "grit"]
@@ -39,6 +42,7 @@ from pydantic import AfterValidator, Field
 
 from sim.engines.plan import Mode
 from sim.files.behaviour_values import behaviour_value
+from sim.files.sweep_design import SENSITIVITY, samples_of, sensitivity_points
 from sim.files.toml_input import read_toml
 from sim.files.validation import Choice, Date, Integer, Name, Seed, Strict, problem, shown, validate
 from sim.rules.behaviour import BOUNDS, KEYS
@@ -48,6 +52,7 @@ NUMERIC = tuple(BOUNDS)  # behaviour keys that can be uncertain
 MAX_REPLICATES = 1_000_000
 MAX_GRID_POINTS = 1_000  # grid points of one uncertainty; lhs samples are bounded by MAX_REPLICATES
 MAX_VALUES = 1_000  # values of one lever
+SOBOL_SAMPLES = 64  # Saltelli base sample when a sobol design names none
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,19 @@ class Sweep:
     until: str | None
     replicates: int
     seed: int
-    design: str
+    design: str  # grid, lhs, or a sensitivity method: sobol, morris
     samples: int
     levers: tuple[tuple[str, tuple[object, ...]], ...]  # ("US.policy", ("mirror", "grit"))
     uncertainties: tuple[tuple[str, float, float, int], ...]  # (name, low, high, points)
+    levels: int = 4  # morris only: levels of its grid
+
+    @property
+    def sensitivity(self) -> bool:
+        return self.design in SENSITIVITY
+
+    def sensitivity_matrix(self) -> np.ndarray:
+        """The SALib samples of a sobol or morris design, one row per design point."""
+        return samples_of(self.design, self.levers, self.uncertainties, self.samples, self.levels, self.seed)
 
     def targets(self, name: str, codes: tuple[str, str]) -> list[tuple[str, str]]:
         """The (side, key) pairs a lever or uncertainty name sets: 'US.key' one side, 'key' both."""
@@ -76,7 +90,10 @@ class Sweep:
         return [name for name, _ in self.levers] + [name for name, *_ in self.uncertainties]
 
     def points(self) -> list[dict[str, object]]:
-        """Every design point: lever combinations crossed with the uncertainty design."""
+        """Every design point: lever combinations crossed with the uncertainty design, or (sobol,
+        morris) the SALib samples, levers included."""
+        if self.sensitivity:
+            return sensitivity_points(self.levers, self.uncertainties, self.sensitivity_matrix())
         lever_names = [name for name, _ in self.levers]
         combos = list(itertools.product(*(values for _, values in self.levers))) or [()]
         uncertain = self.uncertainty_points()
@@ -120,6 +137,8 @@ class SweepHead(Strict):
 class DesignModel(Strict):
     kind: Choice(("grid", "lhs")) = "grid"
     samples: Integer(1, MAX_REPLICATES) = 20
+    method: Choice(SENSITIVITY) = None  # None: no sensitivity analysis (kind applies)
+    levels: Integer(2, 100) = 4
 
 
 class UncertaintyModel(Strict):
@@ -162,8 +181,18 @@ def load_sweep(path: str | Path) -> Sweep:
         file.fail(("sweep", "from"), "missing required key: project mode replays the record up to this month")
     if head.mode != "project" and "from" in dates:
         file.fail(("sweep", "from"), f"not used in {head.mode} mode", 'from with mode = "project" only')
-    if model.design.kind == "grid" and "samples" in model.design.model_fields_set:
-        file.fail(("design", "samples"), "a grid takes no samples", 'samples with kind = "lhs" only')
+    design, given = model.design, model.design.model_fields_set
+    if design.method is None and design.kind == "grid" and "samples" in given:
+        file.fail(("design", "samples"), "a grid takes no samples", 'samples with kind = "lhs" or a method only')
+    if design.method is not None and "kind" in given:
+        file.fail(("design", "kind"), f"method = {design.method!r} makes its own design", "kind or method, not both")
+    if design.method != "morris" and "levels" in given:
+        file.fail(("design", "levels"), "only a morris design has levels", 'levels with method = "morris" only')
+    samples = design.samples
+    if design.method == "sobol":
+        samples = design.samples if "samples" in given else SOBOL_SAMPLES
+        if samples & (samples - 1):
+            file.fail(("design", "samples"), f"{samples} is not a power of two", "Sobol samples: 2, 4, 8, ... 1024 ...")
 
     levers = []
     for lever, values in model.levers.items():
@@ -179,6 +208,10 @@ def load_sweep(path: str | Path) -> Sweep:
             behaviour_value(key, getattr(spec, end), file.path, ("uncertainties", name, end), file.lines)
         if spec.high < spec.low:
             file.fail(("uncertainties", name), f"high {spec.high} is below low {spec.low}", "low <= high")
+        if design.method is not None and spec.high == spec.low:
+            file.fail(("uncertainties", name), "a range of one value", f"low < high in a {design.method} design")
+        if design.method is not None and "points" in spec.model_fields_set:
+            file.fail(("uncertainties", name, "points"), f"a {design.method} design takes no points", "low and high")
         uncertainties.append((name, spec.low, spec.high, spec.points))
     names = [("levers", n) for n, _ in levers] + [("uncertainties", u[0]) for u in uncertainties]
     owners: dict[tuple[str, str], str] = {}
@@ -194,6 +227,8 @@ def load_sweep(path: str | Path) -> Sweep:
                         "each behaviour value set by one lever or uncertainty",
                     )
             owners[target] = column
+    if design.method is not None and not names:
+        file.fail(("design", "method"), "no levers or uncertainties to analyse", "at least one of either")
     return Sweep(
         path=file.path,
         sha256=file.sha256,
@@ -204,8 +239,9 @@ def load_sweep(path: str | Path) -> Sweep:
         until=dates.get("until"),
         replicates=head.replicates,
         seed=head.seed,
-        design=model.design.kind,
-        samples=model.design.samples,
+        design=design.method or design.kind,
+        samples=samples,
         levers=tuple(levers),
         uncertainties=tuple(uncertainties),
+        levels=design.levels,
     )

@@ -227,6 +227,12 @@ def plot_sweep(
     y: str | None = None,
     points: tuple[int, ...] = (),
 ) -> list[Path]:
+    sweep = _sweep(folder)
+    if sweep.sensitivity:
+        # samples are scattered over the ranges: no grid for heatmaps; the indices say what matters
+        from sim.plots.sensitivity import sensitivity_figure
+
+        return [sensitivity_figure(folder, outcome, sweep.design)] + [point_fan(folder, p) for p in points]
     levers, uncertainties = _levers_and_uncertainties(folder)
     columns = uncertainties + levers
     x = x or (columns[0] if columns else None)
