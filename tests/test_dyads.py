@@ -62,6 +62,10 @@ def test_every_item_names_rows_of_its_record(name):
     data = tomllib.loads((SCENARIOS / f"{name}.toml").read_text(encoding="utf-8"))
     items = [("events", i, e) for i, e in enumerate(data.get("events", []))]
     items += [("observations", i, o) for i, o in enumerate(data.get("observations", []))]
+    for side, mission in data["missions"].items():
+        items.append((f"missions.{side}", 0, mission))
+        items += [(f"missions.{side}.posts", i, p) for i, p in enumerate(mission.get("posts", []))]
+        items += [(f"missions.{side}.properties", i, p) for i, p in enumerate(mission.get("properties", []))]
     assert items
     for table, index, item in items:
         source = item.get("source", "")
