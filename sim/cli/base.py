@@ -132,13 +132,27 @@ params_option = click.option(
 )
 
 
+MAX_WORKERS = 256  # local worker processes; more than the cores of this machine only gets a warning
+
+
+def _check_workers(ctx, param, value: int | None) -> int | None:
+    cores = os.cpu_count() or 1
+    if value is not None and value > cores:
+        click.echo(
+            f"warning: --workers {value} is more than the {cores} cores of this machine; the workers will share them",
+            err=True,
+        )
+    return value
+
+
 def workers_option(default: int | None):
     return click.option(
         "--workers",
-        type=click.IntRange(min=1),
+        type=click.IntRange(min=1, max=MAX_WORKERS),
         default=default,
         show_default=default is not None,
-        help="Local worker processes (default: all cores; 1 runs in this process).",
+        callback=_check_workers,
+        help=f"Local worker processes, at most {MAX_WORKERS} (default: all cores; 1 runs in this process).",
     )
 
 

@@ -38,11 +38,12 @@ class EventReader:
         """The events (numbered in file order by `seq`) and each one's key path and line."""
         events: list[Measure | Shock] = []
         where: list[tuple[str, int | None]] = []
+        lines = self.file.lines.table_lines("events", len(tables))
         for index, table in enumerate(tables):
             at = ("events", index)
             for event in self._event(table, at):
                 events.append(_with_seq(event, len(where)))
-                where.append((f"events[{index}]", self.file.lines.line(at)))
+                where.append((f"events[{index}]", lines[index]))
         return events, where
 
     def _event(self, table: dict, at: tuple) -> list[Measure | Shock]:

@@ -41,30 +41,57 @@ class LineIndex:
     keys, multi-line strings skipped); a path it cannot place takes the line of its nearest parent."""
 
     def __init__(self, text: str):
-        self.lines: dict[Loc, int] = {}
+        self.text = text
+        self._lines: dict[Loc, int] | None = None  # built at the first lookup: most files have no error
+
+    @property
+    def lines(self) -> dict[Loc, int]:
+        if self._lines is None:
+            self._lines = self._index(self.text)
+        return self._lines
+
+    def table_lines(self, name: str, count: int) -> list[int | None]:
+        """The lines of the `count` tables `[[name]]` of a top-level array, found without building
+        the whole index (a scenario may hold many thousands of events)."""
+        pattern = re.compile(rf"^[ \t]*\[\[[ \t]*{re.escape(name)}[ \t]*\]\]", re.MULTILINE)
+        found: list[int | None] = []
+        line, position = 1, 0
+        for match in pattern.finditer(self.text):
+            line += self.text.count("\n", position, match.start())
+            position = match.start()
+            found.append(line)
+        if len(found) == count:
+            return found
+        return [self.line((name, index)) for index in range(count)]
+
+    @classmethod
+    def _index(cls, text: str) -> dict[Loc, int]:
+        lines: dict[Loc, int] = {}
         counts: dict[Loc, int] = {}  # arrays of tables: elements so far, by resolved path
         prefix: Loc = ()
         quote: str | None = None
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(text.split("\n"), start=1):
             if quote:
                 if line.count(quote) % 2:
                     quote = None
                 continue
             header = _HEADER.match(line)
             if header:
-                prefix = self._resolve(_parts(header.group(2)), counts)
+                prefix = cls._resolve(_parts(header.group(2)), counts)
                 if header.group(1) == "[[":
+                    lines.setdefault(prefix, number)
                     counts[prefix] = counts.get(prefix, 0) + 1
                     prefix = (*prefix, counts[prefix] - 1)
-                self.lines.setdefault(prefix, number)
+                lines.setdefault(prefix, number)
             else:
                 key = _KEY.match(line)
                 if key:
-                    self.lines.setdefault((*prefix, *_parts(key.group(1))), number)
+                    lines.setdefault((*prefix, *_parts(key.group(1))), number)
             for delimiter in ('"""', "'''"):
                 if line.count(delimiter) % 2:
                     quote = delimiter
                     break
+        return lines
 
     @staticmethod
     def _resolve(parts: list[str], counts: dict[Loc, int]) -> Loc:

@@ -136,7 +136,7 @@ def found(value: Any) -> str:
     if isinstance(value, bool):
         return shown(value)
     if isinstance(value, int):
-        return f"the integer {shown(value)}"
+        return shown(value) if abs(value) >= 10**20 else f"the integer {value}"
     if isinstance(value, float):
         return f"the number {value}"
     if isinstance(value, str):
