@@ -67,6 +67,18 @@ def test_event_sizes_and_seeds_are_bounded(tmp_path):
     assert_one_line_error(code, stderr, "run.seed (line 9): ", "(allowed: 0 to 9,223,372,036,854,775,807)")
 
 
+def test_a_seed_on_the_command_line_has_the_bound_of_a_seed_in_a_file(tmp_path):
+    _, code, stderr = run(tmp_path, "--seed", str(2**63))
+    assert_one_line_error(code, stderr, "--seed", "9223372036854775808 is not in the range 0<=x<=9223372036854775807")
+
+
+def test_every_behaviour_key_has_a_checked_field():
+    from sim.files.behaviour_values import BehaviourModel
+    from sim.rules.behaviour import KEYS
+
+    assert tuple(BehaviourModel.model_fields) == KEYS
+
+
 def test_a_mission_cannot_grow_past_ten_million(tmp_path):
     big = "diplomats = 1000000\nsupport = 1000000\nlocal = 1000000"
     text = TOY

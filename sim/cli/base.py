@@ -167,7 +167,10 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar
 
 def seed_option(default_from: str):
     return click.option(
-        "--seed", type=click.IntRange(min=0), default=None, help=f"Root seed (default: {default_from})."
+        "--seed",
+        type=click.IntRange(min=0, max=2**63 - 1),  # as a seed in a scenario or sweep file
+        default=None,
+        help=f"Root seed (default: {default_from}).",
     )
 
 
