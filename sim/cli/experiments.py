@@ -1,4 +1,4 @@
-"""`tft sweep` and `tft calibrate`: many runs on a local pool or Dask."""
+"""`tft sweep`, `tft calibrate` and `tft infer`: many runs on a local pool or Dask."""
 
 from __future__ import annotations
 
@@ -240,3 +240,81 @@ def _validate(
                 f"  {row['fold']:<18} {row['model']:<14} F1 ±1 month {row['value']:.3f} "
                 f"({row['low']:.3f}-{row['high']:.3f})"
             )
+
+
+@cli.command()
+@click.argument("scenario", type=InputFile())
+@click.option(
+    "--train-until",
+    default=None,
+    metavar="DATE",
+    help="Fit on the record up to this month (default: the scenario's end); nothing later is read.",
+)
+@click.option(
+    "--families",
+    default=None,
+    metavar="NAMES",
+    help="Policy families to compare, comma-separated (default: mirror, generous_mirror, tit_for_two_tats, "
+    "gradual, escalate, parity, grit).",
+)
+@click.option("--population", "-p", type=int, default=500, show_default=True, help="Particles per generation.")
+@click.option("--generations", "-g", type=int, default=4, show_default=True, help="Generations of ABC-SMC.")
+@click.option("--replicates", "-n", type=int, default=2, show_default=True, help="Runs per particle.")
+@workers_option(1)
+@scheduler_option
+@seed_option("the scenario's run.seed")
+@click.option("--id", "folder_id", default=None, help="Name the folder inference-ID (default: a hash of the inputs).")
+@results_option
+@click.option("--quiet", "-q", is_flag=True, help="No line per generation.")
+@library_errors(interrupted="interrupted: finished generations are kept; run the same command again to resume")
+def infer(
+    scenario: Path,
+    train_until: str | None,
+    families: str | None,
+    population: int,
+    generations: int,
+    replicates: int,
+    workers: int,
+    scheduler: str | None,
+    seed: int | None,
+    folder_id: str | None,
+    results_root: Path,
+    quiet: bool,
+) -> None:
+    """Infer each side's policy family and behaviour values from SCENARIO's record up to
+    --train-until by ABC-SMC with model choice (needs pip install 'tft-sim[abc]'); write
+    results/<scenario>/inference-<id>/ with posterior.csv, families.csv, generations.csv,
+    params.toml (posterior mean of the most probable pair, for --params), params-draw.toml,
+    manifest.json and inference.png. The same command again resumes an interrupted fit, or adds
+    generations when --generations grows.
+
+    \b
+    Example:
+      tft infer scenarios/us_russia_2016_2022.toml --train-until 2019-12 --families mirror,escalate -p 20 -g 2 -n 1
+    """
+    from sim.experiments.inference_report import run_inference
+    from sim.files.results import command_line
+    from sim.plots.inference import plot_inference
+
+    names = [n.strip() for n in families.split(",")] if families else []
+    folder, report = run_inference(
+        scenario,
+        results_root,
+        train_until=train_until,
+        families=names,
+        population=population,
+        generations=generations,
+        replicates=replicates,
+        workers=workers,
+        scheduler=scheduler,
+        seed=seed,
+        folder_id=folder_id,
+        progress=None if quiet else lambda line: click.echo(line, err=True),
+        command=command_line(),
+    )
+    plot_inference(folder)
+    click.echo(f"wrote {folder} ({report['generations']} generations, {report['fit_seconds']:.0f} s of fitting)")
+    for side, rows in report["families"].items():
+        shown = ", ".join(f"{family} {p:.2f}" for family, p in rows if p > 0)
+        click.echo(f"  {side}: {shown}")
+    click.echo(f"  most probable pair: {'/'.join(report['pair'])} ({report['probability']:.2f})")

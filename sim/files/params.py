@@ -40,16 +40,27 @@ def apply_params(scenario: Scenario, path: str | Path) -> Scenario:
     return replace(scenario, behaviours=(behaviours[0], behaviours[1]))
 
 
-def params_text(behaviours: tuple[Behaviour, Behaviour], codes: tuple[str, str], header: str) -> str:
-    """An overlay file for these behaviours (policy, perception error, delays)."""
+PARAMS_KEYS = ("policy", "perception_error", "delay_weights")
+
+
+def params_text(
+    behaviours: tuple[Behaviour, Behaviour], codes: tuple[str, str], header: str, keys: tuple[str, ...] = PARAMS_KEYS
+) -> str:
+    """An overlay file for these behaviours: the values of `keys` (by default policy, perception
+    error and delays)."""
     lines = [f"# {line}" for line in header.splitlines()] + [""]
     for code, behaviour in zip(codes, behaviours, strict=True):
-        weights = ", ".join(f"{w:g}" for w in behaviour.delay_weights)
-        lines += [
-            f"[behaviour.{code}]",
-            f'policy = "{behaviour.policy}"',
-            f"perception_error = {behaviour.perception_error:g}",
-            f"delay_weights = [{weights}]",
-            "",
-        ]
+        lines.append(f"[behaviour.{code}]")
+        lines += [f"{key} = {_toml_value(getattr(behaviour, key))}" for key in keys]
+        lines.append("")
     return "\n".join(lines)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return f"{value:g}"
