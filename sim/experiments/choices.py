@@ -16,6 +16,7 @@ ENGINES = ("batch", "mesa")  # all runs at once over arrays; one Mesa model per 
 KEEP = ("auto", "all", "summary")  # what an ensemble keeps: see sim.experiments.run
 FOLD_KINDS = ("rolling", "episodes")  # out-of-sample folds: see sim.experiments.folds
 
+
 class PlanError(SimError):
     """A mode, date range or behaviour choice that does not fit the scenario."""
 

@@ -45,6 +45,7 @@ MAX_REPLICATES = 100  # runs per particle
 MAX_INFERENCE_RUNS = 200_000_000  # simulated runs of a whole fit, at the worst acceptance allowed
 MIN_ACCEPTANCE = 0.05  # a generation that would accept fewer than 1 in 20 particles ends the fit
 MAX_SCALE_RATIO = 20.0  # no statistic's adaptive weight exceeds 20 times the smallest non-zero one
+RIDGE = 0.01  # each parameter's perturbation has a standard deviation of at least 1% of its prior width
 MODEL_STAY = 0.7  # pyabc's model perturbation: a particle keeps its pair with this probability
 HISTORY = "history.db"
 GENERATION_STREAM = 0xABC  # spawn key that keeps the generations' seeds apart from run keys
@@ -196,10 +197,13 @@ class Fit:
 
 def _abcsmc(fit: Fit, setting: Setting, record: Record, sampling: Sampling):
     pyabc = pyabc_module()
-    models, priors = [], []
+    from sim.experiments.inference_kernel import FlooredTransition
+
+    models, priors, kernels = [], [], []
     for pair in fit.pairs:
         simulator = Simulator(pair, setting, record, sampling.parent)
         models.append(pyabc.FunctionModel(simulator, name=pair_name(pair)))
+        kernels.append(FlooredTransition({r.name: r.support[1] - r.support[0] for r in setting.priors(pair)}, RIDGE))
         priors.append(
             pyabc.Distribution(
                 **{r.name: pyabc.RV("uniform", r.support[0], r.support[1] - r.support[0]) for r in setting.priors(pair)}
@@ -217,6 +221,7 @@ def _abcsmc(fit: Fit, setting: Setting, record: Record, sampling: Sampling):
         distance,
         population_size=fit.population,
         model_perturbation_kernel=pyabc.ModelPerturbationKernel(len(models), probability_to_stay=MODEL_STAY),
+        transitions=kernels,
         sampler=sampling.sampler,
     )
 

@@ -24,6 +24,7 @@ from sim.experiments.inference import (
     HISTORY,
     MAX_SCALE_RATIO,
     MIN_ACCEPTANCE,
+    RIDGE,
     Fit,
     Generation,
     InferenceError,
@@ -150,6 +151,7 @@ def run_inference(
         "fixed": dict(sorted(_check_fixed(fixed or {}, fit, scenario.codes).items())),
         "package_version": __version__,
         "pyabc_version": pyabc.__version__,
+        "kernel_floor": RIDGE,
     }
     if folder_id is not None and not RUN_ID.fullmatch(folder_id):
         raise InferenceError(
@@ -360,6 +362,7 @@ def _manifest_extra(fit, setting, record, done, backend, seconds, top, pair, mea
             "max_scale_weight_ratio": MAX_SCALE_RATIO,
             "fixed_weights": record.fixed_weights(),
         },
+        "kernel": {"kind": "multivariate normal, Silverman's bandwidth", "floor_share_of_prior_width": RIDGE},
         "epsilon": "median distance of the previous generation",
         "min_acceptance_rate": MIN_ACCEPTANCE,
         "top_pair": {"pair": pair_name(pair), "probability": top["probability"], "posterior_mean": means},
