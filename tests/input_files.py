@@ -168,7 +168,7 @@ def assert_one_line_error(code: int, stderr: str, *parts: str) -> str:
     """Exit status 2, one line on stderr, no traceback, no internal error; returns the line."""
     message = stderr.strip()
     assert code == 2, stderr
-    assert "\n" not in message and message.startswith("Error: "), stderr
+    assert len(message.splitlines()) == 1 and message.startswith("Error: "), stderr
     assert "Traceback" not in stderr and "internal error" not in stderr, stderr
     for part in parts:
         assert part in message, (part, message)

@@ -194,6 +194,25 @@ def test_bad_sweep_names_and_ids(tmp_path):
     assert not (tmp_path / "results").exists()
 
 
+# Every character that str.splitlines breaks a line at, C1 controls (U+0085) included.
+LINE_BREAKS = ["\\n", "\\r", "\\u000b", "\\u000c", "\\u001c", "\\u001d", "\\u001e", "\\u0085", "\\u2028", "\\u2029"]
+
+
+@pytest.mark.parametrize("escape", LINE_BREAKS)
+def test_unknown_keys_that_break_lines_stay_on_one_line(tmp_path, escape):
+    path, code, stderr = sweep(tmp_path, f'"{escape}" = 1\n' + SWEEP)
+    allowed = "unknown key (allowed: sweep, design, levers, uncertainties)"
+    message = assert_one_line_error(code, stderr, f"{path}: ", allowed)
+    assert escape.replace("\\u00", "\\x") in message or escape in message
+    path, code, stderr = validate(tmp_path, TOY.replace('name = "toy"', f'name = "toy"\n"a{escape}b" = 2'))
+    assert_one_line_error(code, stderr, f"{path}: scenario.a", "unknown key")
+
+
+def test_a_file_name_that_breaks_lines_stays_on_one_line(tmp_path):
+    code, stderr, _ = invoke(["validate", tmp_path / "no\u0085such\u2028file.toml"])
+    assert_one_line_error(code, stderr, "no\\x85such\\u2028file.toml")
+
+
 # --- 12: nesting, wrong shapes, folders and bytes that are not text ---------------------------------
 
 

@@ -109,10 +109,13 @@ class OneLineErrors(click.Group):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
-            click.echo(f"Error: {exc.format_message()}", err=True)
+            click.echo(f"Error: {one_line(exc.format_message())}", err=True)
             sys.exit(2)
         except click.ClickException as exc:
-            exc.show()
+            if type(exc).show is click.ClickException.show:
+                click.echo(f"Error: {one_line(exc.format_message())}", err=True)
+            else:
+                exc.show()
             sys.exit(exc.exit_code)
         except click.Abort as exc:
             if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C outside a command's own handling
