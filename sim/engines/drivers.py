@@ -80,5 +80,3 @@ def simulate_mesa(scenario: Scenario, plan: Plan, keys: Sequence[int], log_event
             events.append(model.event_log)
         acts.append(model.dynamics.acts[0])
     return Ensemble(plan, np.asarray(keys, dtype=np.uint64), scenario.world(), figures, events, np.array(acts))
-
-

@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from sim.engines.observers import Observer
 
 
-
 class Dynamics(Deciding, Acting):
     """The state of `runs` runs of a scenario and everything the sides remember."""
 
