@@ -4,6 +4,13 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run, so the suite passes or fails the same way on
+# every machine; `pytest --hypothesis-profile explore` draws fresh ones, to look for new defects.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("repeatable")
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
