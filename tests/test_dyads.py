@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 
+import numpy as np
 import pytest
 
 from tests.conftest import ROOT, SCENARIOS, read_csv
@@ -45,6 +46,31 @@ def replays(tmp_path_factory):
 
 def figures(rows, date: str, side: str, *columns: str) -> tuple[int, ...]:
     return tuple(int(float(rows[(date, side)][c])) for c in columns)
+
+
+def narrow_caps(name: str, date: str) -> dict[tuple[str, tuple[str, ...]], int]:
+    """The caps on one post or some categories at the end of a month of the replay, by (post or
+    "mission", categories); -1 where a cap was lifted. These are not columns of trajectories.csv."""
+    from sim.engines.dynamics import Dynamics
+    from sim.engines.plan import replay_plan
+    from sim.files.scenario_file import load_scenario
+    from sim.rules.calendar import parse_date
+    from sim.rules.domain import Category
+
+    scenario = load_scenario(SCENARIOS / f"{name}.toml")
+    dynamics = Dynamics(scenario, replay_plan(scenario), np.zeros(1, dtype=np.uint64), log_events=False)
+    for month in range(scenario.start, parse_date(date)[0] + 1):
+        dynamics.step(month)
+    world = dynamics.world
+    caps = {}
+    for index, scope in enumerate(world.cap_scopes):
+        where = "mission" if scope.post is None else world.post_ids[scope.post]
+        categories = tuple(Category(c).name.lower() for c in scope.categories)
+        caps[(where, categories)] = int(dynamics.state.scoped_cap[0, index])
+    return caps
+
+
+SENT = ("diplomats", "support")
 
 
 # --- every event and observation names a row of its record --------------------------------------
@@ -108,6 +134,16 @@ class TestCzechRussia:
         # E14/S11: at most 19 local staff for the Czech mission; 89 let go (E16, Kulhanek).
         assert figures(rows, "2021-05", "CZ", "local", "staff_total") == (19, 24 + 10 + 19)
         assert figures(rows, "2021-04", "CZ", "local")[0] - figures(rows, "2021-05", "CZ", "local")[0] == 89
+
+    def test_parity_caps_count_one_embassy_by_category(self):
+        # E09/E15: 7 / 25 / 19 at the Russian embassy, consulates excluded; E05 -> E14: Czech local staff 108 -> 19.
+        before = narrow_caps(self.NAME, "2021-04")
+        assert before[("mission", ("local",))] == 108 and before[("ru_embassy_prague", ("diplomats",))] == -1
+        caps = narrow_caps(self.NAME, "2026-01")
+        assert caps[("ru_embassy_prague", ("diplomats",))] == 7
+        assert caps[("ru_embassy_prague", ("support",))] == 25
+        assert caps[("ru_embassy_prague", ("local",))] == 19
+        assert caps[("mission", ("local",))] == 19
 
     def test_consulates_closed_in_march_2022(self, replays):
         rows = replays(self.NAME)
@@ -178,9 +214,11 @@ class TestUsSoviet:
         rows = replays(self.NAME)
         # S12: 251 Americans (225 + 26) on 21 Oct; S13: 260 Soviet employees.
         assert figures(rows, "1986-09", "US", "staff_total", "local") == (251 + 260, 260)
-        # E14, E22: 5 + 5 expelled; E17/S14: no local staff; E15/S15: ceiling of 251.
-        assert figures(rows, "1986-10", "US", "staff_total", "local", "staff_cap") == (241, 0, 251)
+        # E14, E22: 5 + 5 expelled; E17/S14: no local staff; E15/S15: ceilings of 225 + 26 on Americans.
+        assert figures(rows, "1986-10", "US", "staff_total", "local") == (241, 0)
         assert figures(rows, "1986-10", "US", "posts_open") == (2,)
+        caps = narrow_caps(self.NAME, "1986-10")
+        assert caps[("us_embassy_moscow", SENT)] + caps[("us_cg_leningrad", SENT)] == 225 + 26
 
     def test_soviet_mission_after_the_55(self, replays):
         rows = replays(self.NAME)
@@ -188,8 +226,11 @@ class TestUsSoviet:
         # S11 (derived): ~301 at the embassy and consulate before the 55; E19: ~10 local staff.
         assert figures(rows, "1986-09", "SU", "staff_total") == (301 + 10 + 243,)
         assert figures(rows, "1986-10", "SU", "staff_total", "local") == (301 + un_mission, 0)
-        # S16: 246 at the embassy and consulate after the 55 (E23, E24); S17: ceiling 251.
-        assert figures(rows, "1986-11", "SU", "staff_total", "staff_cap") == (246 + un_mission, 251 + un_mission)
+        # S16: 246 at the embassy and consulate after the 55 (E23, E24); S17: ceilings 225 + 26; E11: UN 218.
+        assert figures(rows, "1986-11", "SU", "staff_total") == (246 + un_mission,)
+        caps = narrow_caps(self.NAME, "1986-11")
+        assert caps[("su_embassy_washington", SENT)] == 225 and caps[("su_cg_san_francisco", SENT)] == 26
+        assert caps[("su_un_mission_new_york", ("diplomats", "support", "local"))] == un_mission
 
     def test_un_stages_and_1989_ceilings(self, replays):
         rows = replays(self.NAME)
@@ -197,9 +238,15 @@ class TestUsSoviet:
         assert figures(rows, "1987-04", "SU", "staff_total") == (246 + 195,)
         assert figures(rows, "1988-04", "SU", "staff_total") == (246 + 150,)
         # E27, E28, S20: ceilings raised by 20 and 15 on each side, to 256 + 30 = 286.
-        assert figures(rows, "1989-02", "US", "staff_cap") == (271,)
-        assert figures(rows, "1989-08", "US", "staff_cap") == (286,)
-        assert figures(rows, "1989-08", "SU", "staff_cap") == (286 + 150,)
+        raised = narrow_caps(self.NAME, "1989-02")
+        assert raised[("us_embassy_moscow", SENT)] + raised[("us_cg_leningrad", SENT)] == 271
+        final = narrow_caps(self.NAME, "1989-08")
+        for embassy, consulate in (
+            ("us_embassy_moscow", "us_cg_leningrad"),
+            ("su_embassy_washington", "su_cg_san_francisco"),
+        ):
+            assert (final[(embassy, SENT)], final[(consulate, SENT)]) == (256, 30)
+        assert final[("su_un_mission_new_york", ("diplomats", "support", "local"))] == 150
 
 
 # --- United States - Russia, 1999-2005 -------------------------------------------------------------

@@ -7,6 +7,7 @@ from sim.files.scenario_models import EVENT_KEYS, EVENT_MODELS, JOINT_KINDS, SHO
 from sim.files.toml_input import TomlFile
 from sim.files.validation import MAX_MISSION, found, shown, validate
 from sim.rules.calendar import month_label
+from sim.rules.domain import Category, enum_from_name
 from sim.rules.measures import CATALOGUE, Measure, MeasureKind, Role, Shock
 
 # Measures that add people to a mission: their sizes count toward the mission's bound.
@@ -58,7 +59,7 @@ class EventReader:
         model = EVENT_MODELS[kind_name]
         for key in table:
             if key in EVENT_KEYS and key not in model.model_fields:
-                fail((*at, key), f"key '{key}' is not used by kind '{kind_name}'")
+                fail((*at, key), f"key '{key}' is not used by kind '{kind_name}'", ", ".join(model.model_fields))
         entry = validate(model, table, self.file.path, self.file.lines, at)
         month, day = entry.date
         if not self.start <= month <= self.end:
@@ -120,6 +121,8 @@ class EventReader:
                     size=size,
                     post=self._post(entry, at),
                     prop=self._property(entry, at),
+                    categories=_categories(entry),
+                    home=getattr(entry, "staff", None) == "home",
                     source=entry.source,
                     description=entry.description,
                 )
@@ -141,6 +144,11 @@ class EventReader:
         if prop_id not in self.prop_index:
             self.file.fail((*at, "property"), f"unknown property {shown(prop_id)}", ", ".join(self.prop_index))
         return self.prop_index[prop_id]
+
+
+def _categories(entry) -> tuple[int, ...] | None:
+    names = getattr(entry, "categories", None)
+    return None if names is None else tuple(sorted(int(enum_from_name(Category, n)) for n in names))
 
 
 def _with_seq(event: Measure | Shock, seq: int) -> Measure | Shock:

@@ -25,7 +25,7 @@ from sim.files.validation import (
     Strict,
     problem,
 )
-from sim.rules.domain import PostKind, PostStatus, PropertyKind, PropertyStatus, enum_names
+from sim.rules.domain import SENT, Category, PostKind, PostStatus, PropertyKind, PropertyStatus, enum_name, enum_names
 from sim.rules.measures import CATALOGUE, MeasureKind, Role, Unit
 from sim.rules.scenario import AREA_UNITS, CONFIDENCE, OBSERVATION_BOUNDS, OBSERVED_COLUMNS
 
@@ -126,6 +126,7 @@ _SIZES: dict[Unit, Any] = {
     Unit.RATE: Number(0, 1),
     Unit.KM: Annotated[float, AfterValidator(_radius)],
 }
+_ADDS = (MeasureKind.ADD_STAFF, MeasureKind.HIRE_LOCAL_STAFF)  # a category of their own
 _COMMON: dict[str, Any] = {
     "date": (Date, ...),
     "actor": (str, ...),
@@ -135,13 +136,37 @@ _COMMON: dict[str, Any] = {
 }
 
 
+def _categories(options: list[str]) -> Any:
+    def check(value: list[str]) -> list[str]:
+        if not value:
+            raise problem("an empty list", f"one or more of {', '.join(options)}")
+        twice = sorted({c for c in value if value.count(c) > 1})
+        if twice:
+            raise problem(f"{', '.join(twice)} named twice", f"each of {', '.join(options)} at most once")
+        return value
+
+    return Annotated[list[Choice(options)], AfterValidator(check)]
+
+
+SENT_NAMES = [enum_name(c) for c in SENT]
+STAFF_GOES = ("embassy", "home")
+
+
 def _measure_model(kind: MeasureKind) -> type[Strict]:
-    unit = CATALOGUE[kind].unit
+    spec = CATALOGUE[kind]
+    unit = spec.unit
     fields: dict[str, Any] = dict(_COMMON, target=(str, None))
     if unit in _SIZES:
         fields["size"] = (_SIZES[unit], ...)
     if unit is Unit.PEOPLE:
         fields["post"] = (str, None)  # staff measures may name the post they act at
+        if kind not in _ADDS:
+            fields["categories"] = (_categories(SENT_NAMES), None)
+    if spec.scoped:
+        fields["post"] = (str, None)  # a cap may count one post
+        fields["categories"] = (_categories(enum_names(Category)), None)
+    if spec.vacates:
+        fields["staff"] = (Choice(STAFF_GOES), "embassy")
     if unit is Unit.POST:
         fields["post"] = (str, ...)
     if unit is Unit.PROPERTY:
@@ -161,6 +186,8 @@ EVENT_KEYS = (
     "size",
     "post",
     "property",
+    "categories",
+    "staff",
     "name",
     "severity",
     "description",

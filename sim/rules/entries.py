@@ -86,6 +86,7 @@ class Target:
     size: np.ndarray
     post: np.ndarray
     prop: np.ndarray
+    categories: tuple[int, ...] | None = None  # as `Measure.categories`
 
 
 @dataclass
@@ -113,6 +114,8 @@ class MeasureSpec:
     # the order in which a policy's answer tries the kinds after like-for-like; None: never tried.
     ladder: int | None = None
     reasons: dict[int, str] = {}  # refusal codes of `check` and what each means
+    scoped = False  # a cap that may count one post or some categories (`Measure.post`, `.categories`)
+    vacates = False  # a post stops being open: its sent staff may go home (`Measure.home`)
 
     @property
     def hostile(self) -> bool:

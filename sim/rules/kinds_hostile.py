@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.domain import PostKind, PostStatus, PropertyStatus
+from sim.rules.domain import SENT, Category, PostKind, PostStatus, PropertyStatus
 from sim.rules.entries import (
     NONE,
     MeasureKind,
@@ -18,7 +18,7 @@ from sim.rules.entries import (
     entry,
 )
 from sim.rules.groups import KindGroup
-from sim.rules.staffing import cut_to_ceiling, remove_sent_staff, vacate_post
+from sim.rules.staffing import cut_to_ceiling, remove_category, remove_sent_staff, vacate_post
 from sim.rules.state import NO_CAP
 
 K = MeasureKind
@@ -29,12 +29,33 @@ def nothing(runs: int) -> np.ndarray:
     return np.full(runs, NONE)
 
 
+def removed_categories(categories) -> list[int]:
+    """The sent categories a staff measure takes from: both unless it names one."""
+    return list(SENT) if categories is None else sorted(categories)
+
+
 def sent_present(world, state, target: Target) -> np.ndarray:
-    """Sent staff (diplomats and support) at the target post, or in the whole mission, per run."""
+    """Sent staff (diplomats and support, or the categories the measure names) at the target post,
+    or in the whole mission, per run."""
     rows = target.rows
-    mission = state.staff[np.ix_(rows, world.posts_of(target.side))][:, :, :2].sum(axis=(1, 2))
-    at_post = state.staff[rows, np.maximum(target.post, 0), :2].sum(axis=1)
+    categories = removed_categories(target.categories)
+    mission = state.staff[np.ix_(rows, world.posts_of(target.side))][:, :, categories].sum(axis=(1, 2))
+    at_post = state.staff[rows, np.maximum(target.post, 0)][:, categories].sum(axis=1)
     return np.where(target.post >= 0, at_post, mission)
+
+
+def target_scope(world, target: Target) -> int | None:
+    """The cap scope a cap measure on `target` counts (None: the whole mission's cap)."""
+    post = int(target.post[0]) if len(target.post) and target.post[0] >= 0 else None
+    return world.scope_index(target.side, post, target.categories)
+
+
+def measure_scope(world, measure) -> int | None:
+    return world.scope_index(measure.target, measure.post, measure.categories)
+
+
+def current_cap(world, state, rows, side: int, scope: int | None) -> np.ndarray:
+    return state.staff_cap[rows, side] if scope is None else state.scoped_cap[rows, scope]
 
 
 class RemovesSentStaff(PeopleSeverity, MeasureSpec):
@@ -42,12 +63,18 @@ class RemovesSentStaff(PeopleSeverity, MeasureSpec):
 
     unit = Unit.PEOPLE
     diplomats_first = False
-    reasons = {1: "cannot remove {count} sent staff: {where} has {present} at that date (allowed: 1 to {present})"}
+    reasons = {1: "cannot remove {count} {what}: {where} has {present} at that date (allowed: 1 to {present})"}
 
     def effect(self, world, state, measure, rows, size):
-        people = remove_sent_staff(
-            world, state, rows, measure.target, measure.post, size.astype(np.int64), self.diplomats_first
-        )
+        categories = removed_categories(measure.categories)
+        if len(categories) == 1:
+            people = remove_category(
+                world, state, rows, measure.target, measure.post, size.astype(np.int64), categories[0]
+            )
+        else:
+            people = remove_sent_staff(
+                world, state, rows, measure.target, measure.post, size.astype(np.int64), self.diplomats_first
+            )
         return people, -people, 0.0
 
     def check(self, world, state, target):
@@ -56,14 +83,21 @@ class RemovesSentStaff(PeopleSeverity, MeasureSpec):
 
     def context(self, world, state, measure, run):
         where = f"post '{world.post_ids[measure.post]}'" if measure.post is not None else None
+        categories = removed_categories(measure.categories)
         present = (
-            state.staff[run, measure.post, :2].sum()
+            state.staff[run, measure.post, categories].sum()
             if measure.post is not None
-            else state.staff[run, world.posts_of(measure.target), :2].sum()
+            else state.staff[run, world.posts_of(measure.target)][:, categories].sum()
+        )
+        what = (
+            "sent staff"
+            if len(categories) == 2
+            else Category(categories[0]).name.lower().replace("support", "support staff")
         )
         return super().context(world, state, measure, run) | {
             "where": where or f"{world.sides[measure.target]}'s mission",
             "present": int(present),
+            "what": what,
         }
 
     def option(self, world, state, target, magnitude, size_hint):
@@ -100,21 +134,27 @@ class CapStaff(PeopleSeverity, MeasureSpec):
     ladder = 5
     inverse = K.LIFT_CAP
     none_severity = -1.0  # a cap that cuts nobody is still mildly hostile
+    scoped = True
     reasons = {
         1: "a cap of {count} does not lower the current cap of {cap}; use raise_cap or lift_cap (allowed: below {cap})"
     }
 
     def effect(self, world, state, measure, rows, size):
-        state.staff_cap[rows, measure.target] = size.astype(np.int64)
-        people = cut_to_ceiling(world, state, rows, measure.target, size.astype(np.int64))
+        scope = measure_scope(world, measure)
+        if scope is None:
+            state.staff_cap[rows, measure.target] = size.astype(np.int64)
+        else:
+            state.scoped_cap[rows, scope] = size.astype(np.int64)
+        people = cut_to_ceiling(world, state, rows, measure.target, size.astype(np.int64), scope)
         return people, -people, 0.0
 
     def check(self, world, state, target):
-        cap = state.staff_cap[target.rows, target.side]
+        cap = current_cap(world, state, target.rows, target.side, target_scope(world, target))
         return np.where((cap != NO_CAP) & (target.size >= cap), 1, 0).astype(np.int8)
 
     def context(self, world, state, measure, run):
-        return super().context(world, state, measure, run) | {"cap": int(state.staff_cap[run, measure.target])}
+        cap = current_cap(world, state, run, measure.target, measure_scope(world, measure))
+        return super().context(world, state, measure, run) | {"cap": int(cap)}
 
     def option(self, world, state, target, magnitude, size_hint):
         total = state.staff[:, world.posts_of(target), :].sum(axis=(1, 2))
@@ -143,18 +183,21 @@ class ClosePost(MeasureSpec):
         1: "post '{post}' is the embassy; it cannot be closed or suspended (allowed: consulates and trade missions)",
         2: "post '{post}' is a UN mission, protected by the UN headquarters agreement"
         " (allowed: expel its staff, restrict travel; not close it)",
-        3: "post '{post}' is already {status} at that date (allowed: an open post)",
+        3: "post '{post}' is already {status} at that date (allowed: an open or suspended post)",
     }
     protects_un_missions = True
+    vacates = True
+    # A host may close a post its owner has suspended (a consular agreement denounced, say).
+    from_statuses = (PostStatus.OPEN, PostStatus.SUSPENDED)
 
     def effect(self, world, state, measure, rows, size):
-        return 0, -vacate_post(world, state, rows, measure.post, PostStatus.CLOSED), 0.0
+        return 0, -vacate_post(world, state, rows, measure.post, PostStatus.CLOSED, measure.home), 0.0
 
     def check(self, world, state, target):
         post = np.maximum(target.post, 0)
         kind = world.post_kind[post]
         status = state.post_status[target.rows, post]
-        codes = np.where(status != PostStatus.OPEN, 3, 0)
+        codes = np.where(np.isin(status, self.from_statuses), 0, 3)
         if self.protects_un_missions:
             codes = np.where(kind == PostKind.UN_MISSION, 2, codes)
         return np.where(kind == PostKind.EMBASSY, 1, codes).astype(np.int8)

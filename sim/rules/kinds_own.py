@@ -9,7 +9,7 @@ from sim.rules.domain import Category, PostStatus
 from sim.rules.entries import MeasureKind, MeasureSpec, Role, Unit, entry
 from sim.rules.groups import KindGroup
 from sim.rules.kinds_hostile import ClosePost, RemovesSentStaff, SetsFlag
-from sim.rules.staffing import room_under_cap, vacate_post
+from sim.rules.staffing import room_for, vacate_post
 
 K = MeasureKind
 
@@ -33,9 +33,11 @@ class SuspendPost(OwnMeasure, ClosePost):
     summary = "suspend one's own post"
     inverse = K.REOPEN_POST
     protects_un_missions = False
+    from_statuses = (PostStatus.OPEN,)
+    reasons = ClosePost.reasons | {3: "post '{post}' is already {status} at that date (allowed: an open post)"}
 
     def effect(self, world, state, measure, rows, size):
-        return 0, -vacate_post(world, state, rows, measure.post, PostStatus.SUSPENDED), 0.0
+        return 0, -vacate_post(world, state, rows, measure.post, PostStatus.SUSPENDED, measure.home), 0.0
 
 
 @entry
@@ -62,7 +64,7 @@ class AddsStaff(OwnMeasure, MeasureSpec):
     def effect(self, world, state, measure, rows, size):
         side = measure.target
         post = int(self._post(world, side, measure.post))
-        added = np.minimum(size.astype(np.int64), room_under_cap(world, state, rows, side))
+        added = np.minimum(size.astype(np.int64), room_for(world, state, rows, side, post, self.category))
         state.staff[rows, post, self.category] += added
         return 0, added, 0.0
 

@@ -7,7 +7,15 @@ import numpy as np
 from sim.rules.domain import PostStatus, PropertyStatus
 from sim.rules.entries import NONE, MeasureKind, MeasureSpec, Option, Role, Unit, entry
 from sim.rules.groups import KindGroup
-from sim.rules.kinds_hostile import SetsFlag, SetsVisaRate, first_property, nothing
+from sim.rules.kinds_hostile import (
+    SetsFlag,
+    SetsVisaRate,
+    current_cap,
+    first_property,
+    measure_scope,
+    nothing,
+    target_scope,
+)
 from sim.rules.state import NO_CAP
 
 K = MeasureKind
@@ -67,27 +75,37 @@ class ReopenPost(MeasureSpec):
         return Option(post != NONE, np.full(runs, np.nan), post, nothing(runs))
 
 
+def set_cap(world, state, measure, rows, value) -> None:
+    scope = measure_scope(world, measure)
+    if scope is None:
+        state.staff_cap[rows, measure.target] = value
+    else:
+        state.scoped_cap[rows, scope] = value
+
+
 @entry
 class RaiseCap(MeasureSpec):
     kind, role, unit, severity = K.RAISE_CAP, Role.HOST, Unit.CEILING, 2.0
     group = KindGroup.CONCILIATORY
     summary = "raise the staff cap"
     inverse = K.CAP_STAFF
+    scoped = True
     reasons = {
         1: "there is no cap to raise at that date (allowed: raise_cap after cap_staff)",
         2: "a cap of {count} does not raise the current cap of {cap} (allowed: above {cap})",
     }
 
     def effect(self, world, state, measure, rows, size):
-        state.staff_cap[rows, measure.target] = size.astype(np.int64)
+        set_cap(world, state, measure, rows, size.astype(np.int64))
         return 0, 0, 0.0
 
     def check(self, world, state, target):
-        cap = state.staff_cap[target.rows, target.side]
+        cap = current_cap(world, state, target.rows, target.side, target_scope(world, target))
         return np.where(cap == NO_CAP, 1, np.where(target.size <= cap, 2, 0)).astype(np.int8)
 
     def context(self, world, state, measure, run):
-        return super().context(world, state, measure, run) | {"cap": int(state.staff_cap[run, measure.target])}
+        cap = current_cap(world, state, run, measure.target, measure_scope(world, measure))
+        return super().context(world, state, measure, run) | {"cap": int(cap)}
 
 
 @entry
@@ -97,14 +115,16 @@ class LiftCap(MeasureSpec):
     summary = "lift the staff cap"
     ladder = 3
     inverse = K.CAP_STAFF
+    scoped = True
     reasons = {1: "there is no cap to lift at that date (allowed: lift_cap after cap_staff)"}
 
     def effect(self, world, state, measure, rows, size):
-        state.staff_cap[rows, measure.target] = NO_CAP
+        set_cap(world, state, measure, rows, NO_CAP)
         return 0, 0, 0.0
 
     def check(self, world, state, target):
-        return np.where(state.staff_cap[target.rows, target.side] == NO_CAP, 1, 0).astype(np.int8)
+        cap = current_cap(world, state, target.rows, target.side, target_scope(world, target))
+        return np.where(cap == NO_CAP, 1, 0).astype(np.int8)
 
     def option(self, world, state, target, magnitude, size_hint):
         runs = state.runs

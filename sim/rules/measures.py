@@ -60,6 +60,10 @@ class Measure:
     source: str = ""
     description: str = ""
     seq: int = 0  # order within the scenario file, for a stable order inside a day
+    # The staff categories a measure counts or removes (a cap on diplomats and support, an
+    # expulsion of support staff); None: the kind's own rule.
+    categories: tuple[int, ...] | None = None
+    home: bool = False  # a post closed or suspended: its sent staff go home, not to the embassy
 
 
 @dataclass
@@ -106,6 +110,7 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
         size=np.array([np.nan if measure.size is None else measure.size]),
         post=np.array([NONE if post is None else post]),
         prop=np.array([NONE if prop is None else prop]),
+        categories=measure.categories,
     )
     code = int(spec.check(world, state, target)[0])
     return spec.explain(code, world, state, measure, run) if code else None

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.rules.allocation import allocate
 from sim.rules.domain import SENT, Category, PostStatus
-from sim.rules.staffing import room_under_cap
+from sim.rules.staffing import room_under_cap, within_scoped_caps
 from sim.rules.state import State, World
 
 
@@ -47,6 +47,7 @@ def rotate(world: World, state: State) -> np.ndarray:
     for side in (0, 1):
         sl = world.post_slice(side)
         allowed = _within_cap(world, state, side, granted[:, sl, :])
+        allowed = within_scoped_caps(world, state, side, allowed, list(SENT))
         staff[:, sl, :] += allowed
         change[:, side] = allowed.sum(axis=(1, 2)) - departures[:, sl, :].sum(axis=(1, 2))
     return change
@@ -78,6 +79,7 @@ def restaff(
         wanted = np.minimum(np.floor(carry).astype(np.int64), gap.astype(np.int64))
         state.restaff_carry[:, sl, :] = np.where(gap > 0, carry - wanted, 0.0)
         allowed = _within_cap(world, state, side, wanted)
+        allowed = within_scoped_caps(world, state, side, allowed, [0, 1, 2])
         state.staff[:, sl, :] += allowed
         arrivals[:, side] = allowed.sum(axis=(1, 2))
     return arrivals

@@ -10,8 +10,8 @@ import numpy as np
 
 from sim.rules.behaviour import Behaviour
 from sim.rules.domain import PostKind, PostStatus, PropertyKind, PropertyStatus
-from sim.rules.measures import Measure, Shock
-from sim.rules.state import NO_CAP, State, World
+from sim.rules.measures import CATALOGUE, Measure, Shock
+from sim.rules.state import NO_CAP, CapScope, State, World, cap_scope
 
 OBSERVED_COLUMNS = ("staff_total", "diplomats", "support", "local", "posts_open", "properties_lost")
 OBSERVATION_BOUNDS = ("equal", "upper", "lower")
@@ -119,7 +119,18 @@ class Scenario:
             property_ids=tuple(p.id for p in props),
             property_owner=np.array(prop_owners, dtype=np.int64),
             tour_months=np.array([float(m.tour_months) for m in self.missions]),
+            cap_scopes=self.cap_scopes(),
         )
+
+    def cap_scopes(self) -> tuple[CapScope, ...]:
+        """The caps narrower than a whole mission that the events set, in file order."""
+        scopes: list[CapScope] = []
+        for event in self.events:
+            if isinstance(event, Measure) and CATALOGUE[event.kind].scoped:
+                scope = cap_scope(event.target, event.post, event.categories)
+                if scope is not None and scope not in scopes:
+                    scopes.append(scope)
+        return tuple(scopes)
 
     def initial_state(self, runs: int = 1) -> State:
         posts = [p for m in self.missions for p in m.posts]
@@ -138,6 +149,7 @@ class Scenario:
             banking=np.array([[m.banking for m in self.missions]]),
             local_hiring=np.array([[m.local_hiring for m in self.missions]]),
             ambassador=np.array([[m.ambassador for m in self.missions]]),
+            scoped_cap=np.full((1, len(self.cap_scopes())), NO_CAP, dtype=np.int64),
         )
         return one if runs == 1 else one.repeat(runs)
 

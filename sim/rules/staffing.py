@@ -51,18 +51,48 @@ def remove_sent_staff(
     return (diplomats + support).sum(axis=1)
 
 
+UNCAPPED = np.iinfo(np.int64).max // 4  # the room left where there is no cap
+
+
+def remove_category(
+    world: World, state: State, rows: np.ndarray, side: int, post: int | None, n: np.ndarray, category: int
+) -> np.ndarray:
+    """Remove n staff of one category from a post, or from all the mission's posts in proportion
+    to their staff of that category. Returns the number removed per run."""
+    n = np.asarray(n, dtype=np.int64)
+    if post is not None:
+        taken = np.minimum(n, state.staff[rows, post, category])
+        state.staff[rows, post, category] -= taken
+        return taken
+    posts = world.posts_of(side)
+    block = state.staff[np.ix_(rows, posts)]
+    share = allocate(block[:, :, category], n)
+    block[:, :, category] -= share
+    state.staff[np.ix_(rows, posts)] = block
+    return share.sum(axis=1)
+
+
 CUT_ORDER = (Category.LOCAL, Category.SUPPORT, Category.DIPLOMATS)
 
 
-def cut_to_ceiling(world: World, state: State, rows: np.ndarray, side: int, ceiling: np.ndarray) -> np.ndarray:
-    """Bring a mission down to `ceiling`: local staff first, then support, then diplomats, each
-    category cut in proportion across posts (the sending state chooses whom to cut; in 2017 the
-    US cut mostly local employees). Returns the number cut per run."""
+def cut_to_ceiling(
+    world: World, state: State, rows: np.ndarray, side: int, ceiling: np.ndarray, scope: int | None = None
+) -> np.ndarray:
+    """Bring a mission (or the posts and categories a cap scope counts) down to `ceiling`: local
+    staff first, then support, then diplomats, each category cut in proportion across posts (the
+    sending state chooses whom to cut; in 2017 the US cut mostly local employees). Returns the
+    number cut per run."""
     posts = world.posts_of(side)
+    categories = CUT_ORDER
+    if scope is not None:
+        counted = world.cap_scopes[scope]
+        posts = posts if counted.post is None else np.array([counted.post])
+        categories = tuple(c for c in CUT_ORDER if c in counted.categories)
     block = state.staff[np.ix_(rows, posts)]
-    excess = np.maximum(block.sum(axis=(1, 2)) - np.asarray(ceiling, dtype=np.int64), 0)
+    present = block.sum(axis=(1, 2)) if scope is None else block[:, :, list(categories)].sum(axis=(1, 2))
+    excess = np.maximum(present - np.asarray(ceiling, dtype=np.int64), 0)
     cut_total = np.zeros(len(rows), dtype=np.int64)
-    for category in CUT_ORDER:
+    for category in categories:
         counts = block[:, :, category]
         share = allocate(counts, np.minimum(excess, counts.sum(axis=1)))
         block[:, :, category] -= share
@@ -73,13 +103,18 @@ def cut_to_ceiling(world: World, state: State, rows: np.ndarray, side: int, ceil
     return cut_total
 
 
-def vacate_post(world: World, state: State, rows: np.ndarray, post: int, status: PostStatus) -> np.ndarray:
-    """A post stops being open: its sent staff move to the embassy, its local staff are let go.
-    Returns the number of people the mission lost (the local staff)."""
+def vacate_post(
+    world: World, state: State, rows: np.ndarray, post: int, status: PostStatus, home: bool = False
+) -> np.ndarray:
+    """A post stops being open: its sent staff move to the embassy (or, with `home`, go home), its
+    local staff are let go. Returns the number of people the mission lost."""
     side = int(world.post_owner[post])
     head = int(world.head_post[side])
     let_go = state.staff[rows, post, Category.LOCAL].copy()
-    state.staff[rows, head, :2] += state.staff[rows, post, :2]
+    if home:
+        let_go += state.staff[rows, post, :2].sum(axis=1)
+    else:
+        state.staff[rows, head, :2] += state.staff[rows, post, :2]
     state.staff[rows, post, :] = 0
     state.departure_carry[rows, post, :] = 0.0
     state.replacement_carry[rows, post, :] = 0.0
@@ -95,4 +130,42 @@ def room_under_cap(world: World, state: State, rows: np.ndarray | None, side: in
     else:
         cap = state.staff_cap[rows, side]
         total = state.staff[np.ix_(rows, world.posts_of(side))].sum(axis=(1, 2))
-    return np.where(cap == NO_CAP, np.iinfo(np.int64).max // 4, np.maximum(cap - total, 0))
+    return np.where(cap == NO_CAP, UNCAPPED, np.maximum(cap - total, 0))
+
+
+def scope_room(world: World, state: State, rows: np.ndarray | None, scope: int) -> np.ndarray:
+    """Places left under one cap scope per run (all runs when `rows` is None)."""
+    staff = state.staff if rows is None else state.staff[rows]
+    cap = state.scoped_cap[:, scope] if rows is None else state.scoped_cap[rows, scope]
+    count = (staff * world.scope_cells[scope][None]).sum(axis=(1, 2))
+    return np.where(cap == NO_CAP, UNCAPPED, np.maximum(cap - count, 0))
+
+
+def within_scoped_caps(world: World, state: State, side: int, wanted: np.ndarray, categories: list[int]) -> np.ndarray:
+    """Arrivals wanted at a side's posts (int[R, posts of side, len(categories)]) cut, in
+    proportion, to the room under each narrower cap that counts them; unchanged where none binds."""
+    for scope in world.scopes_of(side):
+        cells = world.scope_cells[scope][world.post_slice(side)][:, categories].reshape(-1)
+        if not cells.any():
+            continue
+        flat = wanted.reshape(len(wanted), -1)
+        room = scope_room(world, state, None, scope)
+        binding = flat[:, cells].sum(axis=1) > room
+        if binding.any():
+            flat = flat.copy()
+            inside = flat[binding][:, cells]
+            block = flat[binding]
+            block[:, cells] = allocate(inside, room[binding])
+            flat[binding] = block
+            wanted = flat.reshape(wanted.shape)
+    return wanted
+
+
+def room_for(world: World, state: State, rows: np.ndarray, side: int, post: int, category: int) -> np.ndarray:
+    """Places left for one more person of `category` at `post` per run: under the mission's cap
+    and every narrower cap that counts that post and category."""
+    room = room_under_cap(world, state, rows, side)
+    for scope in world.scopes_of(side):
+        if world.scope_cells[scope][post, category]:
+            room = np.minimum(room, scope_room(world, state, rows, scope))
+    return room

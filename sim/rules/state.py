@@ -15,6 +15,17 @@ import numpy as np
 from sim.rules.domain import Category, PostKind, PostStatus, PropertyStatus
 
 NO_CAP = -1  # staff_cap value meaning "no cap"
+ALL_CATEGORIES = (Category.DIPLOMATS, Category.SUPPORT, Category.LOCAL)
+
+
+@dataclass(frozen=True)
+class CapScope:
+    """What a cap narrower than the whole mission counts: one side's staff at one post (or at all
+    its posts, `post` None) in some categories."""
+
+    side: int
+    post: int | None
+    categories: tuple[Category, ...]
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,9 @@ class World:
     property_ids: tuple[str, ...]
     property_owner: np.ndarray  # int[Q]
     tour_months: np.ndarray  # float[2]
+    # Caps on one post or on some categories, each counted apart from the mission's `staff_cap`;
+    # a scenario names them in its events (`Scenario.world`).
+    cap_scopes: tuple[CapScope, ...] = ()
 
     def __post_init__(self) -> None:
         # Posts and properties are numbered mission by mission, so each side's are one slice.
@@ -42,6 +56,19 @@ class World:
         object.__setattr__(self, "_post_slices", tuple(slices))
         object.__setattr__(self, "_posts", tuple(np.arange(sl.start, sl.stop) for sl in slices))
         object.__setattr__(self, "_properties", tuple(np.flatnonzero(self.property_owner == s) for s in (0, 1)))
+        cells = np.zeros((len(self.cap_scopes), len(self.post_ids), len(ALL_CATEGORIES)), dtype=bool)
+        for index, scope in enumerate(self.cap_scopes):
+            posts = self.posts_of(scope.side) if scope.post is None else [scope.post]
+            cells[np.ix_([index], posts, list(scope.categories))] = True
+        object.__setattr__(self, "scope_cells", cells)
+
+    def scope_index(self, side: int, post: int | None, categories: tuple[Category, ...] | None) -> int | None:
+        """The index of the cap scope of a measure, or None for the whole mission's cap."""
+        scope = cap_scope(side, post, categories)
+        return None if scope is None else self.cap_scopes.index(scope)
+
+    def scopes_of(self, side: int) -> list[int]:
+        return [i for i, scope in enumerate(self.cap_scopes) if scope.side == side]
 
     def side_index(self, code: str) -> int:
         return self.sides.index(code)
@@ -57,6 +84,14 @@ class World:
 
     def is_un_mission(self, post: int) -> bool:
         return int(self.post_kind[post]) == PostKind.UN_MISSION
+
+
+def cap_scope(side: int, post: int | None, categories: tuple[Category, ...] | None) -> CapScope | None:
+    """The scope a cap with this post and categories counts; None when it counts the whole mission."""
+    categories = ALL_CATEGORIES if categories is None else tuple(sorted(categories))
+    if post is None and categories == ALL_CATEGORIES:
+        return None
+    return CapScope(side, post, categories)
 
 
 @dataclass
@@ -76,8 +111,11 @@ class State:
     departure_carry: np.ndarray = field(default=None)  # float64[R, P, 2]
     replacement_carry: np.ndarray = field(default=None)  # float64[R, P, 2]
     restaff_carry: np.ndarray = field(default=None)  # float64[R, P, 3]
+    scoped_cap: np.ndarray = field(default=None)  # int64[R, S]: the cap of each of World.cap_scopes, NO_CAP for none
 
     def __post_init__(self) -> None:
+        if self.scoped_cap is None:
+            self.scoped_cap = np.zeros((self.staff.shape[0], 0), dtype=np.int64)
         shape = self.staff.shape[:2] + (2,)
         if self.departure_carry is None:
             self.departure_carry = np.zeros(shape)

@@ -1,0 +1,209 @@
+"""Caps on one post or some categories, expulsions of one category, posts whose staff go home, and
+closing a post its owner suspended: exact effects on the toy dyad, and the one-line errors of
+their keys."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import cli
+from sim.files.scenario_file import load_scenario
+from sim.rules.domain import Category, PostStatus
+from sim.rules.measures import Measure, MeasureKind, apply_measure, infeasibility
+from sim.rules.rotation import restaff, rotate
+from tests.conftest import event
+
+K = MeasureKind
+D, S, L = int(Category.DIPLOMATS), int(Category.SUPPORT), int(Category.LOCAL)
+
+
+def loaded(toy_file, *events: str):
+    scenario = load_scenario(toy_file("".join(events)))
+    return scenario, scenario.world(), scenario.initial_state()
+
+
+def post(world, name: str) -> int:
+    return world.post_ids.index(name)
+
+
+def staff(state, world, name: str) -> list[int]:
+    return state.staff[0, post(world, name)].tolist()
+
+
+def measure(world, kind, actor="UK", target="CN", **keys) -> Measure:
+    return Measure(kind=kind, actor=world.side_index(actor), target=world.side_index(target), month=0, **keys)
+
+
+def apply(world, state, m: Measure):
+    assert infeasibility(world, state, m) is None
+    return apply_measure(world, state, m, np.arange(state.runs))
+
+
+EMBASSY_SENT_CAP = event(
+    date="2020-03", actor="UK", kind="cap_staff", post="cn_embassy", categories=["diplomats", "support"], size=50
+)
+LOCAL_CAP = event(date="2020-03", actor="UK", kind="cap_staff", categories=["local"], size=20)
+
+
+def test_a_cap_on_one_post_and_the_sent_categories_cuts_there_only(toy_file):
+    scenario, world, state = loaded(toy_file, EMBASSY_SENT_CAP)
+    assert len(world.cap_scopes) == 1
+    cap = scenario.events[0]
+    effect = apply(world, state, cap)
+    # 60 sent staff at the embassy -> 50: support first (20 -> 10); local staff and the consulate untouched
+    assert staff(state, world, "cn_embassy") == [40, 10, 30]
+    assert staff(state, world, "cn_consulate") == [10, 5, 15]
+    assert effect.staff_change.tolist() == [-10]
+    assert state.scoped_cap[0].tolist() == [50] and state.staff_cap[0].tolist() == [-1, -1]
+
+
+def test_a_cap_on_local_staff_cuts_local_staff_in_proportion_across_posts(toy_file):
+    scenario, world, state = loaded(toy_file, LOCAL_CAP)
+    apply(world, state, scenario.events[0])
+    # 45 local staff -> 20: 30:15 split of the 25 cut is 17 and 8 (largest remainder)
+    assert staff(state, world, "cn_embassy") == [40, 20, 13]
+    assert staff(state, world, "cn_consulate") == [10, 5, 7]
+
+
+def test_a_narrow_cap_persists_through_restaffing_and_additions(toy_file):
+    scenario, world, state = loaded(toy_file, EMBASSY_SENT_CAP)
+    establishment = state.staff[0].copy()
+    apply(world, state, scenario.events[0])
+    for _ in range(24):
+        rotate(world, state)
+        restaff(world, state, establishment, (0,))
+    # without the cap the embassy would grow back to 40 + 20; the cap holds it at 50 sent staff
+    assert state.staff[0, post(world, "cn_embassy"), :2].sum() == 50
+    add = measure(world, K.ADD_STAFF, actor="CN", target="CN", size=5, post=post(world, "cn_embassy"))
+    assert apply(world, state, add).staff_change.tolist() == [0]
+    add_there = measure(world, K.ADD_STAFF, actor="CN", target="CN", size=5, post=post(world, "cn_consulate"))
+    assert apply(world, state, add_there).staff_change.tolist() == [5]
+
+
+def test_raise_and_lift_a_narrow_cap(toy_file):
+    raised = event(
+        date="2020-05", actor="UK", kind="raise_cap", post="cn_embassy", categories=["diplomats", "support"], size=55
+    )
+    lifted = event(date="2020-07", actor="UK", kind="lift_cap", post="cn_embassy", categories=["support", "diplomats"])
+    scenario, world, state = loaded(toy_file, EMBASSY_SENT_CAP, raised, lifted)
+    assert len(world.cap_scopes) == 1  # the order of the categories does not make another cap
+    cap, up, off = scenario.events
+    assert "no cap to raise" in infeasibility(world, state, up)
+    apply(world, state, cap)
+    assert "does not raise the current cap of 50" in infeasibility(
+        world, state, measure(world, K.RAISE_CAP, size=50, post=cap.post, categories=cap.categories)
+    )
+    apply(world, state, up)
+    assert state.scoped_cap[0].tolist() == [55]
+    apply(world, state, off)
+    assert state.scoped_cap[0].tolist() == [-1]
+    assert "no cap to lift" in infeasibility(world, state, off)
+
+
+def test_expel_one_category(toy_file):
+    _, world, state = loaded(toy_file)
+    support = (S,)
+    effect = apply(world, state, measure(world, K.EXPEL, size=4, post=post(world, "cn_embassy"), categories=support))
+    assert staff(state, world, "cn_embassy") == [40, 16, 30]
+    assert effect.staff_change.tolist() == [-4]
+    # without a post, in proportion to each post's staff of that category (20:5)
+    apply(world, state, measure(world, K.EXPEL, size=7, categories=support))
+    assert staff(state, world, "cn_embassy")[S] == 16 - 5 and staff(state, world, "cn_consulate")[S] == 5 - 2
+    too_many = measure(world, K.EXPEL, size=4, post=post(world, "cn_consulate"), categories=support)
+    assert infeasibility(world, state, too_many) == (
+        "cannot remove 4 support staff: post 'cn_consulate' has 3 at that date (allowed: 1 to 3)"
+    )
+
+
+def test_closing_a_post_with_its_staff_sent_home(toy_file):
+    _, world, state = loaded(toy_file)
+    consulate = post(world, "cn_consulate")
+    effect = apply(world, state, measure(world, K.CLOSE_POST, post=consulate, home=True))
+    assert staff(state, world, "cn_embassy") == [40, 20, 30]  # nobody moved to the embassy
+    assert staff(state, world, "cn_consulate") == [0, 0, 0]
+    assert effect.staff_change.tolist() == [-30]
+    assert state.post_status[0, consulate] == PostStatus.CLOSED
+
+
+def test_suspending_one_own_post_with_its_staff_sent_home(toy_file):
+    _, world, state = loaded(toy_file)
+    consulate = post(world, "uk_consulate")
+    effect = apply(world, state, measure(world, K.SUSPEND_POST, actor="UK", target="UK", post=consulate, home=True))
+    assert staff(state, world, "uk_embassy") == [30, 10, 60]
+    assert effect.staff_change.tolist() == [-32]
+
+
+def test_the_host_may_close_a_post_its_owner_suspended(toy_file):
+    _, world, state = loaded(toy_file)
+    consulate = post(world, "uk_consulate")
+    apply(world, state, measure(world, K.SUSPEND_POST, actor="UK", target="UK", post=consulate))
+    again = measure(world, K.SUSPEND_POST, actor="UK", target="UK", post=consulate)
+    assert infeasibility(world, state, again) == (
+        "post 'uk_consulate' is already suspended at that date (allowed: an open post)"
+    )
+    close = measure(world, K.CLOSE_POST, actor="CN", target="UK", post=consulate)
+    apply(world, state, close)
+    assert state.post_status[0, consulate] == PostStatus.CLOSED
+    assert infeasibility(world, state, close) == (
+        "post 'uk_consulate' is already closed at that date (allowed: an open or suspended post)"
+    )
+
+
+def test_a_scenario_replays_the_new_keys(toy_file, tmp_path):
+    path = toy_file(
+        EMBASSY_SENT_CAP
+        + event(date="2020-04", actor="UK", kind="expel", size=3, categories=["support"])
+        + event(date="2020-05", actor="UK", kind="close_post", post="cn_consulate", staff="home")
+    )
+    outcome = CliRunner().invoke(cli, ["validate", str(path)])
+    assert outcome.exit_code == 0, outcome.output
+
+
+BAD = {
+    "empty_categories": (
+        event(date="2020-03", actor="UK", kind="cap_staff", categories=[], size=5),
+        "events[0].categories (line 80): an empty list (allowed: one or more of diplomats, support, local)",
+    ),
+    "category_twice": (
+        event(date="2020-03", actor="UK", kind="cap_staff", categories=["local", "local"], size=5),
+        "events[0].categories (line 80): local named twice (allowed: each of diplomats, support, local at most once)",
+    ),
+    "expel_local_staff": (
+        event(date="2020-03", actor="UK", kind="expel", categories=["local"], size=5),
+        "events[0].categories[0] (line 80): unknown value 'local' (allowed: diplomats, support)",
+    ),
+    "staff_nowhere": (
+        event(date="2020-03", actor="UK", kind="close_post", post="cn_consulate", staff="abroad"),
+        "events[0].staff (line 81): unknown value 'abroad' (allowed: embassy, home)",
+    ),
+    "staff_on_an_expulsion": (
+        event(date="2020-03", actor="UK", kind="expel", size=2, staff="home"),
+        "events[0].staff (line 81): key 'staff' is not used by kind 'expel' (allowed: date, actor",
+    ),
+    "categories_of_a_closure": (
+        event(date="2020-03", actor="UK", kind="close_post", post="cn_consulate", categories=["local"]),
+        "events[0].categories (line 81): key 'categories' is not used by kind 'close_post' (allowed: date, actor",
+    ),
+    "cap_on_the_other_sides_post": (
+        event(date="2020-03", actor="UK", kind="cap_staff", post="uk_embassy", size=5),
+        "post 'uk_embassy' is UK's, but with 'cap_staff' the host acts on the other side's posts",
+    ),
+    "narrow_cap_not_lowered": (
+        LOCAL_CAP + event(date="2020-04", actor="UK", kind="cap_staff", categories=["local"], size=30),
+        "events[1] (line 83): a cap of 30 does not lower the current cap of 20",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_new_keys_give_one_line(case, toy_file):
+    extra, expected = BAD[case]
+    path = toy_file(extra)
+    outcome = CliRunner().invoke(cli, ["validate", str(path)])
+    message = outcome.stderr.strip()
+    assert outcome.exit_code == 2, outcome.output
+    assert "\n" not in message and "Traceback" not in outcome.output
+    assert message.startswith("Error: ") and str(path) in message
+    assert expected in message, (expected, message)
