@@ -320,17 +320,23 @@ def test_a_sweep_folder_is_read_back(sweep_folder):
         SweepFolder(sweep_folder.parent)
 
 
-def test_a_points_fan_is_read_from_its_quantiles_file(sweep_folder):
+def test_a_points_fan_is_read_from_its_quantiles_file_never_re_run(sweep_folder):
     from sim.app.sweep_folder import SweepBrowseError, SweepFolder
+    from sim.experiments.sweep_points import write_point_quantiles
 
     sweep = SweepFolder(sweep_folder)
     point = 5
     sweep.fan_file(point).unlink(missing_ok=True)
     assert not sweep.has_fan(point)
-    with pytest.raises(SweepBrowseError, match="the sweep stores outcomes per run, not trajectories"):
+    with pytest.raises(SweepBrowseError) as missing:
         sweep.point_fan_png(point)
-    picture = sweep.rerun_fan_png(point)
-    assert picture[:8] == b"\x89PNG\r\n\x1a\n" and sweep.has_fan(point)
+    assert str(missing.value) == (
+        f"{sweep_folder}: no fan of point 5 (point-5-quantiles.csv): this sweep kept each run's outcomes, not its "
+        "months. Set fans = true under [sweep] in the sweep file to keep every point's fan, or write this one "
+        f"with: tft plot {sweep_folder} --point 5"
+    )
+    assert not sweep.has_fan(point)  # nothing was simulated
+    write_point_quantiles(sweep_folder, point)  # what `tft plot --point 5` does
     rows = read_csv(sweep.fan_file(point))
     assert rows[0]["runs"] == "4" and len(rows) == 2 * 12
     assert sweep.point_fan_png(point)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -52,6 +52,7 @@ scenario = "toy.toml"
 mode = "behavioural"
 replicates = 4
 seed = 3
+fans = true
 
 [design]
 kind = "grid"
@@ -62,6 +63,7 @@ kind = "grid"
 [uncertainties]
 perception_error = { low = 0.0, high = 0.2, points = 2 }
 """
+MISSING_FAN = 0  # CN mirror, no misperception
 SHOCK = event(date="2020-03", actor="CN", kind="shock", name="incident", severity=-6.0)
 
 
@@ -81,6 +83,7 @@ def server(tmp_path_factory):
     (root / "toy.toml").write_text(TOY + SHOCK, encoding="utf-8")
     (root / "toy_sweep.toml").write_text(SWEEP, encoding="utf-8")
     sweep = run_sweep(root / "toy_sweep.toml", root / "results", workers=1)["folder"]
+    (sweep / f"point-{MISSING_FAN}-quantiles.csv").unlink()  # as if the sweep had not kept this one
     port = _free_port()
     command = [sys.executable, "-m", "sim", "app", "--port", str(port), "--scenarios", str(ROOT / "scenarios")]
     command += ["--results", str(root / "results"), "--workers", "2"]
@@ -267,15 +270,22 @@ def test_clicking_a_heatmap_cell_shows_its_point(page, server):
     page.get_by_role("tab", name="Sweep folder").click()
     expect(page.locator(".v-select", has_text="Sweep folder")).to_contain_text(str(server["sweep"]))
     choose(page, "Outcome", "hostile_measures")
+    page.locator(".tft-cell[title='perception_error = 0, CN.policy = mirror']").click()
+    card = page.get_by_text(re.compile(rf"^Point {MISSING_FAN}: CN.policy = mirror, perception_error = 0$"))
+    expect(card).to_be_visible()
+    missing = page.locator(".tft-no-fan")
+    expect(missing).to_contain_text(f"no fan of point {MISSING_FAN} (point-{MISSING_FAN}-quantiles.csv)")
+    expect(missing).to_contain_text("Set fans = true under [sweep] in the sweep file")
+    assert not (server["sweep"] / f"point-{MISSING_FAN}-quantiles.csv").exists()  # nothing was re-run
     cell = page.locator(".tft-cell[title='perception_error = 0.2, CN.policy = grit']")
     cell.click()
     card = page.get_by_text(re.compile(r"^Point \d+: CN.policy = grit, perception_error = 0.2$"))
     expect(card).to_be_visible()
     point = int(re.search(r"Point (\d+)", card.inner_text())[1])
-    assert caption(page, f"Fan of point {point}").startswith(f"Fan of point {point}: re-ran its 4 runs")
+    assert caption(page, f"Fan of point {point}") == f"Fan of point {point}: read from point-{point}-quantiles.csv."
+    expect(page.locator(".tft-no-fan")).to_have_count(0)
     caption(page, "Robustness of each lever combination")
     expect(page.locator(".tft-table-point-outcomes")).to_contain_text("restored_half")
-    assert (server["sweep"] / f"point-{point}-quantiles.csv").is_file()
     shoot(page, "sweep")
 
 

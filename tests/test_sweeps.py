@@ -83,6 +83,26 @@ def test_design_and_tables(sweep_file, tmp_path):
     assert design[0] == "point,CN.policy,UK.policy,perception_error,UK.crisis_rate" and len(design) == 9
 
 
+def test_a_sweep_that_keeps_fans_writes_each_points_quantiles(sweep_file, tmp_path):
+    from sim.experiments.sweep_points import write_point_quantiles
+
+    path = sweep_file(replicates=3)
+    plain = run_sweep(path, tmp_path / "plain", workers=1)["folder"]
+    assert sorted(plain.glob("point-*-quantiles.csv")) == []  # the default keeps outcomes only
+    path.write_text(path.read_text().replace("seed = 11", "seed = 11\nfans = true"), encoding="utf-8")
+    assert load_sweep(path).fans is True
+    kept = run_sweep(path, tmp_path / "kept", workers=2)["folder"]
+    assert sorted(p.name for p in kept.glob("point-*-quantiles.csv")) == [f"point-{p}-quantiles.csv" for p in range(8)]
+    assert (kept / "summary.csv").read_bytes() == (plain / "summary.csv").read_bytes()
+    rows = (kept / "point-5-quantiles.csv").read_text().splitlines()
+    assert rows[0] == "date,side,host,runs,mean,p05,p25,p50,p75,p95" and len(rows) == 1 + 2 * 48
+    assert rows[1].startswith("2020-01,CN,UK,3,")
+    # the same rows as `tft plot --point` writes by re-running the point from the manifest's seeds
+    kept_bytes = (kept / "point-5-quantiles.csv").read_bytes()
+    write_point_quantiles(kept, 5)
+    assert (kept / "point-5-quantiles.csv").read_bytes() == kept_bytes
+
+
 def test_lhs_is_reproducible_and_within_bounds(sweep_file):
     sweep = load_sweep(sweep_file(design="lhs"))
     points = sweep.points()

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from sim.errors import SimError
-from sim.experiments.sweep_points import write_point_quantiles
 from sim.files.results import read_csv_rows
 from sim.files.sweep_store import load_manifest
 from sim.plots.sweep import heatmap_grid, point_fan, robustness
@@ -109,24 +108,22 @@ class SweepFolder:
         return self.folder / f"point-{point}-quantiles.csv"
 
     def point_fan_png(self, point: int) -> bytes:
-        """The fan of a design point from its quantiles file (see `has_fan`)."""
+        """The fan of a design point from its quantiles file (see `has_fan`); never a re-run."""
         self.point(point)
         if not self.fan_file(point).is_file():
-            raise SweepBrowseError(
-                f"{self.folder}: no quantiles of point {point} ({self.fan_file(point).name}); "
-                "the sweep stores outcomes per run, not trajectories"
-            )
+            raise SweepBrowseError(self.missing_fan(point))
         return point_fan(self.folder, point).read_bytes()
 
     def has_fan(self, point: int) -> bool:
         return self.fan_file(point).is_file()
 
-    def rerun_fan_png(self, point: int) -> bytes:
-        """Re-run a point from the seeds the manifest records, as `tft plot --point` does, keep its
-        quantiles file beside the others, and draw its fan."""
-        self.point(point)
-        write_point_quantiles(self.folder, point)
-        return self.point_fan_png(point)
+    def missing_fan(self, point: int) -> str:
+        """What to do when a point's fan was not kept."""
+        return (
+            f"{self.folder}: no fan of point {point} ({self.fan_file(point).name}): this sweep kept each "
+            "run's outcomes, not its months. Set fans = true under [sweep] in the sweep file to keep every "
+            f"point's fan, or write this one with: tft plot {self.folder} --point {point}"
+        )
 
     def robustness_png(self) -> tuple[bytes, list[tuple[str, float]]]:
         """The robustness chart of `tft plot` (written into the folder, as `tft plot` does)."""

@@ -4,7 +4,6 @@ cell to pick its design points), the robustness chart, and a fan for the chosen 
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import matplotlib
@@ -142,25 +141,20 @@ def _Point(sweep: SweepFolder, point: int):
         {"outcome": name, **{stat: row.get(f"{name}_{stat}", "") for stat in KEY_STATS}} for name in sweep.outcomes
     ]
 
-    def draw() -> tuple[bytes, str]:
-        if sweep.has_fan(point):
-            return sweep.point_fan_png(point), f"read from {sweep.fan_file(point).name}"
-        started = time.perf_counter()
-        picture = sweep.rerun_fan_png(point)
-        runs = row.get("runs", "?")
-        return picture, (
-            f"re-ran its {runs} runs from the seeds in the manifest in {time.perf_counter() - started:.1f} s "
-            f"(the same runs: a sweep folder keeps each run's outcomes, not its months) and kept "
-            f"{sweep.fan_file(point).name} for next time"
-        )
+    def draw() -> tuple[bytes, str] | None:
+        if not sweep.has_fan(point):
+            return None
+        return sweep.point_fan_png(point), f"read from {sweep.fan_file(point).name}"
 
     fan = solara.use_thread(draw, dependencies=[str(sweep.folder), point], intrusive_cancel=False)
     with solara.Card(f"Point {point}: " + ", ".join(f"{k} = {v}" for k, v in design.items())):
         Table(stats, ("outcome", *KEY_STATS), label="point outcomes")
         if fan.error is not None:
             ErrorLine(one_line(fan.error))
-        elif fan.value is None:
+        elif fan.state is not solara.ResultState.FINISHED:
             solara.ProgressLinear(True)
+        elif fan.value is None:
+            solara.Warning(sweep.missing_fan(point), classes=["tft-no-fan"])
         else:
             Figure(fan.value[0], f"Fan of point {point}: {fan.value[1]}.")
 

@@ -216,6 +216,8 @@ def run_sweep(
             new_runs += result["unit"].count
             if progress:
                 progress(finished + new_runs, total_runs)
+        if sweep.fans:
+            _keep_fans(executor, folder, scenario, plans, keys)
     except BaseException:
         executor.close(abort=True)
         if lock is not None:
@@ -248,6 +250,18 @@ def run_sweep(
         "seconds": seconds,
         "runs_per_second": new_runs / seconds if seconds else 0.0,
     }
+
+
+def _keep_fans(executor, folder: Path, scenario: Scenario, plans: list, keys: np.ndarray) -> None:
+    """`fans = true`: each point's per-month staff quantiles, the file its fan is drawn from, for
+    the points that lack one. The outcomes of a run keep no months, so the points' runs are
+    simulated again with their staff kept (the same seeds: the same runs)."""
+    from sim.experiments.summary import QUANTILE_COLUMNS
+    from sim.experiments.sweep_points import point_fan, point_quantiles_file
+
+    todo = [(scenario, plan, keys, p) for p, plan in enumerate(plans) if not point_quantiles_file(folder, p).is_file()]
+    for point, rows in executor.map(todo, point_fan):
+        write_csv(point_quantiles_file(folder, point), QUANTILE_COLUMNS, rows)
 
 
 def _manifest(sweep, scenario, points, keys, failed, workers, scheduler, block) -> dict:

@@ -59,6 +59,15 @@ def write_point_quantiles(folder: Path, point: int) -> Path:
     ):
         raise SweepPointError(f"{folder / 'manifest.json'}: run_seeds: expected the replicates' seeds")
     keys = np.array([int(k) for k in seeds], dtype=np.uint64)
+    _, rows = point_fan(scenario, plan, keys, point)
+    path = point_quantiles_file(folder, point)
+    write_csv(path, QUANTILE_COLUMNS, rows)
+    return path
+
+
+def point_fan(scenario, plan, keys: np.ndarray, point: int) -> tuple[int, list[dict[str, object]]]:
+    """The per-month staff quantiles of one design point over its replicates (a unit of work a
+    sweep's executor runs when the sweep keeps its fans): (point, rows of the quantiles file)."""
     quantiles = StaffQuantiles([month_label(m) for m in plan.months], scenario.codes)
     chunk = chunk_for(CHUNK_RUNS, len(plan.months), 1, events=False)
     for first in range(0, len(keys), chunk):
@@ -66,6 +75,4 @@ def write_point_quantiles(folder: Path, point: int) -> Path:
             scenario, plan, keys[first : first + chunk], log_events=False, columns=("staff_total",)
         )
         quantiles.add(ensemble.figures["staff_total"])
-    path = point_quantiles_file(folder, point)
-    write_csv(path, QUANTILE_COLUMNS, quantiles.rows())
-    return path
+    return point, list(quantiles.rows())

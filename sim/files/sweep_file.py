@@ -9,6 +9,7 @@ replicates and a root seed. TOML, loaded into a frozen, checked object.
     until = "2035-12"
     replicates = 20
     seed = 2025
+    fans = true                                 # also keep each point's fan: point-<n>-quantiles.csv
 
     [design]
     kind = "grid"                               # grid (full factorial) or lhs (Latin hypercube)
@@ -47,7 +48,7 @@ from sim.files.toml_input import read_toml
 from sim.files.validation import Choice, Date, Integer, Name, Seed, Strict, problem, shown, validate
 from sim.rules.behaviour import BOUNDS, KEYS
 
-SWEEP_KEYS = ("name", "scenario", "mode", "from", "until", "replicates", "seed")
+SWEEP_KEYS = ("name", "scenario", "mode", "from", "until", "replicates", "seed", "fans")
 NUMERIC = tuple(BOUNDS)  # behaviour keys that can be uncertain
 MAX_REPLICATES = 1_000_000
 MAX_GRID_POINTS = 1_000  # grid points of one uncertainty; lhs samples are bounded by MAX_REPLICATES
@@ -71,6 +72,7 @@ class Sweep:
     levers: tuple[tuple[str, tuple[object, ...]], ...]  # ("US.policy", ("mirror", "grit"))
     uncertainties: tuple[tuple[str, float, float, int], ...]  # (name, low, high, points)
     levels: int = 4  # morris only: levels of its grid
+    fans: bool = False  # keep each point's per-month staff quantiles (point-<n>-quantiles.csv)
 
     @property
     def sensitivity(self) -> bool:
@@ -132,6 +134,7 @@ class SweepHead(Strict):
     until: Date = None
     replicates: Integer(1, MAX_REPLICATES) = 10
     seed: Seed = 0
+    fans: bool = False
 
 
 class DesignModel(Strict):
@@ -244,4 +247,5 @@ def load_sweep(path: str | Path) -> Sweep:
         levers=tuple(levers),
         uncertainties=tuple(uncertainties),
         levels=design.levels,
+        fans=head.fans,
     )
