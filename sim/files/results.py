@@ -99,6 +99,11 @@ def _cell(value: object) -> object:
     return value
 
 
+def cell_text(value: object) -> str:
+    """A value as `write_csv` writes it."""
+    return "" if value is None else str(_cell(value))
+
+
 def observation_rows(scenario: Scenario) -> list[dict[str, object]]:
     return [
         {
