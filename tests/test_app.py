@@ -135,6 +135,18 @@ def test_the_fan_is_the_ensembles_quantiles_chunk_by_chunk(toy):
     assert fans[-1].caption().startswith("40 of 40 runs in ")
 
 
+def test_one_chunk_per_worker_and_what_a_view_depends_on(toy):
+    from sim.app.ensemble import chunk_runs
+    from sim.app.view_explore import what_is_shown
+
+    assert [chunk_runs(1000, w) for w in (1, 2, 3)] == [1000, 500, 334]
+    assert [chunk_runs(n, 2) for n in (1, 7, 5000)] == [1, 4, 1000]
+    plan = noisy(toy).plan(toy)
+    assert what_is_shown(toy, plan, 1000, None) != what_is_shown(toy, plan, 999, None)
+    replay = Choices.default(toy, "replay").plan(toy)
+    assert what_is_shown(toy, replay, 1000, None) == what_is_shown(toy, replay, 10, 5)  # a replay is one run
+
+
 def test_identical_runs_are_simulated_once_and_counted_for_all(toy):
     plan = Choices.default(toy).plan(toy)
     assert not runs_differ(plan)

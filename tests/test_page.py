@@ -195,6 +195,10 @@ def test_changing_a_policy_changes_the_fan(page):
     assert "every run is the same" not in after
     caption(page, "US escalate:k=1.5 vs RU mirror): staff of both missions")  # the run below the fan
     shoot(page, "explore")
+    choose(page, "US policy", "mirror")  # back to the choice shown before: its figures were kept
+    again = caption(page, "(behavioural: US mirror vs RU mirror): 1,000 of 1,000 runs")
+    assert again.endswith("(drawn before for the same choices and kept).")
+    assert ends.findall(again) == ends.findall(before)
 
 
 def test_a_broken_upload_shows_its_one_line_error(page, tmp_path):

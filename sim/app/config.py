@@ -52,6 +52,11 @@ def pool() -> Executor | None:
         return _pool[0]
 
 
+def pool_workers() -> int:
+    """How many processes the shared pool has (1: the fan runs in the server)."""
+    return config().workers if pool() is not None else 1
+
+
 def stop_pool() -> None:
     """End the worker processes (when the server stops)."""
     with _pool_lock:

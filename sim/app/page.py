@@ -12,7 +12,7 @@ import solara
 import solara.lab
 
 from sim.app.choices import Choices, load_upload, shipped_scenarios
-from sim.app.config import config, pool
+from sim.app.config import config, pool, pool_workers
 from sim.app.view_compare import CompareView
 from sim.app.view_controls import DownloadCard, ScenarioCard, SettingsCard, SideCard
 from sim.app.view_explore import ExploreView
@@ -133,7 +133,7 @@ def Page():
     with solara.lab.Tabs(lazy=True):
         with solara.lab.Tab("Explore"):
             if plan is not None:
-                ExploreView(item.scenario, plan, chosen.runs, chosen.seed, pool())
+                ExploreView(item.scenario, plan, chosen.runs, chosen.seed, pool(), pool_workers())
         with solara.lab.Tab("Step through a run"):
             if plan is not None:
                 StepView(item.scenario, plan, chosen.runs, chosen.seed)

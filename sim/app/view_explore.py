@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import Executor
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import solara
 
@@ -27,34 +28,64 @@ class Shown:
     fan_png: bytes | None
     run_png: bytes | None
     seconds: float  # from the change to the fan's picture
+    kept: bool = False  # drawn earlier for the same choices, shown again from the cache
 
 
-last = solara.reactive(None)  # (what was shown of, Shown): kept while another tab is open, per session
+KEPT = 32  # figures of this many choices are kept (about 200 kB each), for every session of the server
+_kept: OrderedDict[tuple, Shown] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def kept(identity: tuple) -> Shown | None:
+    with _kept_lock:
+        shown = _kept.get(identity)
+        if shown is not None:
+            _kept.move_to_end(identity)
+        return shown
+
+
+def keep(identity: tuple, shown: Shown) -> None:
+    with _kept_lock:
+        _kept[identity] = shown
+        _kept.move_to_end(identity)
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+
+
+def what_is_shown(scenario: Scenario, plan: Plan, runs: int, seed: int | None) -> tuple:
+    """What the figures depend on: a replay is one run whatever the number of runs or the seed, so
+    changing those in replay mode recomputes nothing."""
+    if plan.mode is Mode.REPLAY:
+        return (scenario.path, scenario.sha256, plan)
+    return (scenario.path, scenario.sha256, plan, runs, seed)
 
 
 @solara.component
-def ExploreView(scenario: Scenario, plan: Plan, runs: int, seed: int | None, pool: Executor | None):
+def ExploreView(scenario: Scenario, plan: Plan, runs: int, seed: int | None, pool: Executor | None, workers: int):
     observations = solara.use_memo(lambda: observation_rows(scenario), [scenario.sha256, scenario.path])
+    marks = solara.use_memo(lambda: record_marks(scenario), [scenario.sha256, scenario.path])
     replay = plan.mode is Mode.REPLAY
 
-    identity = (scenario.path, scenario.sha256, plan, runs, seed)
+    identity = what_is_shown(scenario, plan, runs, seed)
     changed = solara.use_memo(time.perf_counter, list(identity))  # when these choices were made
 
     def work(cancel: threading.Event):
-        if last.value is not None and last.value[0] == identity:
-            yield last.value[1]
+        earlier = kept(identity)
+        if earlier is not None:
+            yield replace(earlier, seconds=time.perf_counter() - changed, kept=True)
             return
         started = changed  # a computation still running for older choices delays this one: count it
         keys = keys_for(scenario, 1 if replay else runs, seed)
         name = title(scenario, plan)
         fan, picture, seconds = None, None, 0.0
         if not replay:
-            with closing(fan_steps(scenario, plan, keys, pool=pool)) as steps:
-                for index, fan in enumerate(steps):
+            with closing(fan_steps(scenario, plan, keys, pool=pool, workers=workers)) as steps:
+                for fan in steps:
                     if cancel.is_set():
                         return
-                    if index == 0 or fan.complete:  # a first look, then the whole fan
-                        picture = fan_png(fan, observations, name, record_marks(scenario))
+                    # a first look only when more than half of the runs are still to come
+                    if fan.complete or (picture is None and 2 * fan.runs < fan.total):
+                        picture = fan_png(fan, observations, name, marks)
                         seconds = time.perf_counter() - started
                         yield Shown(name, fan, picture, None, seconds)
         if cancel.is_set():
@@ -63,7 +94,7 @@ def ExploreView(scenario: Scenario, plan: Plan, runs: int, seed: int | None, poo
         label = name if replay else f"{name}, run seed {int(keys[0])}"
         shown = Shown(name, fan, picture, staff_png(trajectories, events, observations, label), seconds)
         if not cancel.is_set():
-            last.value = (identity, shown)
+            keep(identity, shown)
         yield shown
 
     result = solara.use_thread(work, dependencies=list(identity), intrusive_cancel=False)
@@ -78,7 +109,8 @@ def ExploreView(scenario: Scenario, plan: Plan, runs: int, seed: int | None, poo
     if shown.fan is not None:
         Figure(
             shown.fan_png,
-            f"Fan of {shown.title}: {shown.fan.caption()}; on the page {shown.seconds:.2f} s after the change.",
+            f"Fan of {shown.title}: {shown.fan.caption()}; on the page {shown.seconds:.2f} s after the change"
+            + (" (drawn before for the same choices and kept)." if shown.kept else "."),
         )
     if shown.run_png is not None:
         what = "The replay" if replay else "One run (the fan's first)"
