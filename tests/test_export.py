@@ -75,6 +75,17 @@ def test_a_result_folder_exports_the_same_rows_to_stdout(toy_file, tmp_path):
     assert outcome.stdout.splitlines() == CAMEO
 
 
+def test_an_ensembles_events_keep_their_run():
+    rows = [
+        {"run": "0", "date": "2020-01", "actor": "US", "target": "RU", "kind": "expel", "source": "s"},
+        {"run": "1", "date": "2020-02", "actor": "RU", "target": "RU", "kind": "cut_staff", "source": "s"},
+    ]
+    exported = export_events(rows, ("US", "RU"), "plover", {})
+    assert exported.columns[:3] == ("run", "date", "actor")
+    picked = [(r["run"], r["actor"], r["recipient"], r["event_type"], r["mode"]) for r in exported.rows]
+    assert picked == [("0", "USA", "RUS", "SANCTION", "expel"), ("1", "RUS", "USA", "SANCTION", "withdraw")]
+
+
 def test_actor_codes(toy_file):
     assert COUNTRIES["US"] == "USA" and COUNTRIES["RU"] == "RUS" and COUNTRIES["UK"] == "GBR"
     rows = [{"date": "2020-01", "actor": "AAA", "target": "BBB", "kind": "expel", "size": "1"}]

@@ -29,6 +29,8 @@ CSS = """
 /* the main area starts 400px from the left: keep the sidebar to that width */
 nav.v-navigation-drawer { max-width: 400px !important; overflow-x: hidden; }
 nav.v-navigation-drawer .v-btn-toggle .v-btn { min-width: 0; padding: 0 10px; }
+/* the upload button's label in full, not cut to "Upload a scenari..." */
+.widget-upload { width: auto !important; max-width: 100%; }
 .tft-caption { font-size: 0.9em; color: #444; display: block; margin: 4px 0 12px 0; }
 .tft-note { font-size: 0.8em; color: #555; display: block; }
 .tft-table td, .tft-table th { font-size: 0.8em !important; }
