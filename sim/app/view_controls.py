@@ -72,7 +72,7 @@ def SettingsCard(scenario: Scenario, choices: Choices, on_choices: Callable[[Cho
             )
         if choices.mode != "replay":
             solara.InputText(
-                "Until (YYYY-MM; empty: the end of the record)",
+                "Until (YYYY-MM; empty: record's end)",
                 value=choices.until,
                 on_value=lambda text: on_choices(replace(choices, until=text.strip())),
             )
