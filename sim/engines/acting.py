@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engines.varying import instruments_of
 from sim.rules import rng
 from sim.rules.domain import Cause
 from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Shock, apply_measure
@@ -27,7 +28,7 @@ class Acting:
         state = self.state.take(due)
         choice = choose(self.world, state, side, severity[due], like[due], kind[due], size[due])
         second = None
-        instruments = self.instruments[side]
+        instruments = instruments_of(self.values[side], due)
         if strict:
             choice.kind[choice.kind != kind[due]] = NONE
         elif instruments is not None and (severity[due] < 0).any():

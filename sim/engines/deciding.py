@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engines.varying import delays_drawn
 from sim.rules import rng
 from sim.rules.policies.base import Seen
 from sim.rules.repertoire import NONE, restorable
@@ -18,14 +19,14 @@ class Deciding:
 
     def perceive(self, month: int, side: int) -> Seen:
         """What `side` makes of the other side's acts of last month, and its account with it."""
-        behaviour = self.plan.behaviours[side]
+        behaviour = self.values[side]  # scalars, or arrays over the runs (sim.engines.varying)
         other = 1 - side
         hostility = self.shown_hostility[:, other].copy()
         conciliation = self.shown_conciliation[:, other].copy()
-        if behaviour.perception_error > 0:
+        if np.any(behaviour.perception_error > 0):
             phantom = rng.uniform(self.keys, month, side, rng.SLOT_PERCEIVE_PHANTOM) < behaviour.perception_error
             hostility = np.where((hostility == 0) & phantom, behaviour.phantom_severity, hostility)
-        if behaviour.misread_sigma > 0:
+        if np.any(behaviour.misread_sigma > 0):
             factor = np.exp(
                 behaviour.misread_sigma * rng.normal(self.keys, month, side, rng.SLOT_MISREAD_A, rng.SLOT_MISREAD_B)
             )
@@ -55,12 +56,12 @@ class Deciding:
         """Side `side` perceives, decides and queues its answer (nothing happens to the missions)."""
         if month < self.plan.active_from:
             return
-        behaviour = self.plan.behaviours[side]
+        behaviour = self.values[side]
         seen = self.perceive(month, side)
         response = self.policies[side].decide(seen, self.memory[side])
         severity, kind, size = response.severity.astype(float), response.kind, response.size
         error = np.zeros(self.runs, dtype=bool)
-        if behaviour.execution_error > 0:
+        if np.any(behaviour.execution_error > 0):
             flip = rng.uniform(self.keys, month, side, rng.SLOT_EXECUTION) < behaviour.execution_error
             # a quiet month produces an unintended hostile act; an intended act is not carried out
             error = flip & (severity == 0)
@@ -68,10 +69,7 @@ class Deciding:
             kind = np.where(flip, NONE, kind)
             size = np.where(flip, np.nan, size)
         answering = np.where(severity < 0, seen.provocation, seen.overture)
-        delay = np.searchsorted(
-            self.cumulative_delays[side], rng.uniform(self.keys, month, side, rng.SLOT_DELAY), side="right"
-        )
-        delay = np.minimum(delay, len(self.cumulative_delays[side]) - 1)
+        delay = delays_drawn(behaviour, rng.uniform(self.keys, month, side, rng.SLOT_DELAY))
         # like for like: the kind of the act answered; a conciliatory step is like for like only
         # when it reciprocates an overture (a unilateral step restores in the documented order)
         reciprocating = (severity > 0) & (seen.overture > 0)
@@ -101,7 +99,7 @@ class Deciding:
         index = np.arange(len(rows))
         busy = self.queue_severity[rows, side, :] != 0  # [rows, depth]
         for _ in range(depth):
-            taken = busy[index, slots] & (slots < depth - 1)
+            taken = busy[index, slots] & (slots < self.depth_runs[rows] - 1)
             if not taken.any():
                 break
             slots = np.where(taken, slots + 1, slots)

@@ -8,13 +8,15 @@ same trajectories and event logs, run by run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from sim.engines.dynamics import Dynamics
 from sim.engines.observers import Events, Figures
 from sim.engines.plan import Plan
+from sim.engines.varying import groups
+from sim.rules.behaviour import Behaviour
 from sim.rules.calendar import month_label
 from sim.rules.measures import EventRecord
 from sim.rules.scenario import Scenario
@@ -42,11 +44,17 @@ class Ensemble:
 
 
 def simulate_batch(
-    scenario: Scenario, plan: Plan, keys: Sequence[int], log_events: bool = True, columns: Sequence[str] = FIGURES
+    scenario: Scenario,
+    plan: Plan,
+    keys: Sequence[int],
+    log_events: bool = True,
+    columns: Sequence[str] = FIGURES,
+    behaviours: Sequence[tuple[Behaviour, Behaviour]] | None = None,
 ) -> Ensemble:
     """All runs at once: one `Dynamics` over arrays with a leading run axis. `columns` limits the
-    per-month figures kept (memory grows with runs x months x columns)."""
-    dynamics = Dynamics(scenario, plan, np.asarray(keys, dtype=np.uint64), log_events=log_events)
+    per-month figures kept (memory grows with runs x months x columns). `behaviours`: each run's
+    own behaviours, all of one batch (`sim.engines.varying.batch_key`), instead of the plan's."""
+    dynamics = Dynamics(scenario, plan, np.asarray(keys, dtype=np.uint64), log_events=log_events, behaviours=behaviours)
     figures, events = Figures(columns), Events()
     dynamics.run((figures, events) if log_events else (figures,))
     return Ensemble(
@@ -57,6 +65,43 @@ def simulate_batch(
         events.runs if log_events else [],
         dynamics.acts.copy(),
     )
+
+
+def simulate_mixed(
+    scenario: Scenario,
+    plan: Plan,
+    keys: Sequence[int],
+    behaviours: Sequence[tuple[Behaviour, Behaviour]],
+    log_events: bool = True,
+    columns: Sequence[str] = FIGURES,
+) -> Ensemble:
+    """Runs with their own behaviours (run i: `behaviours[i]`, e.g. a posterior draw each): the
+    runs that can share a batch (same policy families and other shared values) are simulated as
+    one batch, with their own keys and per-run values; the result is in run order, as if each run
+    had been simulated alone with its behaviours as the plan's."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    runs = len(keys)
+    figures: dict[str, np.ndarray] = {}
+    events: list[list[EventRecord]] = [[] for _ in range(runs)] if log_events else []
+    acts = np.zeros((runs, 2, 2), dtype=np.int64)
+    for rows in groups(behaviours):
+        part = simulate_batch(
+            scenario,
+            replace(plan, behaviours=behaviours[rows[0]]),
+            keys[rows],
+            log_events=log_events,
+            columns=columns,
+            behaviours=[behaviours[i] for i in rows],
+        )
+        for name, values in part.figures.items():
+            if name not in figures:
+                figures[name] = np.empty((values.shape[0], runs, 2), dtype=values.dtype)
+            figures[name][:, rows, :] = values
+        for i, run in enumerate(rows):
+            if log_events:
+                events[run] = part.events[i]
+        acts[rows] = part.acts
+    return Ensemble(plan, keys, scenario.world(), figures, events, acts)
 
 
 def simulate_mesa(scenario: Scenario, plan: Plan, keys: Sequence[int], log_events: bool = True) -> Ensemble:

@@ -25,10 +25,11 @@ import numpy as np
 from sim.engines.acting import Acting
 from sim.engines.deciding import Deciding
 from sim.engines.plan import Mode, Plan
+from sim.engines.varying import run_values, side_values
 from sim.errors import ScenarioError
+from sim.rules.behaviour import Behaviour
 from sim.rules.instruments import Instruments, estimate, parse_instruments
 from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock, apply_measure, infeasibility
-from sim.rules.policies import parse_policy
 from sim.rules.repertoire import NONE
 from sim.rules.rotation import restaff, rotate
 from sim.rules.scenario import Scenario, events_by_month, record_order
@@ -41,9 +42,16 @@ class Dynamics(Deciding, Acting):
     """The state of `runs` runs of a scenario and everything the sides remember."""
 
     def __init__(
-        self, scenario: Scenario, plan: Plan, keys: np.ndarray, log_events: bool = True, check_forced: bool = False
+        self,
+        scenario: Scenario,
+        plan: Plan,
+        keys: np.ndarray,
+        log_events: bool = True,
+        check_forced: bool = False,
+        behaviours: Sequence[tuple[Behaviour, Behaviour]] | None = None,
     ):
         # check_forced: prove each forced measure possible before applying it (the scenario check)
+        # behaviours: each run's own behaviours (one batch_key, the plan's), for runs whose values differ
         self.check_forced = check_forced
         self.scenario = scenario
         self.plan = plan
@@ -54,12 +62,19 @@ class Dynamics(Deciding, Acting):
         self.state = scenario.initial_state(runs)
         self.establishment = self.state.staff[0].copy()
         self.forced = events_by_month(e for e in scenario.events if plan.forces(e))
-        self.policies = [parse_policy(b.policy) for b in plan.behaviours]
-        self.memory_months = np.array([b.memory_months for b in plan.behaviours])
-        self.instruments = [self._instruments(side) for side in (0, 1)]
+        self.instruments = instruments = [self._instruments(side) for side in (0, 1)]
+        if behaviours is None:
+            self.values = [side_values(plan.behaviours[s], instruments[s]) for s in (0, 1)]
+        else:
+            if len(behaviours) != runs:
+                raise ValueError(f"{len(behaviours)} behaviours for {runs} runs")
+            self.values = [run_values([b[s] for b in behaviours], instruments[s]) for s in (0, 1)]
+        self.policies = [v.policy for v in self.values]
+        self.memory_months = np.broadcast_to(np.stack([v.memory_months for v in self.values], axis=-1), (runs, 2))
         self.memory = [p.start(runs) for p in self.policies]
-        self.cumulative_delays = [np.cumsum(b.delays) for b in plan.behaviours]
-        depth = max(len(b.delay_weights) for b in plan.behaviours)
+        # an answer waits at most its run's longest delay: a run's queue is as deep as its own weights
+        self.depth_runs = np.broadcast_to(np.maximum(self.values[0].delay_depth, self.values[1].delay_depth), (runs,))
+        depth = int(self.depth_runs.max()) if runs else 1
         self.queue_severity = np.zeros((runs, 2, depth))
         self.queue_kind = np.full((runs, 2, depth), NONE, dtype=np.int64)
         self.queue_size = np.full((runs, 2, depth), np.nan)
@@ -225,6 +240,6 @@ class Dynamics(Deciding, Acting):
     def _age_accounts(self) -> None:
         """A month passes: what has gone unanswered for a side's memory_months no longer expects an answer."""
         self.account_age += 1
-        expired = self.account_age > self.memory_months[None, :, None]
+        expired = self.account_age > self.memory_months[:, :, None]
         self.debt[expired[:, :, 0]] = 0.0
         self.credit[expired[:, :, 1]] = 0.0
