@@ -135,6 +135,24 @@ params_option = click.option(
 )
 
 
+def posterior_options(command):
+    """`--posterior FIT` and `--draw`: behaviour drawn from a posterior of tft infer."""
+    command = click.option(
+        "--draw",
+        default=None,
+        metavar="all|mean|N",
+        help="With --posterior: all = each run draws its own values by weight (default); mean = the posterior "
+        "mean of the most probable pair; N = particle N, for every run.",
+    )(command)
+    return click.option(
+        "--posterior",
+        type=click.Path(path_type=Path),
+        default=None,
+        metavar="FIT",
+        help="Behaviour values from a posterior: the folder tft infer wrote, or its posterior.csv.",
+    )(command)
+
+
 MAX_WORKERS = 256  # local worker processes; more than the cores of this machine only gets a warning
 
 

@@ -13,6 +13,7 @@ from sim.cli.base import (
     library_errors,
     params_option,
     policy_option,
+    posterior_options,
     results_option,
     seed_option,
 )
@@ -78,6 +79,7 @@ from sim.experiments.choices import ENGINES, KEEP
 @click.option("--run-id", default=None, help="Name of the run folder (default: UTC time and seed).")
 @click.option("--no-plot", is_flag=True, help="Skip the figures.")
 @params_option
+@posterior_options
 @library_errors
 def run(
     scenario: Path,
@@ -96,6 +98,8 @@ def run(
     run_id: str | None,
     no_plot: bool,
     params: Path | None,
+    posterior: Path | None,
+    draw: str | None,
 ) -> None:
     """Run SCENARIO and write results/<scenario>/<run-id>/: manifest.json, trajectories.csv,
     events.csv, observations.csv and staff.png; for an ensemble also runs.csv (per-run outcomes),
@@ -106,6 +110,7 @@ def run(
       tft run scenarios/us_russia_2016_2022.toml
       tft run scenarios/us_russia_2016_2022.toml --mode behavioural -n 100 --policy RU=escalate:k=1.5
       tft run scenarios/us_russia_2016_2025.toml --mode project --from 2025-03 --until 2035-12 --policy US=grit
+      tft run scenarios/us_russia_2016_2025.toml --mode behavioural -n 200 --posterior tests/data/posterior
     """
     from sim.experiments.run import RunOptions, run_scenario
     from sim.files.results import command_line
@@ -126,7 +131,11 @@ def run(
         chunk_runs=chunk_runs,
         run_id=run_id,
         params=params,
+        posterior=posterior,
+        draw="all" if draw is None else draw,
     )
+    if draw is not None and posterior is None:
+        raise click.UsageError("--draw needs --posterior")
     result = run_scenario(scenario, results_root, options, command=command_line())
     if not no_plot:
         plot_result(result.folder)

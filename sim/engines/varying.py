@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.errors import SimError
 from sim.rules.behaviour import Behaviour
-from sim.rules.instruments import Instruments, parse_instruments
 from sim.rules.policies import Policy, parse_policy
+
+if TYPE_CHECKING:
+    from sim.rules.instruments import Instruments
 
 # behaviour values that may differ between the runs of one batch (besides the policy's parameters
 # and the instruments' like and package)
@@ -44,6 +47,8 @@ class MixedBatchError(SimError):
 def batch_key(behaviour: Behaviour) -> tuple:
     """What every run of one batch must share for this side: the behaviour with its per-run
     values blanked, the policy's family, and the instruments without like and package."""
+    from sim.rules.instruments import parse_instruments  # kept off the engines' chain of module imports
+
     instruments = parse_instruments(behaviour.instruments)
     shared = replace(
         behaviour,
@@ -109,6 +114,8 @@ def run_values(behaviours: Sequence[Behaviour], instruments: Instruments | None)
     policies = [parse_policy(b.policy) for b in behaviours]
     policy = parse_policy(behaviours[0].policy.partition(":")[0].strip())
     policy.params = {name: np.array([p.params[name] for p in policies]) for name in policy.params}
+    from sim.rules.instruments import parse_instruments
+
     if instruments is not None and parse_instruments(behaviours[0].instruments) is not None:
         chosen = [parse_instruments(b.instruments) for b in behaviours]
         instruments = replace(

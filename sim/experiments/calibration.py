@@ -31,7 +31,7 @@ import numpy as np
 from sim.engines.dynamics import Dynamics
 from sim.engines.observers import Figures, KindCounts
 from sim.engines.plan import Mode, Plan, replay_plan
-from sim.rules.behaviour import Behaviour
+from sim.rules.behaviour import Behaviour, delay_weights
 from sim.rules.calendar import Window
 from sim.rules.measures import CATALOGUE, Measure, MeasureKind, Role
 from sim.rules.policies import REGISTRY
@@ -67,13 +67,6 @@ class Targets:
         holdings = (replay.values["posts_open"][:, 0, :] + replay.values["properties_lost"][:, 0, :]).astype(float)
         capacity = np.array([len(m.posts) + len(m.properties) for m in scenario.missions], dtype=float)
         return cls(scenario, list(scenario.observations), measures, holdings, capacity)
-
-
-def delay_weights(delay: float) -> list[float]:
-    """A mean delay in months as weights on the two whole months around it."""
-    whole = int(math.floor(delay))
-    frac = delay - whole
-    return [0.0] * whole + [1.0 - frac] + ([frac] if frac > 0 else [])
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,25 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+
 from sim.engines.drivers import simulate_batch, simulate_mesa
 from sim.engines.model import TRAJECTORY_COLUMNS
 from sim.engines.plan import Mode
 from sim.experiments.choices import ENGINES, KEEP, PlanError, make_plan
 from sim.experiments.limits import CHUNK_RUNS, check_disk, check_runs, chunk_for
+from sim.experiments.posterior import (
+    ALL,
+    DRAWS_FILE,
+    chosen_keys,
+    describe,
+    draw_columns,
+    draw_rows,
+    parse_draw,
+    run_behaviours,
+    simulate_draws,
+    with_draw,
+)
 from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_rows
 from sim.files.behaviour_values import parse_override
 from sim.files.columns import (
@@ -22,6 +36,7 @@ from sim.files.columns import (
     trajectory_rows,
 )
 from sim.files.params import apply_params
+from sim.files.posterior_file import load_posterior
 from sim.files.results import (
     EVENTS,
     MANIFEST,
@@ -71,6 +86,8 @@ class RunOptions:
     chunk_runs: int = CHUNK_RUNS
     run_id: str | None = None
     params: str | Path | None = None
+    posterior: str | Path | None = None  # a posterior file or fit folder (sim.experiments.posterior)
+    draw: str | int = "all"  # with a posterior: mean, all (one draw per run) or a particle number
 
 
 @dataclass(frozen=True)
@@ -80,11 +97,12 @@ class RunResult:
     folder: Path
     manifest: dict
     behaviours: tuple[Behaviour, Behaviour]
+    drawn: bool = False  # each run drew its own behaviour from a posterior
 
     @property
     def random(self) -> bool:
         """Whether anything random was switched on (else every run of an ensemble is the same)."""
-        return self.manifest["mode"] != Mode.REPLAY.value and any(b.random for b in self.behaviours)
+        return self.manifest["mode"] != Mode.REPLAY.value and (self.drawn or any(b.random for b in self.behaviours))
 
 
 def run_scenario(
@@ -110,6 +128,11 @@ def run_scenario(
     scenario = load_scenario(path)
     if params is not None:
         scenario = apply_params(scenario, params)
+    posterior, draw = None, parse_draw(options.draw)
+    if options.posterior is not None:
+        posterior = load_posterior(options.posterior)
+        if draw != ALL:
+            scenario = with_draw(scenario, posterior, draw)
     overrides = [parse_override(o, scenario.codes) if isinstance(o, str) else o for o in options.overrides]
     plan = make_plan(
         scenario, mode, start_from=start_from, until=until, policies=dict(options.policies), overrides=overrides
@@ -126,6 +149,13 @@ def run_scenario(
     root_seed = scenario.seed if seed is None else seed
     keys = [run_seed] if run_seed is not None else [int(k) for k in run_keys(root_seed, replicates)]
     engine = engine or ("batch" if replicates > BATCH_FROM else "mesa")
+    drawn = None  # with one draw per run: each run's row of the posterior and behaviours
+    if posterior is not None and draw == ALL:
+        if plan.mode is Mode.REPLAY:
+            raise PlanError("--posterior applies only when policies act (allowed with --mode behavioural or project)")
+        rows = posterior.draws(np.asarray(keys, dtype=np.uint64))
+        chosen = chosen_keys(scenario.codes, dict(options.policies), overrides)
+        drawn = (rows, run_behaviours(scenario, plan, posterior, rows, chosen))
     if engine not in ENGINES:
         raise PlanError(f"--engine: unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
     several = replicates > 1
@@ -150,14 +180,27 @@ def run_scenario(
         if several:
             writers[RUNS] = CsvWriter(folder / RUNS, RUN_COLUMNS)
             quantiles = StaffQuantiles([month_label(m) for m in plan.months], scenario.codes)
+        if drawn is not None:
+            draws = writers[DRAWS_FILE] = CsvWriter(folder / DRAWS_FILE, draw_columns(posterior))
         try:
             for first in range(0, len(keys), chunk_runs):
-                chunk = simulate_chunk(
-                    scenario,
-                    plan,
-                    keys[first : first + chunk_runs],
-                    log_events=keep_all,
-                )
+                if drawn is None:
+                    chunk = simulate_chunk(scenario, plan, keys[first : first + chunk_runs], log_events=keep_all)
+                else:
+                    chunk = simulate_draws(
+                        scenario,
+                        plan,
+                        np.asarray(keys[first : first + chunk_runs], dtype=np.uint64),
+                        drawn[1][first : first + chunk_runs],
+                        mesa=engine == "mesa",
+                        log_events=keep_all,
+                        columns=FIGURES if keep_all else ("staff_total",),
+                    )
+                    draws.write(
+                        draw_rows(
+                            posterior, drawn[0][first : first + chunk_runs], keys[first : first + chunk_runs], first
+                        )
+                    )
                 if keep_all:
                     writers[TRAJECTORIES].write(trajectory_rows(chunk, several, first))
                     writers[EVENTS].write(event_rows(chunk, several, first))
@@ -187,6 +230,8 @@ def run_scenario(
             "run_seed": str(run_seed) if run_seed is not None else None,
             "params": str(params) if params is not None else None,
         }
+        if posterior is not None:
+            extra["posterior"] = describe(posterior, draw)
         manifest.update(
             manifest_for(
                 scenario,
@@ -204,7 +249,7 @@ def run_scenario(
 
     manifest: dict = {}
     folder = write_result(Path(results_root), scenario.name, options.run_id or new_run_id(root_seed), fill)
-    return RunResult(folder, manifest, plan.behaviours)
+    return RunResult(folder, manifest, plan.behaviours, drawn is not None)
 
 
 def describe_plan(plan, scenario: Scenario) -> str:

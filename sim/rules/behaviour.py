@@ -5,6 +5,7 @@ are checked where they are read (`sim.files.behaviour_values`), against the boun
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 from sim.errors import SimError
@@ -72,6 +73,13 @@ KEYS = tuple(f.name for f in fields(Behaviour))
 MAX_DELAY_MONTHS = 24  # delay_weights holds at most this many + 1 weights (0, 1, ... months)
 MAX_WEIGHT = 1e6  # each delay weight; bounded so that their sum stays finite
 CRISIS_SEVERITY = (-10.0, 0.0)  # bounds of crisis_severity's lowest and highest values
+
+
+def delay_weights(delay: float) -> list[float]:
+    """A mean delay in months as weights on the two whole months around it."""
+    whole = int(math.floor(delay))
+    frac = delay - whole
+    return [0.0] * whole + [1.0 - frac] + ([frac] if frac > 0 else [])
 
 
 def parse_initiative(text: str) -> tuple[tuple[object, int], ...]:

@@ -29,6 +29,8 @@ SLOT_CRISIS_COUNT = 7
 SLOT_CRISIS_SEVERITY = 8
 # instruments: in kind or not, the kind, a package or not, the package's second kind
 SLOTS_INSTRUMENTS = (9, 10, 11, 12)
+# which posterior draw a run uses (drawn at month 0, which no run simulates)
+SLOT_POSTERIOR = 13
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
