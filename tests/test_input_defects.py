@@ -201,7 +201,7 @@ LINE_BREAKS = ["\\n", "\\r", "\\u000b", "\\u000c", "\\u001c", "\\u001d", "\\u001
 @pytest.mark.parametrize("escape", LINE_BREAKS)
 def test_unknown_keys_that_break_lines_stay_on_one_line(tmp_path, escape):
     path, code, stderr = sweep(tmp_path, f'"{escape}" = 1\n' + SWEEP)
-    allowed = "unknown key (allowed: sweep, design, levers, uncertainties)"
+    allowed = "unknown key (allowed: sweep, design, levers, uncertainties, posterior)"
     message = assert_one_line_error(code, stderr, f"{path}: ", allowed)
     assert escape.replace("\\u00", "\\x") in message or escape in message
     path, code, stderr = validate(tmp_path, TOY.replace('name = "toy"', f'name = "toy"\n"a{escape}b" = 2'))

@@ -203,7 +203,7 @@ def test_bad_sweep_files(tmp_path, sweep_file):
             "uncertainties.perception_error.high (line 19): 1.5 is out of range (allowed: 0.0 to 1.0)",
         ),
         (good.replace('scenario = "toy.toml"', 'scenario = "nope.toml"'), "sweep.scenario (line 4): no scenario file"),
-        (good + "\n[extra]\n", "extra (line 22): unknown key (allowed: sweep, design, levers, uncertainties)"),
+        (good + "\n[extra]\n", "extra (line 22): unknown key (allowed: sweep, design, levers, uncertainties, post"),
         (
             good.replace('kind = "grid"', 'kind = "grid"\nsamples = 4'),
             "design.samples (line 12): a grid takes no samples",

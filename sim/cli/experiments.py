@@ -12,6 +12,7 @@ from sim.cli.base import (
     cli,
     library_errors,
     params_option,
+    posterior_options,
     quiet_option,
     results_option,
     scheduler_option,
@@ -36,6 +37,7 @@ from sim.experiments.choices import FOLD_KINDS
 @click.option("--id", "sweep_folder", default=None, help="Name of the sweep folder (default: a hash of the inputs).")
 @quiet_option
 @params_option
+@posterior_options
 @library_errors(interrupted="interrupted: finished parts are kept; run the same command again to resume")
 def sweep(
     sweep_file: Path,
@@ -46,6 +48,8 @@ def sweep(
     sweep_folder: str | None,
     quiet: bool,
     params: Path | None,
+    posterior: Path | None,
+    draw: str | None,
 ) -> None:
     """Run the sweep SWEEP_FILE (or finish it: the same command again runs only what is missing)
     and write results/<sweep>/<id>/: manifest.json, design.csv, runs/*.parquet, summary.csv.
@@ -71,6 +75,8 @@ def sweep(
             params=params,
             command=command_line(),
             note=lambda text: click.echo(text, err=True),
+            posterior=posterior,
+            draw=draw,
         )
     finally:
         progress.close()

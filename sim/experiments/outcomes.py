@@ -31,10 +31,15 @@ scenarios; months are counted from the start of the policy period, the first mon
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 import numpy as np
 
 from sim.engines.dynamics import Dynamics
 from sim.engines.plan import Plan
+from sim.engines.varying import groups
+from sim.rules.behaviour import Behaviour
 from sim.rules.domain import Category, PostStatus, PropertyStatus
 from sim.rules.measures import MeasureKind
 from sim.rules.scenario import Scenario
@@ -170,9 +175,26 @@ class Outcomes:
         return np.where(first >= 0, first, np.nan), (first >= 0).astype(np.int64)
 
 
-def simulate_outcomes(scenario: Scenario, plan: Plan, keys: np.ndarray) -> dict[str, np.ndarray]:
-    """Run the runs of one design point and return each outcome as an array over the runs."""
-    dynamics = Dynamics(scenario, plan, keys, log_events=False)
-    outcomes = Outcomes()
-    dynamics.run((outcomes,))
-    return outcomes.results(dynamics, scenario.codes)
+def simulate_outcomes(
+    scenario: Scenario, plan: Plan, keys: np.ndarray, behaviours: Sequence[tuple[Behaviour, Behaviour]] | None = None
+) -> dict[str, np.ndarray]:
+    """Run the runs of one design point and return each outcome as an array over the runs.
+    `behaviours`: each run's own (posterior draws), simulated in batches by pair of families."""
+    if behaviours is None:
+        dynamics = Dynamics(scenario, plan, keys, log_events=False)
+        outcomes = Outcomes()
+        dynamics.run((outcomes,))
+        return outcomes.results(dynamics, scenario.codes)
+    keys = np.asarray(keys, dtype=np.uint64)
+    out: dict[str, np.ndarray] = {}
+    for rows in groups(behaviours):
+        group = replace(plan, behaviours=behaviours[rows[0]])
+        dynamics = Dynamics(scenario, group, keys[rows], log_events=False, behaviours=[behaviours[i] for i in rows])
+        outcomes = Outcomes()
+        dynamics.run((outcomes,))
+        part = outcomes.results(dynamics, scenario.codes)
+        for name, values in part.items():
+            if name not in out:
+                out[name] = np.empty(len(keys), dtype=values.dtype)
+            out[name][rows] = values
+    return out

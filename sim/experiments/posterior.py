@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -95,6 +96,12 @@ def run_behaviours(
     return out
 
 
+def unit_draws(scenario: Scenario, plan: Plan, posterior: Posterior, drawn: np.ndarray, unit, chosen) -> tuple:
+    """A sweep unit's runs' own behaviours (their draws, then the point's `chosen` values) and particles."""
+    rows = drawn[unit.first : unit.first + unit.count]
+    return run_behaviours(scenario, plan, posterior, rows, chosen), [posterior.particles[r] for r in rows]
+
+
 def simulate_draws(
     scenario: Scenario,
     plan: Plan,
@@ -122,13 +129,13 @@ def simulate_draws(
     return Ensemble(plan, np.asarray(keys, dtype=np.uint64), scenario.world(), figures, events, acts)
 
 
-def draw_columns(posterior: Posterior) -> list[str]:
-    """The columns of draws.csv: the run, its key, its draw, and the draw's values."""
+def draw_columns(posterior: Posterior, name: str = "run") -> list[str]:
+    """The columns of draws.csv: the run (a sweep's replicate), its key, its draw, and the draw's values."""
     names: list[str] = []
     for values in posterior.values:
         names += [n for n in values if n not in names]
     codes = posterior.codes
-    return ["run", "seed", "particle", "model", *(f"{c}.family" for c in codes), *names]
+    return [name, "seed", "particle", "model", *(f"{c}.family" for c in codes), *names]
 
 
 def draw_rows(posterior: Posterior, rows: np.ndarray, keys: np.ndarray, first: int = 0, name: str = "run"):
@@ -148,3 +155,19 @@ def draw_rows(posterior: Posterior, rows: np.ndarray, keys: np.ndarray, first: i
 def describe(posterior: Posterior, draw: str | int) -> dict:
     """The posterior as a manifest records it."""
     return {"path": posterior.path, "sha256": posterior.sha256, "draws": len(posterior), "draw": draw}
+
+
+def sweep_posterior(sweep, path: str | Path | None, draw: str | int | None) -> tuple[Posterior | None, str | int]:
+    """A sweep's posterior (its file's [posterior] table, or `--posterior`) and its draw."""
+    from sim.files.posterior_file import load_posterior
+    from sim.files.sweep_store import SweepError
+
+    if path is not None and sweep.posterior is not None:
+        raise SweepError(f"--posterior: {sweep.path} names a posterior already (allowed: one of the two)")
+    if draw is not None and path is None:
+        raise SweepError("--draw needs --posterior")
+    if path is None and sweep.posterior is None:
+        return None, ALL
+    if path is None:
+        return load_posterior(sweep.posterior), parse_draw(sweep.draw, f"{sweep.path}: posterior.draw")
+    return load_posterior(path), parse_draw(ALL if draw is None else draw)

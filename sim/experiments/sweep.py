@@ -27,6 +27,17 @@ from sim.experiments.choices import PlanError, make_plan
 from sim.experiments.executors import make_executor
 from sim.experiments.limits import check_sweep
 from sim.experiments.outcomes import outcome_names, simulate_outcomes
+from sim.experiments.posterior import (
+    ALL,
+    DRAWS_FILE,
+    chosen_keys,
+    describe,
+    draw_columns,
+    draw_rows,
+    sweep_posterior,
+    unit_draws,
+    with_draw,
+)
 from sim.files.folders import RUN_ID, lock_folder
 from sim.files.params import apply_params
 from sim.files.results import CsvWriter, utc_now, write_csv, write_json
@@ -52,21 +63,27 @@ SUMMARY_STATS = ("mean", "p05", "p50", "p95")
 DEFAULT_BLOCK = 50  # replicates of one point simulated (and stored) together
 
 
-def sweep_id(sweep: Sweep, scenario: Scenario) -> str:
+def sweep_id(sweep: Sweep, scenario: Scenario, posterior: str = "") -> str:
     behaviours = repr(scenario.behaviours)  # a --params overlay changes the sweep
-    digest = hashlib.sha256(f"{sweep.sha256}:{scenario.sha256}:{behaviours}:{__version__}".encode()).hexdigest()
-    return digest[:12]
+    text = f"{sweep.sha256}:{scenario.sha256}:{behaviours}:{__version__}" + (f":{posterior}" if posterior else "")
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def point_plan(sweep: Sweep, scenario: Scenario, values: dict[str, object]):
+def point_choices(sweep: Sweep, codes: tuple[str, str], values: dict[str, object]) -> tuple[dict, list]:
+    """A design point's values as `make_plan`'s policies and (side, key, value) overrides."""
     policies: dict[str, str] = {}
     overrides = []
     for name, value in values.items():
-        for side, key in sweep.targets(name, scenario.codes):
+        for side, key in sweep.targets(name, codes):
             if key == "policy":
                 policies[side] = value
             else:
                 overrides.append((side, key, value))
+    return policies, overrides
+
+
+def point_plan(sweep: Sweep, scenario: Scenario, values: dict[str, object]):
+    policies, overrides = point_choices(sweep, scenario.codes, values)
     return make_plan(
         scenario, sweep.mode, start_from=sweep.start_from, until=sweep.until, policies=policies, overrides=overrides
     )
@@ -91,21 +108,25 @@ def failing_runs() -> frozenset[tuple[int, int]]:
     return frozenset(chosen)
 
 
-def run_unit(scenario: Scenario, plan, keys: np.ndarray, unit: Block) -> dict[str, object]:
+def run_unit(scenario: Scenario, plan, keys: np.ndarray, unit: Block, behaviours=None, particles=None) -> dict:
     """Simulate one unit (in a worker). A unit that raises is retried run by run, so one bad
-    run is recorded with its error and the others still count."""
+    run is recorded with its error and the others still count. `behaviours`: each run's own,
+    drawn from a posterior (`particles`: which draw each is)."""
     chosen = {r - unit.first for p, r in failing_runs() if p == unit.point and 0 <= r - unit.first < len(keys)}
     try:
         if chosen:
             raise RuntimeError(FAIL_RUNS)
-        outcomes = simulate_outcomes(scenario, plan, keys)
+        outcomes = simulate_outcomes(scenario, plan, keys, *([] if behaviours is None else [behaviours]))
         errors = [""] * len(keys)
     except Exception:  # noqa: BLE001 - recorded, the sweep goes on
-        outcomes, errors = _one_by_one(scenario, plan, keys, chosen)
-    return {"unit": unit, "outcomes": outcomes, "errors": errors}
+        outcomes, errors = _one_by_one(scenario, plan, keys, chosen, behaviours)
+    result = {"unit": unit, "outcomes": outcomes, "errors": errors}
+    if particles is not None:
+        result["particle"] = particles
+    return result
 
 
-def _one_by_one(scenario: Scenario, plan, keys: np.ndarray, chosen: set[int] = frozenset()):
+def _one_by_one(scenario: Scenario, plan, keys: np.ndarray, chosen: set[int] = frozenset(), behaviours=None):
     names = outcome_names(scenario.codes)
     outcomes = {name: np.full(len(keys), np.nan) for name in names}
     errors = []
@@ -113,7 +134,8 @@ def _one_by_one(scenario: Scenario, plan, keys: np.ndarray, chosen: set[int] = f
         try:
             if i in chosen:
                 raise RuntimeError(f"made to fail by {FAIL_RUNS} (a testing aid)")
-            single = simulate_outcomes(scenario, plan, keys[i : i + 1])
+            own = [] if behaviours is None else [behaviours[i : i + 1]]
+            single = simulate_outcomes(scenario, plan, keys[i : i + 1], *own)
             for name in names:
                 outcomes[name][i] = single[name][0]
             errors.append("")
@@ -156,9 +178,11 @@ def run_sweep(
     params: str | Path | None = None,
     command: Iterable[str] = (),
     note: Callable[[str], None] | None = None,
+    posterior: str | Path | None = None,
+    draw: str | int | None = None,
 ) -> dict:
     """Run (or finish) a sweep. Returns a report: folder, runs, failed, seconds, runs per second.
-    `note` receives one-line remarks for the user (a part redone, a worker lost)."""
+    `note` receives one-line remarks (a part redone, a worker lost); `posterior`, `draw`: as [posterior]."""
     started = utc_now()
     clock = time.perf_counter()
     parquet()  # fail early when pyarrow is missing
@@ -168,18 +192,26 @@ def run_sweep(
     scenario = load_scenario(sweep.scenario_path)
     if params is not None:
         scenario = apply_params(scenario, params)
+    fit, draw = sweep_posterior(sweep, posterior, draw)
+    if fit is not None and draw != ALL:
+        scenario = with_draw(scenario, fit, draw)
     points = sweep.points()
     try:
         plans = [point_plan(sweep, scenario, values) for values in points]
     except PlanError as exc:
         raise SweepError(f"{sweep.path}: {_in_file_terms(str(exc))}") from None
     keys = run_keys(sweep.seed, sweep.replicates)
+    drawn = fit.draws(keys) if fit is not None and draw == ALL else None  # replicate r: the same draw at every point
+    if drawn is not None and sweep.fans:
+        raise SweepError(f"{sweep.path}: sweep.fans: not kept with one draw per run (allowed: draw = mean or N)")
+    chosen = [chosen_keys(scenario.codes, *point_choices(sweep, scenario.codes, p)) for p in points] if fit else None
     if sweep_folder is not None and not RUN_ID.fullmatch(sweep_folder):
         raise SweepError(
             f"--id: {sweep_folder!r} cannot name a folder "
             "(allowed: letters, digits, '_', '-', '.', at most 64 characters)"
         )
-    folder = Path(results_root) / sweep.name / (sweep_folder or sweep_id(sweep, scenario))
+    identity_of_fit = f"{fit.sha256}:{draw}" if fit is not None else ""
+    folder = Path(results_root) / sweep.name / (sweep_folder or sweep_id(sweep, scenario, identity_of_fit))
     inputs = {
         "sweep_sha256": sweep.sha256,
         "scenario_sha256": scenario.sha256,
@@ -189,6 +221,8 @@ def run_sweep(
         "block": block,
         "package_version": __version__,
     }
+    if fit is not None:
+        inputs["posterior"] = identity_of_fit
     identity = sweep_identity(inputs)
     _check_inputs(folder, inputs)  # before the scheduler is reached or anything is written
     executor = make_executor(workers, scheduler, note)
@@ -210,7 +244,15 @@ def run_sweep(
         if progress:
             progress(finished, total_runs)
         new_runs = 0
-        tasks = ((scenario, plans[u.point], keys[u.first : u.first + u.count], u) for u in todo)
+        if drawn is not None:
+            write_csv(
+                folder / DRAWS_FILE, draw_columns(fit, "replicate"), draw_rows(fit, drawn, keys, name="replicate")
+            )
+        tasks = (
+            (scenario, plans[u.point], keys[u.first : u.first + u.count], u)
+            + (() if drawn is None else unit_draws(scenario, plans[u.point], fit, drawn, u, chosen[u.point]))
+            for u in todo
+        )
         for result in executor.map(tasks):
             write_part(folder, result, sweep, points, keys, identity)
             new_runs += result["unit"].count
@@ -238,6 +280,8 @@ def run_sweep(
         manifest.update(command_line=list(command), started=started, finished=utc_now(), runs_this_time=new_runs)
         if params is not None:
             manifest["params"] = PARAMS_COPY
+        if fit is not None:
+            manifest["posterior"] = describe(fit, draw)
         write_json(folder / "manifest.json", manifest)
     finally:
         if lock is not None:

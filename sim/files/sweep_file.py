@@ -73,6 +73,8 @@ class Sweep:
     uncertainties: tuple[tuple[str, float, float, int], ...]  # (name, low, high, points)
     levels: int = 4  # morris only: levels of its grid
     fans: bool = False  # keep each point's per-month staff quantiles (point-<n>-quantiles.csv)
+    posterior: str | None = None  # a posterior of tft infer (its folder or posterior.csv), or None
+    draw: str | int = "all"  # with a posterior: all (one draw per replicate), mean or a particle number
 
     @property
     def sensitivity(self) -> bool:
@@ -150,11 +152,17 @@ class UncertaintyModel(Strict):
     points: Integer(1, MAX_GRID_POINTS) = 3
 
 
+class PosteriorModel(Strict):
+    path: Annotated[str, AfterValidator(_path)]
+    draw: Any = "all"  # checked in load_sweep: a text or a whole number
+
+
 class SweepModel(Strict):
     sweep: SweepHead
     design: DesignModel = DesignModel()
     levers: dict[str, Annotated[list[Any], Field(min_length=1, max_length=MAX_VALUES)]] = {}
     uncertainties: dict[str, UncertaintyModel] = {}
+    posterior: PosteriorModel = None
 
 
 def _key(file, table: str, name: str, allowed: tuple[str, ...]) -> str:
@@ -191,6 +199,19 @@ def load_sweep(path: str | Path) -> Sweep:
         file.fail(("design", "kind"), f"method = {design.method!r} makes its own design", "kind or method, not both")
     if design.method != "morris" and "levels" in given:
         file.fail(("design", "levels"), "only a morris design has levels", 'levels with method = "morris" only')
+    posterior = None
+    if model.posterior is not None:
+        posterior = _existing(base / model.posterior.path)
+        if posterior is None:
+            file.fail(
+                ("posterior", "path"),
+                f"no posterior at {base / model.posterior.path}",
+                "the folder tft infer wrote, or its posterior.csv, relative to the sweep file",
+            )
+        draw = model.posterior.draw
+        whole = isinstance(draw, int) and not isinstance(draw, bool) and 0 <= draw <= 10**9
+        if not (whole or draw in ("all", "mean")):
+            file.fail(("posterior", "draw"), f"{shown(draw)} is not a draw", "all, mean or a particle number")
     samples = design.samples
     if design.method == "sobol":
         samples = design.samples if "samples" in given else SOBOL_SAMPLES
@@ -248,4 +269,13 @@ def load_sweep(path: str | Path) -> Sweep:
         uncertainties=tuple(uncertainties),
         levels=design.levels,
         fans=head.fans,
+        posterior=posterior,
+        draw=model.posterior.draw if model.posterior is not None else "all",
     )
+
+
+def _existing(path: Path) -> str | None:
+    try:
+        return str(path.resolve()) if path.exists() else None
+    except (OSError, ValueError, RuntimeError):
+        return None

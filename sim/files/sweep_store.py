@@ -89,6 +89,8 @@ def write_part(folder: Path, result: dict, sweep: Sweep, points: list[dict], key
         "replicate": np.arange(unit.first, unit.first + count, dtype=np.int64),
         "seed": [str(int(k)) for k in keys[unit.first : unit.first + count]],
     }
+    if "particle" in result:  # each run's posterior draw (docs/sweeps.md)
+        columns["particle"] = np.asarray(result["particle"], dtype=np.int64)
     for name in sweep.columns:
         value = points[unit.point][name]
         # one type per column in every part: numbers as floats, anything else as text
