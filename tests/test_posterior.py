@@ -227,3 +227,17 @@ def test_the_number_of_draws_is_bounded_before_they_are_read(fit, monkeypatch):
     monkeypatch.setattr(posterior_file, "MAX_DRAWS", 3)
     with pytest.raises(ScenarioError, match="more than 3 rows"):
         load_posterior(fit)
+
+
+def test_the_mesa_engine_draws_the_same_runs(toy, fit, tmp_path):
+    options = dict(mode="behavioural", until="2021-03", replicates=4, posterior=fit)
+    mesa = run_scenario(toy, tmp_path, RunOptions(**options, engine="mesa")).folder
+    batch = run_scenario(toy, tmp_path, RunOptions(**options, engine="batch")).folder
+    assert trajectories(mesa) == trajectories(batch)
+    assert read_csv(mesa / "draws.csv") == read_csv(batch / "draws.csv")
+    assert read_csv(mesa / "events.csv") == read_csv(batch / "events.csv")
+
+
+def test_a_replay_takes_no_drawn_behaviour(toy, fit, tmp_path):
+    outcome = CliRunner().invoke(cli, ["run", str(toy), "-n", "2", "--posterior", str(fit), "--results", str(tmp_path)])
+    assert outcome.exit_code == 2 and "--posterior applies only when policies act" in outcome.output

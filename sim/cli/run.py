@@ -110,7 +110,7 @@ def run(
       tft run scenarios/us_russia_2016_2022.toml
       tft run scenarios/us_russia_2016_2022.toml --mode behavioural -n 100 --policy RU=escalate:k=1.5
       tft run scenarios/us_russia_2016_2025.toml --mode project --from 2025-03 --until 2035-12 --policy US=grit
-      tft run scenarios/us_russia_2016_2025.toml --mode behavioural -n 200 --posterior tests/data/posterior
+      tft run scenarios/us_russia_2016_2025.toml --mode behavioural -n 200 --posterior <fit-folder>
     """
     from sim.experiments.run import RunOptions, run_scenario
     from sim.files.results import command_line

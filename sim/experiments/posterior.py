@@ -22,6 +22,7 @@ from sim.errors import ScenarioError
 from sim.files.posterior_file import DRAW_CHOICES, Posterior
 from sim.rules.behaviour import Behaviour
 from sim.rules.scenario import Scenario
+from sim.rules.state import FIGURES
 
 ALL = "all"  # one draw per run
 MEAN = "mean"  # the posterior mean of the most probable pair
@@ -110,13 +111,11 @@ def simulate_draws(
     *,
     mesa: bool = False,
     log_events: bool = True,
-    columns: Sequence[str] | None = None,
+    columns: Sequence[str] = FIGURES,
 ) -> Ensemble:
     """Runs with their own behaviours: batched by policy families, or one Mesa model per run."""
     if not mesa:
-        return simulate_mixed(
-            scenario, plan, keys, behaviours, log_events=log_events, **({"columns": columns} if columns else {})
-        )
+        return simulate_mixed(scenario, plan, keys, behaviours, log_events=log_events, columns=columns)
     from sim.engines.drivers import simulate_mesa
 
     parts = [

@@ -19,7 +19,7 @@ import csv
 import hashlib
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -127,8 +127,6 @@ class Posterior:
 
 
 def _with(instruments, like: float, package: float) -> str:
-    from dataclasses import replace
-
     return replace(instruments, like=like, package=package).spec()
 
 
