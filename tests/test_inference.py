@@ -252,6 +252,23 @@ def test_tft_infer_writes_an_overlay_tft_run_accepts(short_toy, tmp_path):
             ],
         )
         assert run.exit_code == 0, run.output
+    # the posterior itself: its mean and its draw are the two overlays' values (delays to the digits written)
+    behaviours = {}
+    for name, extra in (
+        ("mean", ["--posterior", str(folder), "--draw", "mean"]),
+        ("params", ["--params", str(folder / "params.toml")]),
+        ("all", ["--posterior", str(folder), "-n", "3"]),
+    ):
+        run = runner.invoke(
+            cli, ["run", str(short_toy), "--mode", "behavioural", "--results", str(tmp_path), "--run-id", name, *extra]
+        )
+        assert run.exit_code == 0, run.output
+        behaviours[name] = json.loads((tmp_path / "toy" / name / "manifest.json").read_text())["behaviour"]
+    assert len(read_csv(tmp_path / "toy" / "all" / "draws.csv")) == 3
+    for code in ("CN", "UK"):
+        mean, written = behaviours["mean"][code], behaviours["params"][code]
+        assert mean["delay_weights"] == pytest.approx(written.pop("delay_weights"), abs=1e-9)
+        assert {k: v for k, v in mean.items() if k != "delay_weights"} == written
     text = (folder / "params.toml").read_text()
     assert re.search(r'^instruments = ".*;like=[0-9.]+;package=[0-9.]+;spread=2"$', text, re.M)
     assert re.search(r"^memory_months = [0-9.]+$", text, re.M) and re.search(r"^notice = [0-9.]+$", text, re.M)
