@@ -119,3 +119,12 @@ def test_a_posterior_given_twice_is_refused(drawn_sweep, tmp_path):
     outcome = CliRunner().invoke(cli, args)
     assert outcome.exit_code == 2 and "names a posterior already" in outcome.output
     assert not results.exists()
+
+
+def test_fans_are_not_kept_with_one_draw_per_run(drawn_sweep, tmp_path):
+    path = drawn_sweep()
+    path.write_text(path.read_text().replace("seed = 5\n", "seed = 5\nfans = true\n"), encoding="utf-8")
+    results = tmp_path / "results"
+    outcome = CliRunner().invoke(cli, ["sweep", str(path), "--results", str(results), "-q"])
+    assert outcome.exit_code == 2 and "sweep.fans: not kept with one draw per run" in outcome.output, outcome.output
+    assert not results.exists()
