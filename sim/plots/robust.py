@@ -64,7 +64,14 @@ def shares_figure(folder: Path, outcome: str, rows: list[dict[str, str]]) -> Pat
     where = np.arange(len(options))
     errors = np.nan_to_num(np.vstack([values - low, high - values]))
     ax.barh(where, values, xerr=errors, capsize=2, color="#2b8a3e", label="share of uncertainty points (95% interval)")
-    ax.plot(rate, where, "o", color="black", markersize=4, label=f"share of {runs_level} that succeed")
+    ax.plot(
+        rate,
+        where,
+        "o",
+        color="black",
+        markersize=4,
+        label=f"share of {'posterior draws' if runs_level == 'posterior' else 'runs'} that succeed",
+    )
     ax.set_yticks(where, options, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.02)
@@ -84,13 +91,15 @@ def shares_figure(folder: Path, outcome: str, rows: list[dict[str, str]]) -> Pat
 def prim_figure(folder: Path, outcome: str, steps: list[dict[str, str]], limits: list[dict[str, str]]) -> Path:
     steps = [s for s in steps if s["outcome"] == outcome]
     limits = [b for b in limits if b["outcome"] == outcome]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 1.2]})
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(12, 0.5 * len(limits) + 3.8), gridspec_kw={"width_ratios": [1, 1.2]}, layout="constrained"
+    )
     peeled = [s for s in steps if s["step"] != "pasted"]
     coverage = np.array([float(s["coverage"]) for s in peeled])
     density = np.array([float(s["density"]) for s in peeled])
     restricted = np.array([float(s["restricted"]) for s in peeled])
     dots = left.scatter(coverage, density, c=restricted, cmap="viridis", s=18)
-    fig.colorbar(dots, ax=left, label="restricted dimensions")
+    fig.colorbar(dots, ax=left, label="restricted dimensions", ticks=range(int(restricted.max()) + 1))
     chosen = [s for s in peeled if s["chosen"] == "1"]
     for s in chosen:
         left.plot(float(s["coverage"]), float(s["density"]), "s", mfc="none", mec="red", ms=10, label="chosen")
@@ -108,10 +117,10 @@ def prim_figure(folder: Path, outcome: str, steps: list[dict[str, str]], limits:
         span = float(b["range_high"]) - float(b["range_low"]) or 1.0
         start = (float(b["low"]) - float(b["range_low"])) / span
         end = (float(b["high"]) - float(b["range_low"])) / span
-        right.barh(i, 1.0, color="#dddddd")
-        right.barh(i, end - start, left=start, color="#c92a2a")
-        right.text(start, i + 0.32, f"{float(b['low']):.3g}", fontsize=7, ha="center")
-        right.text(end, i + 0.32, f"{float(b['high']):.3g}", fontsize=7, ha="center")
+        right.barh(i, 1.0, height=0.4, color="#dddddd")
+        right.barh(i, end - start, left=start, height=0.4, color="#c92a2a")
+        right.text(start, i - 0.28, f"{float(b['low']):.3g}", fontsize=7, ha="center")
+        right.text(end, i - 0.28, f"{float(b['high']):.3g}", fontsize=7, ha="center")
     right.set_yticks(
         range(len(limits)),
         [
@@ -122,8 +131,8 @@ def prim_figure(folder: Path, outcome: str, steps: list[dict[str, str]], limits:
         fontsize=7,
     )
     right.set_xlim(-0.05, 1.05)
+    right.set_ylim(len(limits) - 0.5, -0.6)
     right.set_xticks([0, 1], ["lowest", "highest"], fontsize=7)
-    right.invert_yaxis()
     option = limits[0]["option"] if limits else ""
     if limits:
         b = limits[0]
