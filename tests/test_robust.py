@@ -136,13 +136,30 @@ def test_statements_of_a_small_sweep(tmp_path):
 def test_a_chosen_baseline_and_outcome(tmp_path):
     folder = synthetic_sweep(tmp_path)
     outcome = robust(
-        str(folder), "--outcome", "restored_half", "--baseline", "UK.policy=grit", "--resamples", "0", "--no-plot"
+        str(folder),
+        "--outcome",
+        "restored_half",
+        "--baseline",
+        "UK.policy=grit",
+        "--focus",
+        "CN.policy=grit",
+        "--resamples",
+        "0",
     )
     assert outcome.exit_code == 0, outcome.output
     rows = rows_of(folder)
-    assert {key[0] for key in rows} == {"restored_half"} and not list(folder.glob("*.png"))
+    assert {key[0] for key in rows} == {"restored_half"}
+    assert sorted(p.name for p in folder.glob("*.png")) == ["prim-focus-restored_half.png", "robust-restored_half.png"]
     assert float(rows[("restored_half", "all", GM, "space", "beats_baseline")]["value"]) == 0.5  # than mirror/grit
     assert float(rows[("restored_half", "all", MM, "space", "worse_than_baseline")]["value"]) == 1.0
+    # grit/grit never fails; the focus, grit/mirror, fails in 3 of 4 runs where perception error is 0.2
+    boxes = list(csv.DictReader(open(folder / "prim-boxes.csv", encoding="utf-8")))
+    assert [(b["role"], b["option"], b["dimension"], b["low"], b["density"], b["pvalue"]) for b in boxes] == [
+        ("focus", GM, "perception_error", "0.2", "0.75", "0.036")
+    ]
+    report = (folder / "robust.md").read_text(encoding="utf-8")
+    assert "No box reaches the density asked for (80% of its runs failing)" in report
+    assert "Where it fails: it never fails in this sweep." in report
 
 
 def test_posterior_draws_pair_runs_and_join_the_discovery(tmp_path):
@@ -185,6 +202,7 @@ def test_one_line_errors(tmp_path):
     )
     one_line_error(robust(str(folder), "--baseline", "US.policy=grit"), r"'US.policy' is not a lever of this sweep")
     one_line_error(robust(str(folder), "--baseline", "grit"), r"'grit' is not LEVER=VALUE")
+    one_line_error(robust(str(folder), "--focus", "CN.policy=tft"), r"--focus: CN.policy=tft is not a value")
     one_line_error(robust(str(folder), "--threshold", "0"), r"--threshold")
     (folder / "manifest.json").unlink()
     one_line_error(robust(str(folder)), r"no manifest.json: the sweep has not finished")

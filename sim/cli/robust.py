@@ -37,6 +37,14 @@ def _baseline(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
     help="The lever combination to compare with (repeat per lever; a lever not named takes its first value).",
 )
 @click.option(
+    "--focus",
+    multiple=True,
+    callback=_baseline,
+    metavar="LEVER=VALUE",
+    help="Also find where this lever combination fails (PRIM), beside the most robust one "
+    "(repeat per lever; a lever not named takes its first value).",
+)
+@click.option(
     "--resamples",
     type=click.IntRange(min=0, max=100_000),
     default=1000,
@@ -56,6 +64,7 @@ def robust(
     sweep_dir: Path,
     outcomes: tuple[str, ...],
     baseline: dict[str, str],
+    focus: dict[str, str],
     resamples: int,
     threshold: float,
     no_plot: bool,
@@ -63,14 +72,14 @@ def robust(
     """Turn the finished grid or lhs sweep in SWEEP_DIR into the statements it supports: for
     every lever combination and lever value, the share of the uncertainty space (and of the
     runs, or of the posterior) where it succeeds, beats the baseline and every alternative, and
-    its regret, with 95% intervals; and, for the most robust combination, the PRIM box where it
-    fails. Reads the sweep's files only and writes robust.csv, prim-trajectory.csv,
+    its regret, with 95% intervals; and, for the most robust combination (and --focus), the PRIM
+    box where it fails. Reads the sweep's files only and writes robust.csv, prim-trajectory.csv,
     prim-boxes.csv, robust.md and robust-*.png, prim-*.png into SWEEP_DIR.
 
     \b
     Example:
       tft robust results/robust_2025/<id> --outcome restored_half --outcome "months_to_half<=36" --resamples 200
-      tft robust results/deescalation_2025/<id> --baseline US.policy=mirror --baseline RU.policy=mirror
+      tft robust results/deescalation_2025/<id> --baseline US.policy=mirror --focus US.policy=grit
     """
     from sim.experiments.robust_report import write_robust
     from sim.files.results import command_line
@@ -78,7 +87,13 @@ def robust(
 
     refuse_link(sweep_dir)
     report = write_robust(
-        sweep_dir, outcomes, baseline, resamples_count=resamples, threshold=threshold, command=tuple(command_line())
+        sweep_dir,
+        outcomes,
+        baseline,
+        focus=focus,
+        resamples_count=resamples,
+        threshold=threshold,
+        command=tuple(command_line()),
     )
     written = [sweep_dir / name for name in ("robust.csv", "prim-trajectory.csv", "prim-boxes.csv", "robust.md")]
     if not no_plot:
@@ -87,5 +102,5 @@ def robust(
         written += plot_robust(sweep_dir)
     for path in written:
         click.echo(f"wrote {path}")
-    for spec, (best, _) in report["best"].items():
-        click.echo(f"  {spec}: most robust {best}")
+    for spec, subjects in report["found"].items():
+        click.echo(f"  {spec}: most robust {subjects[0][1]}")

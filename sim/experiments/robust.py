@@ -166,21 +166,24 @@ def success(runs: SweepRuns, spec: str) -> np.ndarray:
     return np.where(failed, np.nan, good)
 
 
-def baseline_option(runs: SweepRuns, chosen: dict[str, str]) -> int:
-    """The lever combination statements compare with: the values in `chosen` (LEVER=VALUE), the
-    first value the sweep file lists for every other lever."""
+def baseline_option(runs: SweepRuns, chosen: dict[str, str], option_name: str = "--baseline") -> int:
+    """The lever combination that `chosen` (LEVER=VALUE) names: the baseline statements compare
+    with, or the focus of scenario discovery; a lever not named takes the first value the sweep
+    file lists."""
     names = [name for name, _ in runs.levers]
     option = []
     for name, values in runs.levers:
         value = chosen.get(name, values[0])
         if value not in values:
             raise RobustError(
-                f"--baseline: {name}={value[:60]} is not a value of this lever (allowed: {', '.join(values)})"
+                f"{option_name}: {name}={value[:60]} is not a value of this lever (allowed: {', '.join(values)})"
             )
         option.append(value)
     unknown = [name for name in chosen if name not in names]
     if unknown:
-        raise RobustError(f"--baseline: '{unknown[0][:60]}' is not a lever of this sweep (allowed: {', '.join(names)})")
+        raise RobustError(
+            f"{option_name}: '{unknown[0][:60]}' is not a lever of this sweep (allowed: {', '.join(names)})"
+        )
     return runs.options.index(tuple(option))
 
 

@@ -38,10 +38,11 @@ from sim.files.safe import write_text
 ROBUST_FILE = "robust.csv"
 ROBUST_COLUMNS = ("outcome", "lever", "option", "level", "statistic", "value", "low", "high", "units")
 TRAJECTORY_FILE = "prim-trajectory.csv"
-TRAJECTORY_COLUMNS = ("outcome", "option", "step", "chosen", "coverage", "density", "mass", "restricted")
+TRAJECTORY_COLUMNS = ("outcome", "role", "option", "step", "chosen", "coverage", "density", "mass", "restricted")
 BOXES_FILE = "prim-boxes.csv"
 BOX_COLUMNS = (
     "outcome",
+    "role",
     "option",
     "dimension",
     "low",
@@ -154,11 +155,14 @@ def write_robust(
     outcomes: tuple[str, ...] = (),
     baseline: dict[str, str] | None = None,
     *,
+    focus: dict[str, str] | None = None,
     resamples_count: int = 1000,
     threshold: float = 0.8,
     command: tuple[str, ...] = (),
 ) -> dict:
-    """Write robust.csv, prim-trajectory.csv, prim-boxes.csv and robust.md into the sweep folder."""
+    """Write robust.csv, prim-trajectory.csv, prim-boxes.csv and robust.md into the sweep folder.
+    PRIM runs on the most robust lever combination of each outcome and, if `focus` names one
+    (LEVER=VALUE), on that one too."""
     from sim.experiments.robust_text import report_text
 
     folder = Path(folder)
@@ -168,15 +172,18 @@ def write_robust(
         raise RobustError(f"--threshold: {threshold} (allowed: above 0, at most 1)")
     runs = load_runs(folder)
     base = baseline_option(runs, baseline or {})
+    focused = baseline_option(runs, focus, "--focus") if focus else None
     outcomes = tuple(dict.fromkeys(outcomes)) or tuple(o for o in DEFAULT_OUTCOMES if _available(runs, o))
     goods = {spec: success(runs, spec) for spec in outcomes}
+    labels = [runs.label(o) for o in runs.options]
     rows, found = [], {}
     for spec, good in goods.items():
         mine = robust_statistics(runs, good, base, resamples_count)
         rows += [{"outcome": spec} | row for row in mine]
-        best = most_robust(mine)
-        option = [runs.label(o) for o in runs.options].index(best)
-        found[spec] = (best, discovery(runs, good, option, threshold))
+        best = labels.index(most_robust(mine))
+        found[spec] = [("most robust", labels[best], discovery(runs, good, best, threshold))]
+        if focused is not None and focused != best:
+            found[spec].append(("focus", labels[focused], discovery(runs, good, focused, threshold)))
     lock = lock_folder(folder)
     try:
         write_csv(folder / ROBUST_FILE, ROBUST_COLUMNS, rows)
@@ -184,7 +191,8 @@ def write_robust(
         write_csv(folder / BOXES_FILE, BOX_COLUMNS, _box_rows(found))
         settings = {
             "outcomes": list(outcomes),
-            "baseline": runs.label(runs.options[base]),
+            "baseline": labels[base],
+            "focus": labels[focused] if focused is not None else None,
             "resamples": resamples_count,
             "threshold": threshold,
             "command_line": list(command),
@@ -195,7 +203,7 @@ def write_robust(
     finally:
         if lock is not None:
             os.close(lock)
-    return {"folder": folder, "outcomes": outcomes, "baseline": settings["baseline"], "best": found}
+    return {"folder": folder, "outcomes": outcomes, "baseline": settings["baseline"], "found": found}
 
 
 def _available(runs: SweepRuns, spec: str) -> bool:
@@ -206,14 +214,20 @@ def _available(runs: SweepRuns, spec: str) -> bool:
     return True
 
 
+def _subjects(found: dict):
+    for spec, subjects in found.items():
+        for role, option, result in subjects:
+            if not isinstance(result, str):
+                yield spec, role, option, result
+
+
 def _trajectory_rows(found: dict):
-    for spec, (option, result) in found.items():
-        if isinstance(result, str):
-            continue
+    for spec, role, option, result in _subjects(found):
         steps = list(result.trajectory) + [result.box]
         for step, box in enumerate(steps):
             yield {
                 "outcome": spec,
+                "role": role,
                 "option": option,
                 "step": step if step < len(result.trajectory) else "pasted",
                 "chosen": int(step == result.chosen),
@@ -225,14 +239,13 @@ def _trajectory_rows(found: dict):
 
 
 def _box_rows(found: dict):
-    for spec, (option, result) in found.items():
-        if isinstance(result, str):
-            continue
+    for spec, role, option, result in _subjects(found):
         box = result.box
         full = result.trajectory[0]
         for j in box.restricted:
             yield {
                 "outcome": spec,
+                "role": role,
                 "option": option,
                 "dimension": result.names[j],
                 "low": round(box.low[j], 6),

@@ -60,7 +60,8 @@ def report_text(runs: SweepRuns, rows: list[dict], found: dict, settings: dict) 
         "exact binomial interval of the count. Regret at a point: the share of runs that succeed under the best "
         "combination there minus this combination's. Every figure below is a row of robust.csv.",
     ]
-    for spec, (best, result) in found.items():
+    for spec, subjects in found.items():
+        best = subjects[0][1]
         lines += ["", f"## {spec}: {meaning(spec)}", ""]
 
         def cell(option, statistic, lever=ALL, at="space", spec=spec):
@@ -82,7 +83,8 @@ def report_text(runs: SweepRuns, rows: list[dict], found: dict, settings: dict) 
         )
         lines += ["", _table(runs, spec, index, level), ""]
         lines += _lever_lines(runs, spec, index)
-        lines += ["", _prim_text(best, result, spec)]
+        for role, option, result in subjects:
+            lines += ["", _prim_text(option, result, settings["threshold"], role)]
     return "\n".join(lines) + "\n"
 
 
@@ -131,14 +133,14 @@ def _lever_lines(runs: SweepRuns, spec: str, index: dict) -> list[str]:
     return lines
 
 
-def _prim_text(best: str, result: Discovery | str, spec: str) -> str:
+def _prim_text(best: str, result: Discovery | str, threshold: float, role: str = "most robust") -> str:
     if isinstance(result, str):
-        return f"Where it fails: {result}."
+        return f"Where {'it' if role == 'most robust' else best} fails: {result}."
     box = result.box
     share = result.of_interest / result.cases
     if not box.restricted:
         return (
-            f"Where it fails: it fails in {share:.0%} of its {result.cases} runs, and PRIM finds no box of the "
+            f"Where {best} fails: it fails in {share:.0%} of its {result.cases} runs, and PRIM finds no box of the "
             "uncertainty space where its failures concentrate (the chosen box is the whole space)."
         )
     limits = []
@@ -149,14 +151,22 @@ def _prim_text(best: str, result: Discovery | str, spec: str) -> str:
             parts.append(f"at least {box.low[j]:.3g}")
         if box.high[j] < full.high[j]:
             parts.append(f"at most {box.high[j]:.3g}")
+        weak = ", not significant" if result.pvalues[j] > 0.05 else ""
         limits.append(
             f"{result.names[j]} {' and '.join(parts)} (of {full.low[j]:.3g} to {full.high[j]:.3g}; "
-            f"quasi-p {result.pvalues[j]:.2g})"
+            f"quasi-p {result.pvalues[j]:.2g}{weak})"
         )
-    return (
-        f"Where it fails (PRIM, scenario discovery): {best} fails in {share:.0%} of its {result.cases} runs. "
+    where = (
         f"It fails in {box.density:.0%} of the runs (density) where {', and '.join(limits)}; that box holds "
         f"{box.coverage:.0%} of its failures (coverage) and {box.mass:.0%} of its runs (mass) "
         f"(peeling step {result.chosen} of {len(result.trajectory) - 1}, then pasting; prim-trajectory.csv has "
         "every step's coverage and density)."
     )
+    head = f"Where it fails (PRIM, scenario discovery): {best} fails in {share:.0%} of its {result.cases} runs."
+    if box.density < threshold:
+        return (
+            f"{head} No box reaches the density asked for ({threshold:.0%} of its runs failing): its failures are "
+            "not gathered in one region, and the densest box PRIM found, below, is a tendency, not a condition "
+            f"(restrictions with a quasi-p above 0.05 are not to be read). {where}"
+        )
+    return f"{head} {where}"

@@ -21,6 +21,7 @@ from sim.files.tables import check_rows  # noqa: E402
 from sim.plots.figures import plain_text  # noqa: E402
 
 SHOWN = 30  # lever combinations in one figure, the most robust first
+MAX_LABEL = 1000  # characters of an option: a few levers' values
 
 
 def figure_name(kind: str, outcome: str) -> str:
@@ -32,7 +33,9 @@ def _read(folder: Path, name: str, numbers: tuple[str, ...], blanks: tuple[str, 
     if not path.is_file():
         raise ResultsError(f"{folder}: no {name}; run tft robust on this folder first")
     rows = read_csv_rows(path)
-    check_rows(path, rows, numbers=numbers, blanks=blanks, names=("outcome", "option"))
+    check_rows(path, rows, numbers=numbers, blanks=blanks, names=("outcome",))
+    if any(len(row["option"]) > MAX_LABEL for row in rows):
+        raise ResultsError(f"{path}: option: longer than {MAX_LABEL} characters")
     return rows
 
 
@@ -88,7 +91,9 @@ def shares_figure(folder: Path, outcome: str, rows: list[dict[str, str]]) -> Pat
 
 
 @plain_text
-def prim_figure(folder: Path, outcome: str, steps: list[dict[str, str]], limits: list[dict[str, str]]) -> Path:
+def prim_figure(
+    folder: Path, outcome: str, steps: list[dict[str, str]], limits: list[dict[str, str]], role: str = "most robust"
+) -> Path:
     steps = [s for s in steps if s["outcome"] == outcome]
     limits = [b for b in limits if b["outcome"] == outcome]
     fig, (left, right) = plt.subplots(
@@ -133,7 +138,7 @@ def prim_figure(folder: Path, outcome: str, steps: list[dict[str, str]], limits:
     right.set_xlim(-0.05, 1.05)
     right.set_ylim(len(limits) - 0.5, -0.6)
     right.set_xticks([0, 1], ["lowest", "highest"], fontsize=7)
-    option = limits[0]["option"] if limits else ""
+    option = steps[0]["option"] if steps else ""
     if limits:
         b = limits[0]
         right.set_title(
@@ -142,7 +147,7 @@ def prim_figure(folder: Path, outcome: str, steps: list[dict[str, str]], limits:
             fontsize=9,
         )
     fig.suptitle(f"{outcome}: where {option} fails", fontsize=9)
-    path = folder / figure_name("prim", outcome)
+    path = folder / figure_name("prim" if role == "most robust" else "prim-focus", outcome)
     try:
         save_figure(fig, path)
     finally:
@@ -153,12 +158,15 @@ def prim_figure(folder: Path, outcome: str, steps: list[dict[str, str]], limits:
 def plot_robust(folder: Path) -> list[Path]:
     rows = _read(folder, "robust.csv", ("units",), ("value", "low", "high"))
     steps = _read(folder, "prim-trajectory.csv", ("coverage", "density", "mass", "restricted"))
+    if steps and "role" not in steps[0]:
+        raise ResultsError(f"{folder / 'prim-trajectory.csv'}: missing column role; run tft robust again")
     limits = _read(
         folder, "prim-boxes.csv", ("low", "high", "range_low", "range_high", "pvalue", "coverage", "density", "mass")
     )
     written = []
     for outcome in dict.fromkeys(r["outcome"] for r in rows):
         written.append(shares_figure(folder, outcome, rows))
-        if any(s["outcome"] == outcome for s in steps):
-            written.append(prim_figure(folder, outcome, steps, limits))
+        for role in dict.fromkeys(s["role"] for s in steps if s["outcome"] == outcome):
+            mine = [s for s in steps if s["role"] == role]
+            written.append(prim_figure(folder, outcome, mine, [b for b in limits if b["role"] == role], role))
     return written
