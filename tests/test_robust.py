@@ -236,3 +236,13 @@ def test_every_statistic_and_column_is_documented():
     text = (Path(__file__).resolve().parents[1] / "docs" / "sweeps.md").read_text(encoding="utf-8")
     for name in (*STATISTICS, *ROBUST_COLUMNS, *TRAJECTORY_COLUMNS, *BOX_COLUMNS):
         assert f"`{name}`" in text, name
+
+
+def test_restrictions_the_data_do_not_support_are_lifted():
+    from sim.experiments.prim import simplify
+
+    x, y = grid_cases()
+    box = Box((12.0, 0.0, 0.0), (20.0, 6.0, 1.0), 2 / 3, 1.0, 0.1, (0, 1, 2))  # c <= 1 adds nothing
+    lifted = simplify(x, y, box)
+    assert (lifted.low, lifted.high, lifted.restricted) == ((12.0, 0.0, 0.0), (20.0, 6.0, 2.0), (0, 1))
+    assert (lifted.coverage, lifted.density) == (1.0, 1.0)

@@ -17,7 +17,9 @@ A slice is cut at the `alpha` quantile of the values inside; where that quantile
 step always removes something. Limits are the smallest and largest values of the cases inside,
 both inclusive. A restriction's quasi-p-value is the binomial probability of finding at least
 the box's cases of interest among its cases if that restriction were lifted and the density
-were that of the wider box: a large one says the restriction adds little.
+were that of the wider box: a large one says the restriction adds little. Such restrictions are
+lifted from the pasted box, the least significant first, until every one left has a quasi-p-value
+of at most `significance` (0.05): the box reported is the one the data support.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ class Discovery:
     names: tuple[str, ...]
     trajectory: tuple[Box, ...]  # the peeling steps, from the whole space
     chosen: int  # the step chosen before pasting
-    box: Box  # the chosen box after pasting
+    pasted: Box  # the chosen box after pasting
+    box: Box  # the pasted box without its restrictions that are not significant
     pvalues: dict[int, float]  # per restricted dimension of `box`
     cases: int
     of_interest: int
@@ -155,6 +158,21 @@ def pvalues(x: np.ndarray, y: np.ndarray, box: Box) -> dict[int, float]:
     return found
 
 
+def simplify(x: np.ndarray, y: np.ndarray, box: Box, significance: float = 0.05) -> Box:
+    """Lift, one at a time and the least significant first, every restriction whose quasi-p-value
+    is above `significance`: a condition a reader is asked to believe must be one the data show."""
+    full = (x.min(axis=0), x.max(axis=0))
+    while box.restricted:
+        found = pvalues(x, y, box)
+        worst = max(found, key=lambda j: found[j])
+        if found[worst] <= significance:
+            return box
+        low, high = np.array(box.low), np.array(box.high)
+        low[worst], high[worst] = full[0][worst], full[1][worst]
+        box = _box(x, y, low, high, full)
+    return box
+
+
 def choose(trajectory: list[Box], threshold: float) -> int:
     """The step with the highest coverage among those at least `threshold` dense (ties: the
     denser), else the densest (ties: the higher coverage)."""
@@ -173,6 +191,7 @@ def discover(
     paste_alpha: float = 0.05,
     mass_min: float = 0.05,
     threshold: float = 0.8,
+    significance: float = 0.05,
 ) -> Discovery:
     """PRIM on cases `x` (one row per case, one column per dimension) and `y` (1 where the case is
     of interest, else 0)."""
@@ -180,11 +199,13 @@ def discover(
     y = np.asarray(y, dtype=float)
     trajectory = peel(x, y, alpha, mass_min)
     chosen = choose(trajectory, threshold)
-    box = paste(x, y, trajectory[chosen], paste_alpha)
+    pasted = paste(x, y, trajectory[chosen], paste_alpha)
+    box = simplify(x, y, pasted, significance)
     return Discovery(
         names=tuple(names),
         trajectory=tuple(trajectory),
         chosen=chosen,
+        pasted=pasted,
         box=box,
         pvalues=pvalues(x, y, box),
         cases=len(y),

@@ -108,7 +108,8 @@ def _interval(value: float, spread: np.ndarray | None, statistic: str, n: int) -
         exact_low = beta.ppf(0.025, hits, n - hits + 1) if hits > 0 else 0.0
         exact_high = beta.ppf(0.975, hits + 1, n - hits) if hits < n else 1.0
         low, high = np.nanmin([low, exact_low]), np.nanmax([high, exact_high])
-    return float(low), float(high)
+    # a percentile interval can miss the estimate itself (a maximum, a share at its bound): it holds it here
+    return float(np.nanmin([low, value])), float(np.nanmax([high, value]))
 
 
 def _round(value: float) -> object:
@@ -223,13 +224,14 @@ def _subjects(found: dict):
 
 def _trajectory_rows(found: dict):
     for spec, role, option, result in _subjects(found):
-        steps = list(result.trajectory) + [result.box]
-        for step, box in enumerate(steps):
+        steps = list(result.trajectory) + [result.pasted, result.box]
+        names = [*range(len(result.trajectory)), "pasted", "final"]
+        for step, box in zip(names, steps, strict=True):
             yield {
                 "outcome": spec,
                 "role": role,
                 "option": option,
-                "step": step if step < len(result.trajectory) else "pasted",
+                "step": step,
                 "chosen": int(step == result.chosen),
                 "coverage": round(box.coverage, 4),
                 "density": round(box.density, 4),

@@ -140,8 +140,9 @@ def _prim_text(best: str, result: Discovery | str, threshold: float, role: str =
     share = result.of_interest / result.cases
     if not box.restricted:
         return (
-            f"Where {best} fails: it fails in {share:.0%} of its {result.cases} runs, and PRIM finds no box of the "
-            "uncertainty space where its failures concentrate (the chosen box is the whole space)."
+            f"Where {best} fails: it fails in {share:.0%} of its {result.cases} runs, and no restriction of the box "
+            "PRIM chose has a quasi-p-value of at most 0.05: its failures are not gathered in any region of the "
+            "space searched."
         )
     limits = []
     full = result.trajectory[0]
@@ -151,22 +152,20 @@ def _prim_text(best: str, result: Discovery | str, threshold: float, role: str =
             parts.append(f"at least {box.low[j]:.3g}")
         if box.high[j] < full.high[j]:
             parts.append(f"at most {box.high[j]:.3g}")
-        weak = ", not significant" if result.pvalues[j] > 0.05 else ""
         limits.append(
             f"{result.names[j]} {' and '.join(parts)} (of {full.low[j]:.3g} to {full.high[j]:.3g}; "
-            f"quasi-p {result.pvalues[j]:.2g}{weak})"
+            f"quasi-p {result.pvalues[j]:.2g})"
         )
     where = (
         f"It fails in {box.density:.0%} of the runs (density) where {', and '.join(limits)}; that box holds "
         f"{box.coverage:.0%} of its failures (coverage) and {box.mass:.0%} of its runs (mass) "
-        f"(peeling step {result.chosen} of {len(result.trajectory) - 1}, then pasting; prim-trajectory.csv has "
-        "every step's coverage and density)."
+        f"(peeling step {result.chosen} of {len(result.trajectory) - 1}, pasted, then the restrictions with a "
+        "quasi-p-value above 0.05 lifted; prim-trajectory.csv has every step's coverage and density)."
     )
     head = f"Where it fails (PRIM, scenario discovery): {best} fails in {share:.0%} of its {result.cases} runs."
     if box.density < threshold:
         return (
             f"{head} No box reaches the density asked for ({threshold:.0%} of its runs failing): its failures are "
-            "not gathered in one region, and the densest box PRIM found, below, is a tendency, not a condition "
-            f"(restrictions with a quasi-p above 0.05 are not to be read). {where}"
+            f"not gathered in one region, and the box below is a tendency, not a condition. {where}"
         )
     return f"{head} {where}"

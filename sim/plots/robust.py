@@ -99,7 +99,7 @@ def prim_figure(
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(12, 0.5 * len(limits) + 3.8), gridspec_kw={"width_ratios": [1, 1.2]}, layout="constrained"
     )
-    peeled = [s for s in steps if s["step"] != "pasted"]
+    peeled = [s for s in steps if s["step"] not in ("pasted", "final")]
     coverage = np.array([float(s["coverage"]) for s in peeled])
     density = np.array([float(s["density"]) for s in peeled])
     restricted = np.array([float(s["restricted"]) for s in peeled])
@@ -111,6 +111,10 @@ def prim_figure(
     for s in steps:
         if s["step"] == "pasted":
             left.plot(float(s["coverage"]), float(s["density"]), "*", color="red", ms=11, label="after pasting")
+        if s["step"] == "final":
+            left.plot(
+                float(s["coverage"]), float(s["density"]), "D", color="black", ms=6, label="significant restrictions"
+            )
     left.set_xlabel("coverage: share of the failures inside the box", fontsize=8)
     left.set_ylabel("density: share of the runs inside that fail", fontsize=8)
     left.set_xlim(0, 1.02)
