@@ -158,7 +158,7 @@ def test_a_chosen_baseline_and_outcome(tmp_path):
         ("focus", GM, "perception_error", "0.2", "0.75", "0.036")
     ]
     report = (folder / "robust.md").read_text(encoding="utf-8")
-    assert "No box reaches the density asked for (80% of its runs failing)" in report
+    assert "No region of the space searched makes it fail in 80% of its runs" in report
     assert "Where it fails: it never fails in this sweep." in report
 
 

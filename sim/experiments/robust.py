@@ -247,11 +247,15 @@ def fold(good: np.ndarray, cells: np.ndarray) -> np.ndarray:
     return picked.reshape(b, v, g * s, r)
 
 
-def resamples(runs: SweepRuns, count: int, chunk: int = 50):
+CELLS_AT_ONCE = 2 * 10**7  # outcome values a chunk of resamples holds (8 bytes each)
+
+
+def resamples(runs: SweepRuns, count: int):
     """Bootstrap index arrays in chunks: points resampled, then replicates within each point, the
     same for every option (so the runs stay paired)."""
     rng = np.random.default_rng([runs.seed, 12])
-    points, replicates = runs.rows.shape[1], runs.rows.shape[2]
+    options, points, replicates = runs.rows.shape
+    chunk = max(1, min(50, CELLS_AT_ONCE // (options * points * replicates)))
     for start in range(0, count, chunk):
         n = min(chunk, count - start)
         s = rng.integers(0, points, size=(n, points))

@@ -165,7 +165,7 @@ def _prim_text(best: str, result: Discovery | str, threshold: float, role: str =
     head = f"Where it fails (PRIM, scenario discovery): {best} fails in {share:.0%} of its {result.cases} runs."
     if box.density < threshold:
         return (
-            f"{head} No box reaches the density asked for ({threshold:.0%} of its runs failing): its failures are "
-            f"not gathered in one region, and the box below is a tendency, not a condition. {where}"
+            f"{head} No region of the space searched makes it fail in {threshold:.0%} of its runs (the density "
+            f"asked for); the box below is where its failures are densest: a tendency, not a condition. {where}"
         )
     return f"{head} {where}"
