@@ -246,3 +246,14 @@ def test_restrictions_the_data_do_not_support_are_lifted():
     lifted = simplify(x, y, box)
     assert (lifted.low, lifted.high, lifted.restricted) == ((12.0, 0.0, 0.0), (20.0, 6.0, 2.0), (0, 1))
     assert (lifted.coverage, lifted.density) == (1.0, 1.0)
+
+
+def test_a_particle_column_marks_posterior_draws(tmp_path):
+    def as_particle(point, values, found):
+        found["particle"] = found.pop("draw")
+
+    folder = synthetic_sweep(tmp_path, posterior=True, change=as_particle)
+    assert robust(str(folder), "--resamples", "0", "--outcome", "talks_hold", "--no-plot").exit_code == 0
+    rows = rows_of(folder)
+    assert {key[3] for key in rows} == {"space", "posterior"}
+    assert float(rows[("talks_hold", "all", GG, "posterior", "rate")]["value"]) == 0.5

@@ -21,7 +21,8 @@ import numpy as np
 from sim.errors import SimError
 from sim.files.sweep_store import load_manifest, read_runs, recorded_sweep
 
-BOOKKEEPING = ("point", "replicate", "seed", "error", "draw")
+BOOKKEEPING = ("point", "replicate", "seed", "error", "draw", "particle")
+DRAWS = ("particle", "draw")  # the column naming each run's posterior draw, as tft sweep writes it or by hand
 LOWER_IS_BETTER = ("spiral",)  # binary outcomes where 1 is the failure
 WITHIN = re.compile(r"(months_to_[a-z_]{1,40})<=(\d{1,4})")
 DEFAULT_OUTCOMES = (
@@ -102,9 +103,10 @@ def load_runs(folder: Path) -> SweepRuns:
         rows[k, scenario[i], int(table["replicate"][i])] = i
     if (rows < 0).any():
         raise RobustError(f"{folder}: not every lever combination has every point and replicate: cannot compare them")
-    if "draw" in table and (table["draw"][rows] != table["draw"][rows[:1]]).any():
+    draw = next((name for name in DRAWS if name in table), None)
+    if draw and (table[draw][rows] != table[draw][rows[:1]]).any():
         raise RobustError(
-            f"{folder / 'runs'}: draw: replicates of one point use different posterior draws in different "
+            f"{folder / 'runs'}: {draw}: replicates of one point use different posterior draws in different "
             "lever combinations, so runs cannot be paired (allowed: one draw per replicate, common to all levers)"
         )
     known = set(BOOKKEEPING) | {name for name, _ in levers} | set(uncertainties) | set(_outcome_columns(table))
@@ -124,7 +126,7 @@ def load_runs(folder: Path) -> SweepRuns:
         rows=rows,
         table=table,
         parameters=parameters,
-        posterior="draw" in table,
+        posterior=draw is not None,
     )
 
 
