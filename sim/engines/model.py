@@ -21,9 +21,7 @@ from sim.rules.domain import Category, PostStatus, PropertyStatus
 from sim.rules.measures import EventRecord, Measure, Shock
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
-from sim.rules.state import FIGURES, NO_CAP, State, World, mission_figures
-
-TRAJECTORY_COLUMNS = ("date", "side", "host", *FIGURES)
+from sim.rules.state import NO_CAP, TRAJECTORY_COLUMNS, State, World, mission_figures
 
 
 def _read_only(values: np.ndarray) -> np.ndarray:

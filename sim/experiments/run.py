@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from sim.engines.drivers import simulate_batch, simulate_mesa
-from sim.engines.model import TRAJECTORY_COLUMNS
 from sim.engines.plan import Mode
 from sim.experiments.choices import ENGINES, KEEP, PlanError, make_plan
 from sim.experiments.limits import CHUNK_RUNS, check_disk, check_runs, chunk_for
@@ -59,7 +58,7 @@ from sim.rules.behaviour import Behaviour
 from sim.rules.calendar import month_label
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
-from sim.rules.state import FIGURES
+from sim.rules.state import FIGURES, TRAJECTORY_COLUMNS
 
 BATCH_FROM = 8  # with more replicates than this, the batched engine is the default
 

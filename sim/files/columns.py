@@ -9,11 +9,10 @@ import math
 from collections.abc import Iterator
 
 from sim.engines.drivers import Ensemble
-from sim.engines.model import TRAJECTORY_COLUMNS
 from sim.engines.plan import Plan
 from sim.rules.calendar import date_label
 from sim.rules.measures import EventRecord, Measure, Shock
-from sim.rules.state import FIGURES, World
+from sim.rules.state import FIGURES, TRAJECTORY_COLUMNS, World
 
 EVENT_COLUMNS = (
     "date",

@@ -132,8 +132,8 @@ def manifest_for(
     files: Sequence[str],
     extra: dict | None = None,
 ) -> dict:
-    import matplotlib
-    import mesa
+    from importlib.metadata import version  # not importing Mesa and matplotlib just to read their versions
+
     import numpy
 
     manifest = {
@@ -153,8 +153,8 @@ def manifest_for(
         "versions": {
             "python": platform.python_version(),
             "numpy": numpy.__version__,
-            "mesa": mesa.__version__,
-            "matplotlib": matplotlib.__version__,
+            "mesa": version("mesa"),
+            "matplotlib": version("matplotlib"),
         },
         "command_line": list(command),
         "started": started,

@@ -161,6 +161,7 @@ FIGURES = (
     "local_hiring",
     "ambassador",
 )
+TRAJECTORY_COLUMNS = ("date", "side", "host", *FIGURES)  # one row per month and side
 
 
 def mission_figures(world: World, state: State, columns: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
