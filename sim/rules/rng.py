@@ -1,14 +1,17 @@
 """Counter-based random numbers: each draw is a pure function of (run key, month, side, slot).
 
 A run's numbers do not depend on how many other runs share its batch, how runs are chunked or
-which worker runs them, and nothing is stored between draws. Run keys come from one root seed
-through `numpy.random.SeedSequence`, so every run of an ensemble can be re-run alone.
+which worker runs them, and nothing is stored between draws. Run keys are the children of
+`numpy.random.SeedSequence(root_seed)`, computed for a slice of runs at once, so every run of an
+ensemble can be re-run alone and any slice of an ensemble's keys is cheap to make again.
 
 The mixing function is SplitMix64's finaliser (Steele, Lea and Flood, "Fast splittable
 pseudorandom number generators", OOPSLA 2014), applied to the key combined with the counter.
 """
 
 from __future__ import annotations
+
+import operator
 
 import numpy as np
 
@@ -41,16 +44,99 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _S31)
 
 
+# SeedSequence's constants (numpy/random/bit_generator.pyx), for run_keys
+_INIT_A, _MULT_A = 0x43B0D7E5, 0x931E8875
+_INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
+_POOL = 4
+_WORD = 0xFFFFFFFF
+
+
+def _words(value: int) -> list[int]:
+    """An integer as SeedSequence reads it: 32-bit words, least significant first; 0 is one word."""
+    words = [value & _WORD]
+    value >>= 32
+    while value:
+        words.append(value & _WORD)
+        value >>= 32
+    return words
+
+
+def _hashmix(value, hash_const: int):
+    """(mixed value, next hash constant): works on ints and on uint32 arrays alike."""
+    value = value ^ hash_const
+    hash_const = (hash_const * _MULT_A) & _WORD
+    value = (value * hash_const) & _WORD
+    return value ^ (value >> 16), hash_const
+
+
+def _seed_mix(x, y):
+    result = (_MIX_L * x - _MIX_R * y) & _WORD
+    return result ^ (result >> 16)
+
+
+def _root_pool(root_seed: int) -> tuple[list[int], int]:
+    """SeedSequence's pool after the root seed's words (padded to the pool size, as it pads them
+    when a spawn key follows), and the hash constant where the spawn key's words take over."""
+    entropy = _words(root_seed)
+    entropy += [0] * (_POOL - len(entropy))
+    hash_const = _INIT_A
+    pool = []
+    for word in entropy[:_POOL]:
+        value, hash_const = _hashmix(word, hash_const)
+        pool.append(value)
+    for src in range(_POOL):
+        for dst in range(_POOL):
+            if src != dst:
+                value, hash_const = _hashmix(pool[src], hash_const)
+                pool[dst] = _seed_mix(pool[dst], value)
+    for word in entropy[_POOL:]:
+        for dst in range(_POOL):
+            value, hash_const = _hashmix(word, hash_const)
+            pool[dst] = _seed_mix(pool[dst], value)
+    return pool, hash_const
+
+
+def _spawned_keys(pool: list[int], hash_const: int, children: np.ndarray) -> np.ndarray:
+    """The first 64-bit word of each child's state; all children here have the same number of
+    spawn-key words (`children`: uint64, all below 2**32 or all at or above it)."""
+    words = [children & np.uint64(_WORD)]
+    if children.size and int(children[0]) > _WORD:
+        words.append(children >> np.uint64(32))
+    mixed = [np.full(children.shape, p, dtype=np.uint64) for p in pool]
+    for word in words:
+        for dst in range(_POOL):
+            value, hash_const = _hashmix(word, hash_const)
+            mixed[dst] = _seed_mix(mixed[dst], value)
+    state = []
+    hash_const = _INIT_B
+    for src in range(2):  # two 32-bit words make the 64-bit key, low word first
+        value = mixed[src] ^ np.uint64(hash_const)
+        hash_const = (hash_const * _MULT_B) & _WORD
+        value = (value * np.uint64(hash_const)) & np.uint64(_WORD)
+        state.append(value ^ (value >> np.uint64(16)))
+    return state[0] | (state[1] << np.uint64(32))
+
+
 def run_keys(root_seed: int, runs: int, first: int = 0) -> np.ndarray:
-    """One 64-bit key per run: runs first .. first+runs-1 of those spawned from the root seed
-    (child i of `SeedSequence(root_seed).spawn(...)`, made directly, so any slice is cheap)."""
-    return np.array(
-        [
-            np.random.SeedSequence(root_seed, spawn_key=(i,)).generate_state(1, dtype=np.uint64)[0]
-            for i in range(first, first + runs)
-        ],
-        dtype=np.uint64,
-    )
+    """One 64-bit key per run: runs first .. first+runs-1 of those spawned from the root seed.
+
+    Key i is `SeedSequence(root_seed, spawn_key=(i,)).generate_state(1, np.uint64)[0]`, bit for
+    bit, computed over all the runs at once: only the spawn key differs between runs, so the
+    root seed's part of the hash is mixed once and the rest is a few array operations. Any slice
+    is as cheap as its length, so an ensemble regenerates its keys chunk by chunk instead of
+    keeping them."""
+    root = operator.index(root_seed)
+    if root < 0 or runs < 0 or first < 0:
+        raise ValueError(f"run_keys: root seed, runs and first run must be non-negative (got {root}, {runs}, {first})")
+    pool, hash_const = _root_pool(root)
+    children = np.arange(first, first + runs, dtype=np.uint64)
+    one_word = min(max(_WORD + 1 - first, 0), runs)  # children below 2**32 have a one-word spawn key
+    keys = np.empty(runs, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        keys[:one_word] = _spawned_keys(pool, hash_const, children[:one_word])
+        keys[one_word:] = _spawned_keys(pool, hash_const, children[one_word:])
+    return keys
 
 
 def uniform(keys: np.ndarray, month: int, side: int, slot: int) -> np.ndarray:
