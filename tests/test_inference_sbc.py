@@ -113,6 +113,8 @@ def test_tft_sbc_writes_its_folder_and_the_same_seed_gives_the_same_tables(short
     coverage = read_csv(folder / "sbc.csv")
     assert [r["parameter"] for r in coverage][:2] == ["CN.perception_error", "CN.mean_delay"]
     assert all(r["records"] == "3" for r in coverage[:12])
+    sides = [r["parameter"].split(".")[0] for r in coverage[12:]]
+    assert sides == sorted(sides, key=["CN", "UK"].index)
     assert (folder / "sbc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["reference"] == 12 and manifest["records"] == 3 and manifest["accept"] == 4

@@ -244,7 +244,8 @@ def calibrate(
         mine, fams = record_rows(i, truth, table_draws, nearest(table, observed[i], weights, accept), ranges, codes)
         rows += mine
         families += fams
-    order = list(ranges)
+    # each side's values, then each side's family parameters (the first side's first)
+    order = sorted(ranges, key=lambda name: (name.count(".") == 2, codes.index(name.split(".")[0])))
     return {
         "table_draws": table_draws,
         "table": table,
