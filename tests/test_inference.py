@@ -140,7 +140,7 @@ def test_a_particles_summaries_are_its_runs_acts(toy):
     assert other(drawn) != first  # the root seed reaches the runs
 
 
-TINY = dict(families=["restraint", "mirror"], population=8, replicates=1, seed=3)
+TINY = dict(families=["restraint", "mirror"], population=8, replicates=1, seed=3, predictive=5)
 
 
 def test_same_seed_same_posterior_and_an_interrupted_fit_resumes_to_it(short_toy, tmp_path, monkeypatch):

@@ -3,7 +3,15 @@ Each command is a thin module here; the library does the work."""
 
 from __future__ import annotations
 
-from sim.cli import app, experiments, export, inspection, robust, run  # noqa: F401  (the commands register on the group)
+from sim.cli import (  # noqa: F401  (the commands register on the group)
+    app,
+    calibration_check,
+    experiments,
+    export,
+    inspection,
+    robust,
+    run,
+)
 from sim.cli.base import cli
 
 

@@ -5,7 +5,8 @@ choice, and write the posterior.
 the same command resumes an interrupted fit), `inputs.json` (what a resumed fit must share), and,
 once the asked generations are done (or the fit stopped early), `posterior.csv`, `families.csv`,
 `generations.csv`, `params.toml` (the posterior mean of the most probable pair),
-`params-draw.toml` (one particle of that pair, drawn by weight) and `manifest.json`. The id is a
+`params-draw.toml` (one particle of that pair, drawn by weight), `predictive.csv` (the posterior
+predictive ensemble, `sim.experiments.inference_predictive`) and `manifest.json`. The id is a
 hash of the inputs unless `--id` names the folder, so the same command finds the same folder.
 """
 
@@ -43,6 +44,7 @@ from sim.experiments.inference_model import (
     particle_seed,
     priors_for,
 )
+from sim.experiments.inference_predictive import PREDICTIVE_COLUMNS, PREDICTIVE_DRAWS, predictive_rows
 from sim.experiments.inference_summaries import Record
 from sim.files.folders import RUN_ID, lock_folder
 from sim.files.params import params_text
@@ -129,10 +131,12 @@ def run_inference(
     fixed: dict[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
     command: Sequence[str] = (),
+    predictive: int = PREDICTIVE_DRAWS,
 ) -> tuple[Path, dict]:
     """Run (or resume) a fit and write its folder. Returns the folder and a report: family
     probabilities per side, the top pair, its posterior means, generations done, seconds.
-    `fixed` holds values out of the priors (by parameter name, e.g. `US.notice`)."""
+    `fixed` holds values out of the priors (by parameter name, e.g. `US.notice`); `predictive`
+    is the number of posterior draws in predictive.csv."""
     started, clock = utc_now(), time.perf_counter()
     scenario = load_scenario(path)
     names = _families(families)
@@ -177,7 +181,7 @@ def run_inference(
                 f"{folder}: the first generation accepted fewer than {MIN_ACCEPTANCE} of its particles; nothing to "
                 "report (try a larger --population)"
             )
-        report = _write(folder, fit, setting, record, done, sampling.label, started, clock, command)
+        report = _write(folder, fit, setting, record, done, sampling.label, started, clock, command, predictive)
     finally:
         if sampling is not None:
             sampling.close()
@@ -244,7 +248,7 @@ def _behaviours(setting: Setting, pair: tuple[str, str], values: dict[str, float
     return plan.behaviours
 
 
-def _write(folder, fit, setting, record, done: list[Generation], backend, started, clock, command) -> dict:
+def _write(folder, fit, setting, record, done: list[Generation], backend, started, clock, command, draws) -> dict:
     scenario = setting.scenario
     codes = scenario.codes
     particles = _final_particles(folder, fit, setting)
@@ -291,7 +295,7 @@ def _write(folder, fit, setting, record, done: list[Generation], backend, starte
         PARAMS_KEYS,
     )
     files = ["manifest.json", INPUTS, HISTORY, "posterior.csv", "families.csv", "generations.csv"]
-    files += ["params.toml", "params-draw.toml"]
+    files += ["params.toml", "params-draw.toml", "predictive.csv"]
     write_csv(folder / "posterior.csv", header, posterior)
     write_csv(folder / "families.csv", FAMILY_COLUMNS, families)
     write_csv(
@@ -312,6 +316,9 @@ def _write(folder, fit, setting, record, done: list[Generation], backend, starte
     )
     write_text(folder / "params.toml", mean_text)
     write_text(folder / "params-draw.toml", draw_text)
+    write_csv(
+        folder / "predictive.csv", PREDICTIVE_COLUMNS, predictive_rows(setting, record, particles, fit.seed, draws)
+    )
     seconds = time.perf_counter() - clock
     manifest = manifest_for(
         scenario,

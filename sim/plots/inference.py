@@ -1,5 +1,7 @@
-"""The figure of an inference folder, drawn from its files: the posterior probability of each
-policy family per side, and the marginal posterior density of each behaviour value."""
+"""The figures of an inference folder, drawn from its files: the posterior probability of each
+policy family per side and the marginal posterior density of each behaviour value
+(inference.png), and the posterior predictive fan of staff and hostile acts beside the record
+(predictive.png)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from sim.plots.figures import SIDE_COLOURS, plain_text  # noqa: E402
 from sim.plots.result import record_figures  # noqa: E402
 
 INFERENCE_FIGURE = "inference.png"
+PREDICTIVE_FIGURE = "predictive.png"
+STATISTICS = {"staff_total": "staff of the mission", "acts": "hostile acts since the start"}
 BINS = 20
 
 
@@ -30,7 +34,8 @@ def _number(text: str, path: Path, column: str) -> float:
 
 @plain_text
 def plot_inference(directory: str | Path) -> list[Path]:
-    """Draw inference.png of a `tft infer` folder from families.csv and posterior.csv."""
+    """Draw inference.png of a `tft infer` folder from families.csv and posterior.csv, and
+    predictive.png from predictive.csv where the folder has one."""
     directory = Path(directory)
     manifest = read_manifest(directory) if (directory / MANIFEST).is_file() else {}
     families = read_csv_rows(directory / "families.csv")
@@ -80,9 +85,53 @@ def plot_inference(directory: str | Path) -> list[Path]:
     fig.tight_layout()
     save_figure(fig, directory / INFERENCE_FIGURE)
     plt.close(fig)
+    drawn = [INFERENCE_FIGURE]
+    if (directory / "predictive.csv").is_file():
+        drawn.append(_plot_predictive(directory, manifest))
     if manifest:
-        record_figures(directory, manifest, [INFERENCE_FIGURE])
-    return [directory / INFERENCE_FIGURE]
+        record_figures(directory, manifest, drawn)
+    return [directory / name for name in drawn]
+
+
+def _plot_predictive(directory: Path, manifest: dict) -> str:
+    """The fan of the posterior predictive runs (5-95% and 25-75% bands, median) and the record,
+    per side and statistic; a dashed line marks the end of the training window."""
+    path = directory / "predictive.csv"
+    rows = read_csv_rows(path)
+    if not rows:
+        raise ResultsError(f"{path}: has no row")
+    sides = list(dict.fromkeys(r["side"] for r in rows))
+    dates = list(dict.fromkeys(r["date"] for r in rows))
+    where = {d: i for i, d in enumerate(dates)}
+    train = manifest.get("train_until")
+    fig, axes = plt.subplots(
+        len(STATISTICS), len(sides), figsize=(6 * len(sides), 3.4 * len(STATISTICS)), squeeze=False
+    )
+    for row_index, (statistic, label) in enumerate(STATISTICS.items()):
+        for side_index, side in enumerate(sides):
+            ax = axes[row_index][side_index]
+            mine = [r for r in rows if r["statistic"] == statistic and r["side"] == side]
+            x = [where[r["date"]] for r in mine]
+            q = {c: [_number(r[c], path, c) for r in mine] for c in ("q05", "q25", "q50", "q75", "q95", "record")}
+            colour = SIDE_COLOURS[side_index % len(SIDE_COLOURS)]
+            draws = mine[0]["draws"] if mine else "?"
+            ax.fill_between(x, q["q05"], q["q95"], color=colour, alpha=0.15, label=f"5-95% of {draws} posterior runs")
+            ax.fill_between(x, q["q25"], q["q75"], color=colour, alpha=0.35, label="25-75%")
+            ax.plot(x, q["q50"], color=colour, linewidth=1.2, label="median")
+            ax.plot(x, q["record"], color="black", linewidth=1.4, label="record")
+            if train in where:
+                ax.axvline(where[train], color="#555555", linestyle="--", linewidth=1, label="end of training")
+            ticks = [i for i, d in enumerate(dates) if d.endswith("-01")]
+            ax.set_xticks(ticks, [dates[i][:4] for i in ticks], fontsize=7)
+            ax.tick_params(labelsize=7)
+            ax.set_title(f"{side}: {label}", fontsize=9)
+            if row_index == 0 and side_index == 0:
+                ax.legend(fontsize=7)
+    fig.suptitle(f"Posterior predictive: {manifest.get('title', directory.name)}", fontsize=10)
+    fig.tight_layout()
+    save_figure(fig, directory / PREDICTIVE_FIGURE)
+    plt.close(fig)
+    return PREDICTIVE_FIGURE
 
 
 def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels: tuple[float, ...]) -> list[float]:
