@@ -20,7 +20,18 @@ COMMANDS = sorted(cli.commands)
 
 
 def test_commands():
-    assert COMMANDS == ["app", "calibrate", "export", "infer", "plot", "policies", "run", "sweep", "validate"]
+    assert COMMANDS == [
+        "app",
+        "calibrate",
+        "export",
+        "infer",
+        "plot",
+        "policies",
+        "run",
+        "sweep",
+        "transfer",
+        "validate",
+    ]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
