@@ -22,7 +22,7 @@ COMMANDS = sorted(cli.commands)
 def test_commands():
     assert COMMANDS == [
         *("app", "calibrate", "export", "infer", "plot", "policies"),
-        *("robust", "run", "sbc", "sweep", "validate"),
+        *("robust", "run", "sbc", "sweep", "transfer", "validate"),
     ]
 
 

@@ -11,6 +11,7 @@ from sim.cli import (  # noqa: F401  (the commands register on the group)
     inspection,
     robust,
     run,
+    transfer,
 )
 from sim.cli.base import cli
 

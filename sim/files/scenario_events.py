@@ -26,6 +26,7 @@ class EventReader:
         post_index: dict[str, int],
         prop_index: dict[str, int],
         staff: list[int],
+        post_owner: dict[str, int] | None = None,
     ):
         self.file = file
         self.codes = codes
@@ -33,6 +34,7 @@ class EventReader:
         self.end = end
         self.post_index = post_index
         self.prop_index = prop_index
+        self.post_owner = post_owner or {}
         self.staff = list(staff)  # each mission's starting staff plus what the events so far add
 
     def read(self, tables: list[dict]) -> tuple[list[Measure | Shock], list[tuple[str, int | None]]]:
@@ -91,6 +93,8 @@ class EventReader:
         measures = []
         for actor in actors_:
             expected = actor if role is Role.SELF else 1 - actor
+            if CATALOGUE[kind].owner_may_take and actor == self._owner_named(entry):
+                expected = actor  # a state reopening its own post
             if entry.target is not None:
                 if entry.target not in self.codes:
                     fail((*at, "target"), f"unknown side {shown(entry.target)}", ", ".join(self.codes))
@@ -122,12 +126,19 @@ class EventReader:
                     post=self._post(entry, at),
                     prop=self._property(entry, at),
                     categories=_categories(entry),
+                    posts=self._posts(entry, at),
                     home=getattr(entry, "staff", None) == "home",
                     source=entry.source,
                     description=entry.description,
                 )
             )
         return measures
+
+    def _owner_named(self, entry) -> int | None:
+        """The side whose post the event names, or whose mission `target` names."""
+        if entry.target in self.codes:
+            return self.codes.index(entry.target)
+        return self.post_owner.get(getattr(entry, "post", None))
 
     def _post(self, entry, at: tuple) -> int | None:
         post_id = getattr(entry, "post", None)
@@ -136,6 +147,17 @@ class EventReader:
         if post_id not in self.post_index:
             self.file.fail((*at, "post"), f"unknown post {shown(post_id)}", ", ".join(self.post_index))
         return self.post_index[post_id]
+
+    def _posts(self, entry, at: tuple) -> tuple[int, ...] | None:
+        ids = getattr(entry, "posts", None)
+        if ids is None:
+            return None
+        if getattr(entry, "post", None) is not None:
+            self.file.fail((*at, "posts"), "both post and posts given", "post (one post or body) or posts (several)")
+        for index, post_id in enumerate(ids):
+            if post_id not in self.post_index:
+                self.file.fail((*at, "posts", index), f"unknown post {shown(post_id)}", ", ".join(self.post_index))
+        return tuple(sorted(self.post_index[p] for p in ids))
 
     def _property(self, entry, at: tuple) -> int | None:
         prop_id = getattr(entry, "property", None)
