@@ -48,26 +48,39 @@ def figures(rows, date: str, side: str, *columns: str) -> tuple[int, ...]:
     return tuple(int(float(rows[(date, side)][c])) for c in columns)
 
 
-def narrow_caps(name: str, date: str) -> dict[tuple[str, tuple[str, ...]], int]:
-    """The caps on one post or some categories at the end of a month of the replay, by (post or
-    "mission", categories); -1 where a cap was lifted. These are not columns of trajectories.csv."""
+def replayed(name: str, date: str):
+    """The world and state at the end of a month of the replay, for what trajectories.csv does not
+    show: caps on some posts or categories, and bodies."""
     from sim.engines.dynamics import Dynamics
     from sim.engines.plan import replay_plan
     from sim.files.scenario_file import load_scenario
     from sim.rules.calendar import parse_date
-    from sim.rules.domain import Category
 
     scenario = load_scenario(SCENARIOS / f"{name}.toml")
     dynamics = Dynamics(scenario, replay_plan(scenario), np.zeros(1, dtype=np.uint64), log_events=False)
     for month in range(scenario.start, parse_date(date)[0] + 1):
         dynamics.step(month)
-    world = dynamics.world
+    return dynamics.world, dynamics.state
+
+
+def narrow_caps(name: str, date: str) -> dict[tuple[str, tuple[str, ...]], int]:
+    """The caps on some posts or categories at the end of a month of the replay, by (the post, the
+    posts joined by "+", or "mission"; categories); -1 where a cap was lifted."""
+    from sim.rules.domain import Category
+
+    world, state = replayed(name, date)
     caps = {}
     for index, scope in enumerate(world.cap_scopes):
-        where = "mission" if scope.post is None else world.post_ids[scope.post]
+        where = "mission" if scope.posts is None else "+".join(world.post_ids[p] for p in scope.posts)
         categories = tuple(Category(c).name.lower() for c in scope.categories)
-        caps[(where, categories)] = int(dynamics.state.scoped_cap[0, index])
+        caps[(where, categories)] = int(state.scoped_cap[0, index])
     return caps
+
+
+def staff_at(name: str, date: str, *posts: str) -> int:
+    """Staff at the named posts and bodies at the end of a month of the replay."""
+    world, state = replayed(name, date)
+    return int(sum(state.staff[0, world.post_ids.index(p)].sum() for p in posts))
 
 
 SENT = ("diplomats", "support")
@@ -177,14 +190,41 @@ class TestGermanyRussia:
         assert figures(rows, "2022-03", "DE", "diplomats") == (120,)
         assert figures(rows, "2022-04", "DE", "diplomats") == (80,)
 
+    PRESENCE = (
+        "de_embassy_moscow",
+        "de_cg_st_petersburg",
+        "de_cg_kaliningrad",
+        "de_cg_yekaterinburg",
+        "de_cg_novosibirsk",
+        "de_goethe_moscow",
+        "de_goethe_st_petersburg",
+        "de_goethe_novosibirsk",
+        "de_school_moscow",
+    )
+
     def test_the_ceiling_of_350(self, replays):
         rows = replays(self.NAME)
-        # E13 (">20", 20 used) leaves 60 German diplomats; E14/S09: 350 in all from June 2023.
-        assert figures(rows, "2023-05", "DE", "diplomats", "staff_total") == (60, 587)
-        assert figures(rows, "2023-06", "DE", "staff_total", "diplomats") == (350, 60)
-        # S10: at least 100 left (AA); the derived presence makes it 237.
-        cut = figures(rows, "2023-05", "DE", "staff_total")[0] - figures(rows, "2023-06", "DE", "staff_total")[0]
+        # E13 (">20", 20 used) leaves 60 German diplomats; the missions (without the bodies) keep 227 local staff.
+        assert figures(rows, "2023-05", "DE", "diplomats", "staff_total") == (60, 287)
+        assert figures(rows, "2023-06", "DE", "staff_total", "diplomats") == (287, 60)
+        # E14/S09: 350 in all, missions, Goethe-Institut and schools, from June 2023 (the cap names them).
+        assert staff_at(self.NAME, "2023-05", *self.PRESENCE) == 587
+        assert staff_at(self.NAME, "2023-06", *self.PRESENCE) == 350
+        everyone = ("diplomats", "support", "local")
+        assert narrow_caps(self.NAME, "2023-06")[("+".join(self.PRESENCE), everyone)] == 350  # file order
+        # S06/S07: the Goethe-Institut from ~200 to 13; S08: the school from ~100 to ~50; S10: at least 100 left.
+        goethe = ("de_goethe_moscow", "de_goethe_st_petersburg", "de_goethe_novosibirsk")
+        assert staff_at(self.NAME, "2023-05", *goethe) == 200 and staff_at(self.NAME, "2023-06", *goethe) == 13
+        assert staff_at(self.NAME, "2023-06", "de_school_moscow") == 50
+        cut = 587 - 350
         assert cut == 237 and cut >= 100
+
+    def test_state_media(self):
+        # E05: the DW bureau closed, its staff gone; E25, E26: two from each side's bureau.
+        assert staff_at(self.NAME, "2022-01", "de_dw_moscow") == 1
+        assert staff_at(self.NAME, "2022-02", "de_dw_moscow") == 0
+        assert staff_at(self.NAME, "2024-10", "ru_channel_one_berlin", "de_ard_moscow") == 4
+        assert staff_at(self.NAME, "2024-12", "ru_channel_one_berlin", "de_ard_moscow") == 0
 
     def test_one_consulate_each_from_2024(self, replays):
         rows = replays(self.NAME)

@@ -207,3 +207,123 @@ def test_bad_new_keys_give_one_line(case, toy_file):
     assert "\n" not in message and "Traceback" not in outcome.output
     assert message.startswith("Error: ") and str(path) in message
     assert expected in message, (expected, message)
+
+
+# --- bodies: media bureaus and cultural bodies ---------------------------------------------------
+
+BUREAU = """
+[[missions.CN.posts]]
+id = "cn_news_bureau"
+name = "State news agency bureau, London"
+kind = "media_bureau"
+diplomats = 0
+support = 3
+local = 2
+
+[[missions.CN.posts]]
+id = "cn_institute"
+name = "Cultural institute, London"
+kind = "cultural_body"
+diplomats = 0
+support = 1
+local = 9
+
+[[missions.CN.properties]]"""
+
+
+def with_bodies(toy_file, *events: str):
+    from tests.conftest import TOY
+
+    path = toy_file("".join(events), text=TOY.replace("\n[[missions.CN.properties]]", BUREAU, 1))
+    scenario = load_scenario(path)
+    return scenario, scenario.world(), scenario.initial_state()
+
+
+def test_bodies_are_not_counted_in_the_missions_figures(toy_file):
+    from sim.rules.state import mission_figures
+
+    _, world, state = with_bodies(toy_file)
+    figures = mission_figures(world, state)
+    cn = world.side_index("CN")
+    # the embassy and consulate only: 60 + 30 staff, 45 local, 2 posts open
+    assert figures["staff_total"][0, cn] == 120 and figures["local"][0, cn] == 45
+    assert figures["posts_open"][0, cn] == 2
+    assert mission_figures(world, state, ("staff_total",))["staff_total"][0, cn] == 120
+
+
+def test_mission_wide_measures_leave_bodies_alone(toy_file):
+    _, world, state = with_bodies(toy_file)
+    apply(world, state, measure(world, K.CAP_STAFF, size=70))
+    apply(world, state, measure(world, K.EXPEL, size=10))
+    apply(world, state, measure(world, K.BAN_LOCAL_HIRES))
+    assert staff(state, world, "cn_news_bureau") == [0, 3, 2]
+    assert staff(state, world, "cn_institute") == [0, 1, 9]
+
+
+def test_expelling_journalists_capping_and_closing_a_bureau(toy_file):
+    cap = event(date="2020-03", actor="UK", kind="cap_staff", post="cn_news_bureau", size=3)
+    scenario, world, state = with_bodies(toy_file, cap)
+    bureau = post(world, "cn_news_bureau")
+    apply(world, state, measure(world, K.EXPEL, size=1, post=bureau, categories=(S,)))
+    assert staff(state, world, "cn_news_bureau") == [0, 2, 2]
+    apply(world, state, scenario.events[0])
+    assert staff(state, world, "cn_news_bureau") == [0, 2, 1]
+    # closed: its staff go home, not to the embassy
+    effect = apply(world, state, measure(world, K.CLOSE_POST, post=bureau))
+    assert effect.staff_change.tolist() == [-3]
+    assert staff(state, world, "cn_embassy") == [40, 20, 30]
+    assert state.post_status[0, bureau] == PostStatus.CLOSED
+
+
+def test_a_cap_on_several_posts_and_bodies(toy_file):
+    cap = event(
+        date="2020-03", actor="UK", kind="cap_staff", posts=["cn_embassy", "cn_consulate", "cn_institute"], size=120
+    )
+    scenario, world, state = with_bodies(toy_file, cap)
+    apply(world, state, scenario.events[0])
+    # 130 counted (120 at the posts + 10 at the institute): 10 local staff cut in proportion 30:15:9 (largest
+    # remainder)
+    assert [staff(state, world, p)[L] for p in ("cn_embassy", "cn_consulate", "cn_institute")] == [25, 12, 7]
+    assert staff(state, world, "cn_news_bureau") == [0, 3, 2]
+
+
+def test_a_state_lets_its_own_local_staff_go(toy_file):
+    _, world, state = with_bodies(toy_file)
+    institute = post(world, "cn_institute")
+    cut = measure(world, K.CUT_STAFF, actor="CN", target="CN", size=5, post=institute, categories=(L,))
+    effect = apply(world, state, cut)
+    assert staff(state, world, "cn_institute") == [0, 1, 4] and effect.staff_change.tolist() == [-5]
+
+
+BODY_ERRORS = {
+    "post_and_posts": (
+        event(date="2020-03", actor="UK", kind="cap_staff", post="cn_embassy", posts=["cn_consulate"], size=5),
+        "events[0].posts (line 97): both post and posts given (allowed: post (one post or body) or posts (several))",
+    ),
+    "unknown_post_in_posts": (
+        event(date="2020-03", actor="UK", kind="cap_staff", posts=["cn_embassy", "cn_nowhere"], size=5),
+        "events[0].posts[1] (line 96): unknown post 'cn_nowhere' (allowed: cn_embassy,",
+    ),
+    "posts_of_both_sides": (
+        event(date="2020-03", actor="UK", kind="cap_staff", posts=["cn_embassy", "uk_embassy"], size=5),
+        "events[0] (line 91): post 'uk_embassy' is UK's, but with 'cap_staff' the host acts on the other side's posts"
+        " (allowed: cn_embassy, cn_consulate, cn_news_bureau, cn_institute)",
+    ),
+    "local_staff_of_an_expulsion": (
+        event(date="2020-03", actor="UK", kind="expel", post="cn_news_bureau", categories=["local"], size=1),
+        "events[0].categories[0] (line 97): unknown value 'local' (allowed: diplomats, support)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BODY_ERRORS))
+def test_bad_body_keys_give_one_line(case, toy_file):
+    from tests.conftest import TOY
+
+    extra, expected = BODY_ERRORS[case]
+    path = toy_file(extra, text=TOY.replace("\n[[missions.CN.properties]]", BUREAU, 1))
+    outcome = CliRunner().invoke(cli, ["validate", str(path)])
+    message = outcome.stderr.strip()
+    assert outcome.exit_code == 2, outcome.output
+    assert "\n" not in message and "Traceback" not in outcome.output
+    assert expected in message, (expected, message)

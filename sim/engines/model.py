@@ -44,7 +44,7 @@ class MissionView:
 
     @property
     def post_ids(self) -> tuple[str, ...]:
-        return tuple(self.world.post_ids[p] for p in self.world.posts_of(self.side))
+        return tuple(self.world.post_ids[p] for p in self.world.every_post_of(self.side))
 
     @property
     def staff(self) -> np.ndarray:
@@ -55,7 +55,7 @@ class MissionView:
     def post_status(self) -> dict[str, PostStatus]:
         return {
             self.world.post_ids[p]: PostStatus(int(self.state.post_status[0, p]))
-            for p in self.world.posts_of(self.side)
+            for p in self.world.every_post_of(self.side)
         }
 
     @property

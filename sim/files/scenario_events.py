@@ -122,6 +122,7 @@ class EventReader:
                     post=self._post(entry, at),
                     prop=self._property(entry, at),
                     categories=_categories(entry),
+                    posts=self._posts(entry, at),
                     home=getattr(entry, "staff", None) == "home",
                     source=entry.source,
                     description=entry.description,
@@ -136,6 +137,17 @@ class EventReader:
         if post_id not in self.post_index:
             self.file.fail((*at, "post"), f"unknown post {shown(post_id)}", ", ".join(self.post_index))
         return self.post_index[post_id]
+
+    def _posts(self, entry, at: tuple) -> tuple[int, ...] | None:
+        ids = getattr(entry, "posts", None)
+        if ids is None:
+            return None
+        if getattr(entry, "post", None) is not None:
+            self.file.fail((*at, "posts"), "both post and posts given", "post (one post or body) or posts (several)")
+        for index, post_id in enumerate(ids):
+            if post_id not in self.post_index:
+                self.file.fail((*at, "posts", index), f"unknown post {shown(post_id)}", ", ".join(self.post_index))
+        return tuple(sorted(self.post_index[p] for p in ids))
 
     def _property(self, entry, at: tuple) -> int | None:
         prop_id = getattr(entry, "property", None)

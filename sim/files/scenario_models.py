@@ -136,16 +136,21 @@ _COMMON: dict[str, Any] = {
 }
 
 
-def _categories(options: list[str]) -> Any:
-    def check(value: list[str]) -> list[str]:
-        if not value:
-            raise problem("an empty list", f"one or more of {', '.join(options)}")
-        twice = sorted({c for c in value if value.count(c) > 1})
-        if twice:
-            raise problem(f"{', '.join(twice)} named twice", f"each of {', '.join(options)} at most once")
-        return value
+def _distinct(value: list[str], allowed: str) -> list[str]:
+    if not value:
+        raise problem("an empty list", f"one or more of {allowed}")
+    twice = sorted({c for c in value if value.count(c) > 1})
+    if twice:
+        raise problem(f"{', '.join(twice)} named twice", f"each of {allowed} at most once")
+    return value
 
-    return Annotated[list[Choice(options)], AfterValidator(check)]
+
+def _categories(options: list[str]) -> Any:
+    allowed = ", ".join(options)
+    return Annotated[list[Choice(options)], AfterValidator(lambda value: _distinct(value, allowed))]
+
+
+PostIds = Annotated[list[str], AfterValidator(lambda value: _distinct(value, "the ids of the mission's posts"))]
 
 
 SENT_NAMES = [enum_name(c) for c in SENT]
@@ -161,9 +166,12 @@ def _measure_model(kind: MeasureKind) -> type[Strict]:
     if unit is Unit.PEOPLE:
         fields["post"] = (str, None)  # staff measures may name the post they act at
         if kind not in _ADDS:
-            fields["categories"] = (_categories(SENT_NAMES), None)
+            # a state may also let its own local staff go
+            names = enum_names(Category) if spec.role is Role.SELF else SENT_NAMES
+            fields["categories"] = (_categories(names), None)
     if spec.scoped:
-        fields["post"] = (str, None)  # a cap may count one post
+        fields["post"] = (str, None)  # a cap may count one post or body,
+        fields["posts"] = (PostIds, None)  # or several
         fields["categories"] = (_categories(enum_names(Category)), None)
     if spec.vacates:
         fields["staff"] = (Choice(STAFF_GOES), "embassy")
@@ -187,6 +195,7 @@ EVENT_KEYS = (
     "post",
     "property",
     "categories",
+    "posts",
     "staff",
     "name",
     "severity",

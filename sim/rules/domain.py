@@ -21,6 +21,13 @@ class PostKind(IntEnum):
     CONSULATE = 1
     UN_MISSION = 2
     TRADE_MISSION = 3
+    # Bodies: a state's presence beside its diplomatic posts, which a host can act on as on a post
+    # (accredit, expel, cap, close) but which do not count in the mission's figures.
+    MEDIA_BUREAU = 4
+    CULTURAL_BODY = 5
+
+
+BODIES = (PostKind.MEDIA_BUREAU, PostKind.CULTURAL_BODY)
 
 
 class PostStatus(IntEnum):

@@ -87,6 +87,7 @@ class Target:
     post: np.ndarray
     prop: np.ndarray
     categories: tuple[int, ...] | None = None  # as `Measure.categories`
+    posts: tuple[int, ...] | None = None  # as `Measure.posts`
 
 
 @dataclass
@@ -114,7 +115,7 @@ class MeasureSpec:
     # the order in which a policy's answer tries the kinds after like-for-like; None: never tried.
     ladder: int | None = None
     reasons: dict[int, str] = {}  # refusal codes of `check` and what each means
-    scoped = False  # a cap that may count one post or some categories (`Measure.post`, `.categories`)
+    scoped = False  # a cap that may count some posts or categories (`Measure.post`, `.posts`, `.categories`)
     vacates = False  # a post stops being open: its sent staff may go home (`Measure.home`)
 
     @property

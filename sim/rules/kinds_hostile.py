@@ -18,7 +18,7 @@ from sim.rules.entries import (
     entry,
 )
 from sim.rules.groups import KindGroup
-from sim.rules.staffing import cut_to_ceiling, remove_category, remove_sent_staff, vacate_post
+from sim.rules.staffing import cut_to_ceiling, remove_from, remove_sent_staff, vacate_post
 from sim.rules.state import NO_CAP
 
 K = MeasureKind
@@ -46,12 +46,15 @@ def sent_present(world, state, target: Target) -> np.ndarray:
 
 def target_scope(world, target: Target) -> int | None:
     """The cap scope a cap measure on `target` counts (None: the whole mission's cap)."""
-    post = int(target.post[0]) if len(target.post) and target.post[0] >= 0 else None
-    return world.scope_index(target.side, post, target.categories)
+    posts = target.posts
+    if posts is None and len(target.post) and target.post[0] >= 0:
+        posts = (int(target.post[0]),)
+    return world.scope_index(target.side, posts, target.categories)
 
 
 def measure_scope(world, measure) -> int | None:
-    return world.scope_index(measure.target, measure.post, measure.categories)
+    posts = measure.posts if measure.post is None else (measure.post,)
+    return world.scope_index(measure.target, posts, measure.categories)
 
 
 def current_cap(world, state, rows, side: int, scope: int | None) -> np.ndarray:
@@ -67,10 +70,8 @@ class RemovesSentStaff(PeopleSeverity, MeasureSpec):
 
     def effect(self, world, state, measure, rows, size):
         categories = removed_categories(measure.categories)
-        if len(categories) == 1:
-            people = remove_category(
-                world, state, rows, measure.target, measure.post, size.astype(np.int64), categories[0]
-            )
+        if categories != list(SENT):
+            people = remove_from(world, state, rows, measure.target, measure.post, size.astype(np.int64), categories)
         else:
             people = remove_sent_staff(
                 world, state, rows, measure.target, measure.post, size.astype(np.int64), self.diplomats_first
@@ -89,11 +90,8 @@ class RemovesSentStaff(PeopleSeverity, MeasureSpec):
             if measure.post is not None
             else state.staff[run, world.posts_of(measure.target)][:, categories].sum()
         )
-        what = (
-            "sent staff"
-            if len(categories) == 2
-            else Category(categories[0]).name.lower().replace("support", "support staff")
-        )
+        words = {Category.DIPLOMATS: "diplomats", Category.SUPPORT: "support staff", Category.LOCAL: "local staff"}
+        what = "sent staff" if categories == list(SENT) else " and ".join(words[Category(c)] for c in categories)
         return super().context(world, state, measure, run) | {
             "where": where or f"{world.sides[measure.target]}'s mission",
             "present": int(present),
@@ -180,7 +178,8 @@ class ClosePost(MeasureSpec):
     ladder = 3
     inverse = K.REOPEN_POST
     reasons = {
-        1: "post '{post}' is the embassy; it cannot be closed or suspended (allowed: consulates and trade missions)",
+        1: "post '{post}' is the embassy; it cannot be closed or suspended"
+        " (allowed: consulates, trade missions, media bureaus and cultural bodies)",
         2: "post '{post}' is a UN mission, protected by the UN headquarters agreement"
         " (allowed: expel its staff, restrict travel; not close it)",
         3: "post '{post}' is already {status} at that date (allowed: an open or suspended post)",

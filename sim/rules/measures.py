@@ -63,6 +63,7 @@ class Measure:
     # The staff categories a measure counts or removes (a cap on diplomats and support, an
     # expulsion of support staff); None: the kind's own rule.
     categories: tuple[int, ...] | None = None
+    posts: tuple[int, ...] | None = None  # the posts and bodies a cap counts, when it names several
     home: bool = False  # a post closed or suspended: its sent staff go home, not to the embassy
 
 
@@ -94,11 +95,14 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
     kind, side = measure.kind, measure.target
     spec = CATALOGUE[kind]
     post, prop = measure.post, measure.prop
-    if post is not None and int(world.post_owner[post]) != side:
-        owner = world.sides[int(world.post_owner[post])]
-        whose = "the host acts on the other side's posts" if spec.role is Role.HOST else "a state acts on its own posts"
-        ids = ", ".join(world.post_ids[p] for p in world.posts_of(side))
-        return f"post '{world.post_ids[post]}' is {owner}'s, but with '{kind.label}' {whose} (allowed: {ids})"
+    for named in (post,) if measure.posts is None else measure.posts:
+        if named is not None and int(world.post_owner[named]) != side:
+            owner = world.sides[int(world.post_owner[named])]
+            whose = (
+                "the host acts on the other side's posts" if spec.role is Role.HOST else "a state acts on its own posts"
+            )
+            ids = ", ".join(world.post_ids[p] for p in world.every_post_of(side))
+            return f"post '{world.post_ids[named]}' is {owner}'s, but with '{kind.label}' {whose} (allowed: {ids})"
     if prop is not None and int(world.property_owner[prop]) != side:
         owner = world.sides[int(world.property_owner[prop])]
         ids = ", ".join(world.property_ids[q] for q in world.properties_of(side)) or "none"
@@ -111,6 +115,7 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
         post=np.array([NONE if post is None else post]),
         prop=np.array([NONE if prop is None else prop]),
         categories=measure.categories,
+        posts=measure.posts,
     )
     code = int(spec.check(world, state, target)[0])
     return spec.explain(code, world, state, measure, run) if code else None

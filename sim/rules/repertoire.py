@@ -118,7 +118,7 @@ def restorable(world: World, state: State, side: int) -> np.ndarray:
     property, a closed post, a cap, a visa rate below 1, a travel limit, frozen banking, a ban on
     local hiring or a missing ambassador (talks alone restore nothing)."""
     props = world.properties_of(side)
-    sl = world.post_slice(side)
+    sl = world.mission(side)
     return (
         (state.property_status[:, props] == PropertyStatus.SEIZED).any(axis=1)
         | (state.post_status[:, sl] == PostStatus.CLOSED).any(axis=1)

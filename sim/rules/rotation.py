@@ -22,6 +22,17 @@ def _within_cap(world: World, state: State, side: int, wanted: np.ndarray) -> np
     proportion, where the cap binds; untouched elsewhere."""
     flat = wanted.reshape(len(wanted), -1)
     room = room_under_cap(world, state, None, side)
+    body = world.body[world.post_slice(side)]
+    if body.any():
+        # the mission's cap does not count its bodies
+        cells = np.repeat(~body, wanted.shape[2])
+        binding = flat[:, cells].sum(axis=1) > room
+        if binding.any():
+            flat = flat.copy()
+            block = flat[binding]
+            block[:, cells] = allocate(block[:, cells], room[binding])
+            flat[binding] = block
+        return flat.reshape(wanted.shape)
     binding = flat.sum(axis=1) > room
     if binding.any():
         flat = flat.copy()

@@ -127,7 +127,8 @@ class Scenario:
         scopes: list[CapScope] = []
         for event in self.events:
             if isinstance(event, Measure) and CATALOGUE[event.kind].scoped:
-                scope = cap_scope(event.target, event.post, event.categories)
+                posts = event.posts if event.post is None else (event.post,)
+                scope = cap_scope(event.target, posts, event.categories)
                 if scope is not None and scope not in scopes:
                     scopes.append(scope)
         return tuple(scopes)

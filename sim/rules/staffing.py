@@ -54,22 +54,23 @@ def remove_sent_staff(
 UNCAPPED = np.iinfo(np.int64).max // 4  # the room left where there is no cap
 
 
-def remove_category(
-    world: World, state: State, rows: np.ndarray, side: int, post: int | None, n: np.ndarray, category: int
+def remove_from(
+    world: World,
+    state: State,
+    rows: np.ndarray,
+    side: int,
+    post: int | None,
+    n: np.ndarray,
+    categories: list[int],
 ) -> np.ndarray:
-    """Remove n staff of one category from a post, or from all the mission's posts in proportion
-    to their staff of that category. Returns the number removed per run."""
-    n = np.asarray(n, dtype=np.int64)
-    if post is not None:
-        taken = np.minimum(n, state.staff[rows, post, category])
-        state.staff[rows, post, category] -= taken
-        return taken
-    posts = world.posts_of(side)
-    block = state.staff[np.ix_(rows, posts)]
-    share = allocate(block[:, :, category], n)
-    block[:, :, category] -= share
-    state.staff[np.ix_(rows, posts)] = block
-    return share.sum(axis=1)
+    """Remove n staff of the given categories from a post, or from all the mission's posts, in
+    proportion to each post's staff of each category. Returns the number removed per run."""
+    posts = world.posts_of(side) if post is None else np.array([post])
+    cells = np.ix_(rows, posts, categories)
+    block = state.staff[cells]
+    share = allocate(block.reshape(len(rows), -1), np.asarray(n, dtype=np.int64)).reshape(block.shape)
+    state.staff[cells] = block - share
+    return share.sum(axis=(1, 2))
 
 
 CUT_ORDER = (Category.LOCAL, Category.SUPPORT, Category.DIPLOMATS)
@@ -86,7 +87,7 @@ def cut_to_ceiling(
     categories = CUT_ORDER
     if scope is not None:
         counted = world.cap_scopes[scope]
-        posts = posts if counted.post is None else np.array([counted.post])
+        posts = posts if counted.posts is None else np.array(counted.posts)
         categories = tuple(c for c in CUT_ORDER if c in counted.categories)
     block = state.staff[np.ix_(rows, posts)]
     present = block.sum(axis=(1, 2)) if scope is None else block[:, :, list(categories)].sum(axis=(1, 2))
@@ -106,8 +107,9 @@ def cut_to_ceiling(
 def vacate_post(
     world: World, state: State, rows: np.ndarray, post: int, status: PostStatus, home: bool = False
 ) -> np.ndarray:
-    """A post stops being open: its sent staff move to the embassy (or, with `home`, go home), its
-    local staff are let go. Returns the number of people the mission lost."""
+    """A post stops being open: its sent staff move to the embassy (or, with `home`, go home; a
+    body's always do), its local staff are let go. Returns the number of people the side lost."""
+    home = home or bool(world.body[post])
     side = int(world.post_owner[post])
     head = int(world.head_post[side])
     let_go = state.staff[rows, post, Category.LOCAL].copy()
@@ -126,7 +128,7 @@ def room_under_cap(world: World, state: State, rows: np.ndarray | None, side: in
     """Places left under the cap per run (all runs when `rows` is None); very large when no cap."""
     if rows is None:
         cap = state.staff_cap[:, side]
-        total = state.staff[:, world.post_slice(side), :].sum(axis=(1, 2))
+        total = state.staff[:, world.mission(side), :].sum(axis=(1, 2))
     else:
         cap = state.staff_cap[rows, side]
         total = state.staff[np.ix_(rows, world.posts_of(side))].sum(axis=(1, 2))
@@ -163,8 +165,9 @@ def within_scoped_caps(world: World, state: State, side: int, wanted: np.ndarray
 
 def room_for(world: World, state: State, rows: np.ndarray, side: int, post: int, category: int) -> np.ndarray:
     """Places left for one more person of `category` at `post` per run: under the mission's cap
-    and every narrower cap that counts that post and category."""
-    room = room_under_cap(world, state, rows, side)
+    and every narrower cap that counts that post and category (a body is under the first only when
+    a narrower cap names it)."""
+    room = np.full(len(rows), UNCAPPED) if world.body[post] else room_under_cap(world, state, rows, side)
     for scope in world.scopes_of(side):
         if world.scope_cells[scope][post, category]:
             room = np.minimum(room, scope_room(world, state, rows, scope))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.rules.domain import Category, PostKind, PostStatus, PropertyStatus
+from sim.rules.domain import BODIES, Category, PostKind, PostStatus, PropertyStatus
 
 NO_CAP = -1  # staff_cap value meaning "no cap"
 ALL_CATEGORIES = (Category.DIPLOMATS, Category.SUPPORT, Category.LOCAL)
@@ -20,11 +20,11 @@ ALL_CATEGORIES = (Category.DIPLOMATS, Category.SUPPORT, Category.LOCAL)
 
 @dataclass(frozen=True)
 class CapScope:
-    """What a cap narrower than the whole mission counts: one side's staff at one post (or at all
-    its posts, `post` None) in some categories."""
+    """What a cap narrower than the whole mission counts: one side's staff at some posts or bodies
+    (or at all its posts, `posts` None) in some categories."""
 
     side: int
-    post: int | None
+    posts: tuple[int, ...] | None
     categories: tuple[Category, ...]
 
 
@@ -54,17 +54,26 @@ class World:
             where = np.flatnonzero(self.post_owner == side)
             slices.append(slice(int(where[0]), int(where[-1]) + 1))
         object.__setattr__(self, "_post_slices", tuple(slices))
-        object.__setattr__(self, "_posts", tuple(np.arange(sl.start, sl.stop) for sl in slices))
+        body = np.isin(self.post_kind, [int(k) for k in BODIES])
+        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "_every_post", tuple(np.arange(sl.start, sl.stop) for sl in slices))
+        object.__setattr__(self, "_posts", tuple(np.flatnonzero((self.post_owner == s) & ~body) for s in (0, 1)))
+        # The mission's posts as an index: its slice when it has no bodies (the common case, cheaper).
+        object.__setattr__(
+            self, "_mission", tuple(sl if not body[sl].any() else self._posts[s] for s, sl in enumerate(slices))
+        )
         object.__setattr__(self, "_properties", tuple(np.flatnonzero(self.property_owner == s) for s in (0, 1)))
         cells = np.zeros((len(self.cap_scopes), len(self.post_ids), len(ALL_CATEGORIES)), dtype=bool)
         for index, scope in enumerate(self.cap_scopes):
-            posts = self.posts_of(scope.side) if scope.post is None else [scope.post]
+            posts = self.posts_of(scope.side) if scope.posts is None else list(scope.posts)
             cells[np.ix_([index], posts, list(scope.categories))] = True
         object.__setattr__(self, "scope_cells", cells)
 
-    def scope_index(self, side: int, post: int | None, categories: tuple[Category, ...] | None) -> int | None:
+    def scope_index(
+        self, side: int, posts: tuple[int, ...] | None, categories: tuple[Category, ...] | None
+    ) -> int | None:
         """The index of the cap scope of a measure, or None for the whole mission's cap."""
-        scope = cap_scope(side, post, categories)
+        scope = cap_scope(side, posts, categories)
         return None if scope is None else self.cap_scopes.index(scope)
 
     def scopes_of(self, side: int) -> list[int]:
@@ -77,7 +86,16 @@ class World:
         return self._post_slices[side]
 
     def posts_of(self, side: int) -> np.ndarray:
+        """The posts of a side's mission, without its bodies."""
         return self._posts[side]
+
+    def every_post_of(self, side: int) -> np.ndarray:
+        """The posts and bodies of a side."""
+        return self._every_post[side]
+
+    def mission(self, side: int) -> slice | np.ndarray:
+        """The posts of a side's mission as an index of the post axis."""
+        return self._mission[side]
 
     def properties_of(self, side: int) -> np.ndarray:
         return self._properties[side]
@@ -86,12 +104,12 @@ class World:
         return int(self.post_kind[post]) == PostKind.UN_MISSION
 
 
-def cap_scope(side: int, post: int | None, categories: tuple[Category, ...] | None) -> CapScope | None:
-    """The scope a cap with this post and categories counts; None when it counts the whole mission."""
+def cap_scope(side: int, posts: tuple[int, ...] | None, categories: tuple[Category, ...] | None) -> CapScope | None:
+    """The scope a cap on these posts and categories counts; None when it counts the whole mission."""
     categories = ALL_CATEGORIES if categories is None else tuple(sorted(categories))
-    if post is None and categories == ALL_CATEGORIES:
+    if posts is None and categories == ALL_CATEGORIES:
         return None
-    return CapScope(side, post, categories)
+    return CapScope(side, None if posts is None else tuple(sorted(posts)), categories)
 
 
 @dataclass
@@ -138,7 +156,7 @@ class State:
 
     def mission_staff(self, world: World, side: int) -> np.ndarray:
         """Staff of a side's mission by category, summed over its posts: int[R, 3]."""
-        return self.staff[:, world.post_slice(side), :].sum(axis=1)
+        return self.staff[:, world.mission(side), :].sum(axis=1)
 
     def staff_total(self, world: World, side: int) -> np.ndarray:
         return self.mission_staff(world, side).sum(axis=1)
@@ -164,13 +182,12 @@ FIGURES = (
 
 
 def mission_figures(world: World, state: State, columns: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
-    """The per-month, per-side figures of trajectories.csv: each an array [R, 2] (run, side).
-    With `columns`, only those (the cheap path for summaries)."""
+    """The per-month, per-side figures of trajectories.csv: each an array [R, 2] (run, side), of
+    each mission's posts (its bodies are not counted). With `columns`, only those (the cheap path
+    for summaries)."""
     if columns is not None and tuple(columns) == ("staff_total",):
-        return {
-            "staff_total": np.stack([state.staff[:, world.post_slice(s), :].sum(axis=(1, 2)) for s in (0, 1)], axis=1)
-        }
-    slices = [world.post_slice(s) for s in (0, 1)]
+        return {"staff_total": np.stack([state.staff[:, world.mission(s), :].sum(axis=(1, 2)) for s in (0, 1)], axis=1)}
+    slices = [world.mission(s) for s in (0, 1)]
     by_side = np.stack([state.staff[:, sl, :].sum(axis=1) for sl in slices], axis=1)  # [R, 2, 3]
 
     def posts(status: int) -> np.ndarray:
