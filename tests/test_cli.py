@@ -20,7 +20,19 @@ COMMANDS = sorted(cli.commands)
 
 
 def test_commands():
-    assert COMMANDS == ["app", "calibrate", "export", "infer", "plot", "policies", "robust", "run", "sweep", "validate"]
+    assert COMMANDS == [
+        "app",
+        "calibrate",
+        "export",
+        "infer",
+        "plot",
+        "policies",
+        "robust",
+        "run",
+        "sweep",
+        "transfer",
+        "validate",
+    ]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
