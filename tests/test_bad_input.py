@@ -82,7 +82,7 @@ CASES = {
         ["behaviour.FR (line 75): unknown side 'FR' (allowed: CN, UK)"],
     ),
     "post_of_other_side": (
-        TOY + event(date="2020-03", actor="UK", kind="close_post", post="uk_consulate"),
+        TOY + event(date="2020-03", actor="UK", kind="expel", post="uk_consulate", size=1),
         ["events[0] (line 75): post 'uk_consulate' is UK's", "allowed: cn_embassy, cn_consulate"],
     ),
 }

@@ -327,3 +327,36 @@ def test_bad_body_keys_give_one_line(case, toy_file):
     assert outcome.exit_code == 2, outcome.output
     assert "\n" not in message and "Traceback" not in outcome.output
     assert expected in message, (expected, message)
+
+
+def test_a_state_reopens_the_post_it_suspended(toy_file):
+    suspended = event(date="2020-03", actor="UK", kind="suspend_post", post="uk_consulate")
+    reopened = event(date="2020-05", actor="UK", kind="reopen_post", post="uk_consulate")
+    scenario, world, state = loaded(toy_file, suspended, reopened)
+    reopen = scenario.events[1]
+    assert (reopen.actor, reopen.target) == (world.side_index("UK"), world.side_index("UK"))
+    apply(world, state, scenario.events[0])
+    apply(world, state, reopen)
+    assert state.post_status[0, post(world, "uk_consulate")] == PostStatus.OPEN
+    # with the target named, too; a post the host closed is the host's to reopen
+    closed = event(date="2020-03", actor="CN", kind="close_post", post="uk_consulate")
+    named = event(date="2020-05", actor="UK", kind="reopen_post", post="uk_consulate", target="UK")
+    outcome = CliRunner().invoke(cli, ["validate", str(toy_file(closed + named))])
+    assert outcome.exit_code == 2
+    assert "post 'uk_consulate' is closed; only the host can reopen a closed post" in outcome.stderr
+
+
+def test_a_state_closes_its_own_post(toy_file):
+    closed = event(date="2020-03", actor="UK", kind="close_post", post="uk_consulate", staff="home")
+    scenario, world, state = loaded(toy_file, closed)
+    close = scenario.events[0]
+    assert (close.actor, close.target) == (world.side_index("UK"), world.side_index("UK"))
+    effect = apply(world, state, close)
+    # not aggression: severity 0; its sent staff go home, its local staff are let go
+    assert effect.severity.tolist() == [0.0] and effect.staff_change.tolist() == [-32]
+    assert state.post_status[0, post(world, "uk_consulate")] == PostStatus.CLOSED
+    # a state may close its own UN mission; the host may not
+    own_un = measure(world, K.CLOSE_POST, actor="UK", target="UK", post=post(world, "uk_un"))
+    assert infeasibility(world, state, own_un) is None
+    host_un = measure(world, K.CLOSE_POST, actor="CN", target="UK", post=post(world, "uk_un"))
+    assert "UN headquarters agreement" in infeasibility(world, state, host_un)

@@ -26,6 +26,7 @@ class EventReader:
         post_index: dict[str, int],
         prop_index: dict[str, int],
         staff: list[int],
+        post_owner: dict[str, int] | None = None,
     ):
         self.file = file
         self.codes = codes
@@ -33,6 +34,7 @@ class EventReader:
         self.end = end
         self.post_index = post_index
         self.prop_index = prop_index
+        self.post_owner = post_owner or {}
         self.staff = list(staff)  # each mission's starting staff plus what the events so far add
 
     def read(self, tables: list[dict]) -> tuple[list[Measure | Shock], list[tuple[str, int | None]]]:
@@ -91,6 +93,8 @@ class EventReader:
         measures = []
         for actor in actors_:
             expected = actor if role is Role.SELF else 1 - actor
+            if CATALOGUE[kind].owner_may_take and actor == self._owner_named(entry):
+                expected = actor  # a state reopening its own post
             if entry.target is not None:
                 if entry.target not in self.codes:
                     fail((*at, "target"), f"unknown side {shown(entry.target)}", ", ".join(self.codes))
@@ -129,6 +133,12 @@ class EventReader:
                 )
             )
         return measures
+
+    def _owner_named(self, entry) -> int | None:
+        """The side whose post the event names, or whose mission `target` names."""
+        if entry.target in self.codes:
+            return self.codes.index(entry.target)
+        return self.post_owner.get(getattr(entry, "post", None))
 
     def _post(self, entry, at: tuple) -> int | None:
         post_id = getattr(entry, "post", None)

@@ -58,7 +58,8 @@ def parse_scenario(path: str | Path) -> Scenario:
     prop_index = {p.id: i for i, p in enumerate(p for m in missions for p in m.properties)}
     staff = [sum(p.diplomats + p.support + p.local for p in m.posts) for m in missions]
 
-    reader = EventReader(file, codes, start, end, post_index, prop_index, staff)
+    post_owner = {p.id: side for side, m in enumerate(missions) for p in m.posts}
+    reader = EventReader(file, codes, start, end, post_index, prop_index, staff, post_owner)
     events, where = reader.read(model.events)
     events.sort(key=lambda e: (e.month, e.day, e.seq))
 

@@ -117,6 +117,7 @@ class MeasureSpec:
     reasons: dict[int, str] = {}  # refusal codes of `check` and what each means
     scoped = False  # a cap that may count some posts or categories (`Measure.post`, `.posts`, `.categories`)
     vacates = False  # a post stops being open: its sent staff may go home (`Measure.home`)
+    owner_may_take = False  # a host measure the mission's own state may also take (reopening what it suspended)
 
     @property
     def hostile(self) -> bool:

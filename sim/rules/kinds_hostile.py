@@ -186,6 +186,7 @@ class ClosePost(MeasureSpec):
     }
     protects_un_missions = True
     vacates = True
+    owner_may_take = True  # a state closes its own post
     # A host may close a post its owner has suspended (a consular agreement denounced, say).
     from_statuses = (PostStatus.OPEN, PostStatus.SUSPENDED)
 
@@ -197,7 +198,7 @@ class ClosePost(MeasureSpec):
         kind = world.post_kind[post]
         status = state.post_status[target.rows, post]
         codes = np.where(np.isin(status, self.from_statuses), 0, 3)
-        if self.protects_un_missions:
+        if self.protects_un_missions and target.actor != target.side:
             codes = np.where(kind == PostKind.UN_MISSION, 2, codes)
         return np.where(kind == PostKind.EMBASSY, 1, codes).astype(np.int8)
 

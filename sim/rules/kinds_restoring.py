@@ -51,9 +51,10 @@ class ReopenPost(MeasureSpec):
     summary = "reopen a closed or suspended post"
     ladder = 2
     inverse = K.CLOSE_POST
+    owner_may_take = True
     reasons = {
         1: "post '{post}' is already open at that date (allowed: a closed or suspended post)",
-        2: "post '{post}' was closed by the host; only the host can reopen it (allowed: a post its owner suspended)",
+        2: "post '{post}' is closed; only the host can reopen a closed post (allowed: a post its owner suspended)",
     }
 
     def effect(self, world, state, measure, rows, size):

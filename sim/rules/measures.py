@@ -87,7 +87,10 @@ def apply_measure(
     people = np.broadcast_to(np.asarray(people, dtype=np.int64), (count,))
     change = np.broadcast_to(np.asarray(change, dtype=np.int64), (count,))
     rate_change = np.broadcast_to(np.asarray(rate_change, dtype=float), (count,))
-    return Effect(staff_change=change, severity=severity_of(measure.kind, people, rate_change))
+    severity = severity_of(measure.kind, people, rate_change)
+    if measure.actor == measure.target and CATALOGUE[measure.kind].role is Role.HOST:
+        severity = np.zeros(count)  # a host's measure taken by the mission's own state is not aggression
+    return Effect(staff_change=change, severity=severity)
 
 
 def infeasibility(world: World, state: State, measure: Measure, run: int = 0) -> str | None:
