@@ -231,10 +231,11 @@ def test_help_example_runs(tmp_path, monkeypatch):
 
 def test_every_statistic_and_column_is_documented():
     from sim.experiments.robust import STATISTICS
+    from sim.experiments.robust_depends import DEPENDS_COLUMNS
     from sim.experiments.robust_report import BOX_COLUMNS, ROBUST_COLUMNS, TRAJECTORY_COLUMNS
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "sweeps.md").read_text(encoding="utf-8")
-    for name in (*STATISTICS, *ROBUST_COLUMNS, *TRAJECTORY_COLUMNS, *BOX_COLUMNS):
+    for name in (*STATISTICS, *ROBUST_COLUMNS, *TRAJECTORY_COLUMNS, *BOX_COLUMNS, *DEPENDS_COLUMNS):
         assert f"`{name}`" in text, name
 
 

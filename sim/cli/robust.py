@@ -58,6 +58,13 @@ def _baseline(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
     show_default=True,
     help="PRIM: the box chosen is the one of highest coverage among those where at least this share of runs fail.",
 )
+@click.option(
+    "--sensitivity",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="SOBOL_DIR",
+    help='A finished sweep with [design] method = "sobol": its Sobol indices of each outcome are reported '
+    "beside those of the combinations' own runs.",
+)
 @click.option("--no-plot", is_flag=True, help="Write the tables and robust.md only.")
 @library_errors
 def robust(
@@ -67,25 +74,31 @@ def robust(
     focus: dict[str, str],
     resamples: int,
     threshold: float,
+    sensitivity: Path | None,
     no_plot: bool,
 ) -> None:
     """Turn the finished grid or lhs sweep in SWEEP_DIR into the statements it supports: for
     every lever combination and lever value, the share of the uncertainty space (and of the
     runs, or of the posterior) where it succeeds, beats the baseline and every alternative, and
     its regret, with 95% intervals; and, for the most robust combination (and --focus), the PRIM
-    box where it fails. Reads the sweep's files only and writes robust.csv, prim-trajectory.csv,
-    prim-boxes.csv, robust.md and robust-*.png, prim-*.png into SWEEP_DIR.
+    box where it fails, and the first-order Sobol indices of what its success depends on (with
+    --sensitivity, beside a Sobol sweep's). Reads the sweeps' files only and writes robust.csv,
+    prim-trajectory.csv, prim-boxes.csv, robust-depends.csv, robust.md and robust-*.png, prim-*.png
+    into SWEEP_DIR.
 
     \b
     Example:
       tft robust results/robust_2025/<id> --outcome restored_half --outcome "months_to_half<=36" --resamples 200
       tft robust results/deescalation_2025/<id> --baseline US.policy=mirror --focus US.policy=grit
+      tft robust results/robust_2025/<id> --sensitivity results/sensitivity_2025/<id>
     """
     from sim.experiments.robust_report import write_robust
     from sim.files.results import command_line
     from sim.files.safe import refuse_link
 
     refuse_link(sweep_dir)
+    if sensitivity is not None:
+        refuse_link(sensitivity)
     report = write_robust(
         sweep_dir,
         outcomes,
@@ -93,9 +106,13 @@ def robust(
         focus=focus,
         resamples_count=resamples,
         threshold=threshold,
+        sensitivity=sensitivity,
         command=tuple(command_line()),
     )
-    written = [sweep_dir / name for name in ("robust.csv", "prim-trajectory.csv", "prim-boxes.csv", "robust.md")]
+    written = [
+        sweep_dir / name
+        for name in ("robust.csv", "prim-trajectory.csv", "prim-boxes.csv", "robust-depends.csv", "robust.md")
+    ]
     if not no_plot:
         from sim.plots.robust import plot_robust
 

@@ -31,6 +31,7 @@ from sim.experiments.robust import (
     statistics,
     success,
 )
+from sim.experiments.robust_depends import DEPENDS_COLUMNS, DEPENDS_FILE, depends_rows, first_order, inputs, sobol_sweep
 from sim.files.folders import lock_folder
 from sim.files.results import utc_now, write_csv, write_json
 from sim.files.safe import write_text
@@ -133,14 +134,9 @@ def _number(cell: object) -> float:
 def discovery(runs: SweepRuns, good: np.ndarray, option: int, threshold: float) -> Discovery | str:
     """PRIM on one lever combination's runs: where does it fail? A sentence instead when there is
     nothing to find."""
-    names = runs.uncertainties + runs.parameters
+    x, names = inputs(runs, option)
     if not names:
         return "the sweep has no uncertainties: there is no space to search"
-    rows = runs.rows[option]  # [point, replicate]
-    x = np.column_stack(
-        [np.repeat(runs.scenarios[:, j], rows.shape[1]) for j in range(len(runs.uncertainties))]
-        + [runs.table[name].astype(float)[rows.ravel()] for name in runs.parameters]
-    )
     fails = 1.0 - good[option].ravel()
     keep = ~np.isnan(fails)
     x, fails = x[keep], fails[keep]
@@ -159,11 +155,13 @@ def write_robust(
     focus: dict[str, str] | None = None,
     resamples_count: int = 1000,
     threshold: float = 0.8,
+    sensitivity: str | Path | None = None,
     command: tuple[str, ...] = (),
 ) -> dict:
     """Write robust.csv, prim-trajectory.csv, prim-boxes.csv and robust.md into the sweep folder.
     PRIM runs on the most robust lever combination of each outcome and, if `focus` names one
-    (LEVER=VALUE), on that one too."""
+    (LEVER=VALUE), on that one too; so do the Sobol indices of what its success depends on, beside
+    those of the Sobol sweep in `sensitivity` if given (robust-depends.csv)."""
     from sim.experiments.robust_text import report_text
 
     folder = Path(folder)
@@ -177,30 +175,39 @@ def write_robust(
     outcomes = tuple(dict.fromkeys(outcomes)) or tuple(o for o in DEFAULT_OUTCOMES if _available(runs, o))
     goods = {spec: success(runs, spec) for spec in outcomes}
     labels = [runs.label(o) for o in runs.options]
-    rows, found = [], {}
+    sobol = Path(sensitivity) if sensitivity is not None else None
+    if sobol is not None and not sobol.is_dir():
+        raise RobustError(f"--sensitivity: {sobol}: not a folder (allowed: the folder of a sobol sweep)")
+    rows, found, depends = [], {}, {}
     for spec, good in goods.items():
         mine = robust_statistics(runs, good, base, resamples_count)
         rows += [{"outcome": spec} | row for row in mine]
         best = labels.index(most_robust(mine))
         found[spec] = [("most robust", labels[best], discovery(runs, good, best, threshold))]
+        depends[spec] = [("most robust", labels[best], "this sweep", first_order(runs, good, best, runs.seed))]
         if focused is not None and focused != best:
             found[spec].append(("focus", labels[focused], discovery(runs, good, focused, threshold)))
+            depends[spec].append(("focus", labels[focused], "this sweep", first_order(runs, good, focused, runs.seed)))
+        if sobol is not None:
+            depends[spec].append(("whole space", "", "sobol sweep", sobol_sweep(sobol, spec)))
     lock = lock_folder(folder)
     try:
         write_csv(folder / ROBUST_FILE, ROBUST_COLUMNS, rows)
         write_csv(folder / TRAJECTORY_FILE, TRAJECTORY_COLUMNS, _trajectory_rows(found))
         write_csv(folder / BOXES_FILE, BOX_COLUMNS, _box_rows(found))
+        write_csv(folder / DEPENDS_FILE, DEPENDS_COLUMNS, depends_rows(depends))
         settings = {
             "outcomes": list(outcomes),
             "baseline": labels[base],
             "focus": labels[focused] if focused is not None else None,
             "resamples": resamples_count,
             "threshold": threshold,
+            "sensitivity": str(sobol) if sobol is not None else None,
             "command_line": list(command),
             "written": utc_now(),
         }
         write_json(folder / "robust.json", settings)
-        write_text(folder / REPORT_FILE, report_text(runs, rows, found, settings))
+        write_text(folder / REPORT_FILE, report_text(runs, rows, found, settings, depends))
     finally:
         if lock is not None:
             os.close(lock)

@@ -1,10 +1,11 @@
 """robust.md: the statements of robust.csv and the PRIM boxes in sentences a policy reader follows.
-Every number in it is a cell of robust.csv, prim-trajectory.csv or prim-boxes.csv."""
+Every number in it is a cell of robust.csv, prim-trajectory.csv, prim-boxes.csv or robust-depends.csv."""
 
 from __future__ import annotations
 
 from sim.experiments.prim import Discovery
 from sim.experiments.robust import ALL, WITHIN, SweepRuns
+from sim.experiments.robust_depends import depends_text
 
 MEANING = {
     "restored_half": "both missions back to at least half their start size",
@@ -41,7 +42,7 @@ def _with_interval(row: dict, as_share: bool = True) -> str:
     return f"{show(row['value'])} ({show(row['low'])} to {show(row['high'])})"
 
 
-def report_text(runs: SweepRuns, rows: list[dict], found: dict, settings: dict) -> str:
+def report_text(runs: SweepRuns, rows: list[dict], found: dict, settings: dict, depends: dict) -> str:
     k, s, r = runs.rows.shape
     level = "posterior" if runs.posterior else "runs"
     index = {(row["outcome"], row["lever"], row["option"], row["level"], row["statistic"]): row for row in rows}
@@ -85,6 +86,7 @@ def report_text(runs: SweepRuns, rows: list[dict], found: dict, settings: dict) 
         lines += _lever_lines(runs, spec, index)
         for role, option, result in subjects:
             lines += ["", _prim_text(option, result, settings["threshold"], role)]
+        lines += ["", *depends_text(depends[spec])]
     return "\n".join(lines) + "\n"
 
 
