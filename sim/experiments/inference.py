@@ -46,6 +46,7 @@ MAX_INFERENCE_RUNS = 200_000_000  # simulated runs of a whole fit, at the worst 
 MIN_ACCEPTANCE = 0.05  # a generation that would accept fewer than 1 in 20 particles ends the fit
 MAX_SCALE_RATIO = 20.0  # no statistic's adaptive weight exceeds 20 times the smallest non-zero one
 RIDGE = 0.01  # each parameter's perturbation has a standard deviation of at least 1% of its prior width
+DEFENSIVE = 0.2  # the share of each pair's proposals drawn from its prior (inference_kernel.py says why)
 MODEL_STAY = 0.7  # pyabc's model perturbation: a particle keeps its pair with this probability
 HISTORY = "history.db"
 GENERATION_STREAM = 0xABC  # spawn key that keeps the generations' seeds apart from run keys
@@ -145,6 +146,7 @@ class Generation:
     simulated: int
     seconds: float
     pairs_alive: int
+    ess: float  # the effective sample size of the generation's weights, 1 / sum of squared normalised weights
 
     @property
     def acceptance(self) -> float:
@@ -154,7 +156,7 @@ class Generation:
         return (
             f"generation {self.t + 1}/{generations}: epsilon {self.epsilon:.4g}, acceptance "
             f"{self.acceptance:.3f} ({self.accepted}/{self.simulated}), population {self.accepted}, "
-            f"{self.pairs_alive} pairs alive, {self.seconds:.0f} s"
+            f"{self.pairs_alive} pairs alive, effective sample size {self.ess:.0f}, {self.seconds:.0f} s"
         )
 
 
@@ -172,9 +174,11 @@ def stored_generations(folder: Path) -> list[Generation]:
         if row.t < 0:  # pyabc's pre-population (the calibration sample) is not a generation
             continue
         alive = history.nr_of_models_alive(int(row.t))
+        weights = history.get_weighted_distances(int(row.t))["w"].to_numpy(dtype=float)
+        ess = float(np.sum(weights) ** 2 / np.sum(weights**2)) if len(weights) else 0.0
         out.append(
             Generation(
-                int(row.t), float(row.epsilon), int(row.particles), int(row.samples), float(row.wall_time), alive
+                int(row.t), float(row.epsilon), int(row.particles), int(row.samples), float(row.wall_time), alive, ess
             )
         )
     return out
@@ -197,13 +201,13 @@ class Fit:
 
 def _abcsmc(fit: Fit, setting: Setting, record: Record, sampling: Sampling):
     pyabc = pyabc_module()
-    from sim.experiments.inference_kernel import FlooredTransition
+    from sim.experiments.inference_kernel import DefensiveTransition
 
     models, priors, kernels = [], [], []
     for pair in fit.pairs:
         simulator = Simulator(pair, setting, record, sampling.parent)
         models.append(pyabc.FunctionModel(simulator, name=pair_name(pair)))
-        kernels.append(FlooredTransition({r.name: r.support[1] - r.support[0] for r in setting.priors(pair)}, RIDGE))
+        kernels.append(DefensiveTransition({r.name: r.support for r in setting.priors(pair)}, RIDGE, DEFENSIVE))
         priors.append(
             pyabc.Distribution(
                 **{r.name: pyabc.RV("uniform", r.support[0], r.support[1] - r.support[0]) for r in setting.priors(pair)}

@@ -22,6 +22,7 @@ import numpy as np
 
 from sim import __version__
 from sim.experiments.inference import (
+    DEFENSIVE,
     HISTORY,
     MAX_SCALE_RATIO,
     MIN_ACCEPTANCE,
@@ -59,7 +60,16 @@ INPUTS = "inputs.json"
 PARAMS_KEYS = ("policy", "perception_error", "delay_weights", "memory_months", "notice", "instruments")
 POSTERIOR_COLUMNS = ("particle", "model", "weight", "distance", "seed")
 FAMILY_COLUMNS = ("scope", "side", "family", "probability")
-GENERATION_COLUMNS = ("generation", "epsilon", "accepted", "simulated", "acceptance_rate", "seconds", "pairs_alive")
+GENERATION_COLUMNS = (
+    "generation",
+    "epsilon",
+    "accepted",
+    "simulated",
+    "acceptance_rate",
+    "seconds",
+    "pairs_alive",
+    "ess",
+)
 DRAW_STREAM = 0xD4A  # spawn key of the single draw written to params-draw.toml
 
 
@@ -156,6 +166,7 @@ def run_inference(
         "package_version": __version__,
         "pyabc_version": pyabc.__version__,
         "kernel_floor": RIDGE,
+        "kernel_prior_share": DEFENSIVE,
     }
     if folder_id is not None and not RUN_ID.fullmatch(folder_id):
         raise InferenceError(
@@ -310,6 +321,7 @@ def _write(folder, fit, setting, record, done: list[Generation], backend, starte
                 "acceptance_rate": round(g.acceptance, 6),
                 "seconds": round(g.seconds, 1),
                 "pairs_alive": g.pairs_alive,
+                "ess": round(g.ess, 2),
             }
             for g in done
         ),
@@ -369,7 +381,11 @@ def _manifest_extra(fit, setting, record, done, backend, seconds, top, pair, mea
             "max_scale_weight_ratio": MAX_SCALE_RATIO,
             "fixed_weights": record.fixed_weights(),
         },
-        "kernel": {"kind": "multivariate normal, Silverman's bandwidth", "floor_share_of_prior_width": RIDGE},
+        "kernel": {
+            "kind": "multivariate normal, Silverman's bandwidth, mixed with the prior",
+            "floor_share_of_prior_width": RIDGE,
+            "prior_share": DEFENSIVE,
+        },
         "epsilon": "median distance of the previous generation",
         "min_acceptance_rate": MIN_ACCEPTANCE,
         "top_pair": {"pair": pair_name(pair), "probability": top["probability"], "posterior_mean": means},
