@@ -165,3 +165,28 @@ def test_a_fit_writes_its_posterior_predictive_fan(short_toy, tmp_path):
     assert all(float(r["record"]) > 0 for r in staff)
     assert [p.name for p in plot_inference(folder)] == ["inference.png", "predictive.png"]
     assert "predictive.png" in json.loads((folder / "manifest.json").read_text())["files"]
+
+
+def test_a_fit_is_scored_on_the_months_after_its_window(short_toy, tmp_path):
+    from sim.experiments.inference_report import run_inference
+    from sim.experiments.validation import BASELINES
+    from sim.plots.inference import plot_inference
+    from tests.test_inference import TINY
+
+    folder, _ = run_inference(short_toy, tmp_path, generations=1, folder_id="held", train_until="2020-06", **TINY)
+    rows = read_csv(folder / "validation.csv")
+    assert {(r["fold"], r["train_until"], r["test_from"], r["test_until"]) for r in rows} == {
+        ("to 2020-06", "2020-06", "2020-07", "2020-12")
+    }
+    assert {r["model"] for r in rows} == {"fitted", *BASELINES}
+    f1 = {(r["model"], r["tolerance_months"]): r for r in rows if r["metric"] == "f1"}
+    assert {t for _, t in f1} == {"0", "1", "3"}
+    for r in rows:
+        if r["low"] != "":
+            assert float(r["low"]) <= float(r["value"]) <= float(r["high"]), r
+    # the toy's test months hold staff observations: the ensemble's staff is scored too
+    assert any(r["model"] == "fitted" and r["tolerance_months"] == "" for r in rows)
+    assert "validation.csv" in json.loads((folder / "manifest.json").read_text())["files"]
+    assert [p.name for p in plot_inference(folder)] == ["inference.png", "predictive.png", "validation.png"]
+    whole, _ = run_inference(short_toy, tmp_path, generations=1, folder_id="whole", **TINY)
+    assert not (whole / "validation.csv").exists()

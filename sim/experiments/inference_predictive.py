@@ -12,7 +12,7 @@ this ensemble: the fit never sees them.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,21 +30,52 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 PREDICTIVE_COLUMNS = ("date", "side", "statistic", "q05", "q25", "q50", "q75", "q95", "record", "draws")
 
 
-def predictive_rows(setting: Setting, record, particles: list[dict], seed: int, draws: int = PREDICTIVE_DRAWS):
-    """The rows of predictive.csv from the last generation's particles (pair, weight, values)."""
+@dataclass(frozen=True)
+class Draws:
+    """The posterior predictive ensemble: `figures[column]` [months, draws, 2] and `counts`
+    [months, draws, 2, kinds] of the policies' measures, from the scenario's first month."""
+
+    figures: dict[str, np.ndarray]
+    counts: np.ndarray
+    start: int
+
+    @property
+    def size(self) -> int:
+        return self.counts.shape[1]
+
+
+def predictive_draws(
+    setting: Setting, record, particles: list[dict], seed: int, draws: int = PREDICTIVE_DRAWS
+) -> Draws:
+    """`draws` particles of the last generation, chosen by weight, each simulated once in
+    behavioural mode over the whole scenario (its training window and after)."""
     scenario = setting.scenario
     whole = replace(setting, train_last=scenario.end, replicates=1)
     weights = np.array([p["weight"] for p in particles], dtype=float)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(PREDICTIVE_STREAM,)))
     chosen = rng.choice(len(particles), size=draws, p=weights / weights.sum())
     months = scenario.end - scenario.start + 1
-    staff = np.zeros((draws, months, 2))
-    acts = np.zeros((draws, months, 2))
-    for n, i in enumerate(chosen):
+    figures: dict[str, list[np.ndarray]] = {}
+    counts = []
+    for i in chosen:
         particle = particles[int(i)]
-        _, figures, counts = Simulator(particle["pair"], whole, record).runs(particle["values"])
-        staff[n] = figures["staff_total"][:months, 0, :]
-        acts[n] = np.cumsum(groups_from_counts(counts)[:months, 0].any(axis=2), axis=0)
+        _, found, kinds = Simulator(particle["pair"], whole, record).runs(particle["values"])
+        for column, values in found.items():
+            figures.setdefault(column, []).append(values[:months, 0, :])
+        counts.append(kinds[:months, 0])
+    return Draws(
+        {column: np.stack(values, axis=1) for column, values in figures.items()},
+        np.stack(counts, axis=1),
+        scenario.start,
+    )
+
+
+def draws_rows(scenario, found: Draws) -> list[dict]:
+    """The rows of predictive.csv from a predictive ensemble."""
+    months = scenario.end - scenario.start + 1
+    draws = found.size
+    staff = np.moveaxis(found.figures["staff_total"], 1, 0)  # [draws, months, 2]
+    acts = np.cumsum(np.moveaxis(groups_from_counts(found.counts).any(axis=3), 1, 0), axis=1)
     replay = simulate_batch(scenario, make_plan(scenario, "replay"), run_keys(scenario.seed, 1), log_events=False)
     recorded = np.zeros((months, 2))
     for act in recorded_acts(scenario):

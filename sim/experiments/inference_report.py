@@ -45,8 +45,11 @@ from sim.experiments.inference_model import (
     particle_seed,
     priors_for,
 )
-from sim.experiments.inference_predictive import PREDICTIVE_COLUMNS, PREDICTIVE_DRAWS, predictive_rows
+from sim.experiments.inference_predictive import PREDICTIVE_COLUMNS, PREDICTIVE_DRAWS, draws_rows, predictive_draws
 from sim.experiments.inference_summaries import Record
+from sim.experiments.inference_validation import fit_validation_rows, test_fold
+from sim.experiments.validation import VALIDATION_COLUMNS
+from sim.experiments.validation_report import VALIDATION_FILE
 from sim.files.folders import RUN_ID, lock_folder
 from sim.files.params import params_text
 from sim.files.results import manifest_for, read_json, utc_now, write_csv, write_json
@@ -328,9 +331,12 @@ def _write(folder, fit, setting, record, done: list[Generation], backend, starte
     )
     write_text(folder / "params.toml", mean_text)
     write_text(folder / "params-draw.toml", draw_text)
-    write_csv(
-        folder / "predictive.csv", PREDICTIVE_COLUMNS, predictive_rows(setting, record, particles, fit.seed, draws)
-    )
+    ensemble = predictive_draws(setting, record, particles, fit.seed, draws)
+    write_csv(folder / "predictive.csv", PREDICTIVE_COLUMNS, draws_rows(scenario, ensemble))
+    fold = test_fold(scenario, setting.train_last)
+    if fold is not None:
+        write_csv(folder / VALIDATION_FILE, VALIDATION_COLUMNS, fit_validation_rows(scenario, fold, ensemble, fit.seed))
+        files.append(VALIDATION_FILE)
     seconds = time.perf_counter() - clock
     manifest = manifest_for(
         scenario,

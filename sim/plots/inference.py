@@ -35,7 +35,7 @@ def _number(text: str, path: Path, column: str) -> float:
 @plain_text
 def plot_inference(directory: str | Path) -> list[Path]:
     """Draw inference.png of a `tft infer` folder from families.csv and posterior.csv, and
-    predictive.png from predictive.csv where the folder has one."""
+    predictive.png from predictive.csv and validation.png from validation.csv where the folder has them."""
     directory = Path(directory)
     manifest = read_manifest(directory) if (directory / MANIFEST).is_file() else {}
     families = read_csv_rows(directory / "families.csv")
@@ -90,7 +90,12 @@ def plot_inference(directory: str | Path) -> list[Path]:
         drawn.append(_plot_predictive(directory, manifest))
     if manifest:
         record_figures(directory, manifest, drawn)
-    return [directory / name for name in drawn]
+    paths = [directory / name for name in drawn]
+    if manifest and (directory / "validation.csv").is_file():
+        from sim.plots.validation import plot_validation
+
+        paths += plot_validation(directory)
+    return paths
 
 
 def _plot_predictive(directory: Path, manifest: dict) -> str:
