@@ -39,6 +39,22 @@ confidence = "confirmed"
 counts = "all staff"
 source = "count"
 
+[[observations]]
+date = "2020-06"
+side = "CN"
+post = "cn_embassy"
+categories = ["diplomats", "support"]
+value = 50
+source = "count"
+
+[[observations]]
+date = "2020-06"
+side = "UK"
+column = "posts_open"
+posts = ["uk_embassy", "uk_consulate"]
+value = 2
+source = "count"
+
 [behaviour.CN]
 policy = "escalate:k=1.5"
 perception_error = 0.05

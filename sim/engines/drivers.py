@@ -43,19 +43,27 @@ class Ensemble:
         return [month_label(m) for m in self.plan.months]
 
 
+def observed_columns(scenario: Scenario) -> tuple[str, ...]:
+    """Every column of trajectories.csv, and every figure the scenario's observations count at
+    some posts or in some categories."""
+    return (*FIGURES, *scenario.counted_figures)
+
+
 def simulate_batch(
     scenario: Scenario,
     plan: Plan,
     keys: Sequence[int],
     log_events: bool = True,
-    columns: Sequence[str] = FIGURES,
+    columns: Sequence[str] | None = None,
     behaviours: Sequence[tuple[Behaviour, Behaviour]] | None = None,
 ) -> Ensemble:
     """All runs at once: one `Dynamics` over arrays with a leading run axis. `columns` limits the
-    per-month figures kept (memory grows with runs x months x columns). `behaviours`: each run's
-    own behaviours, all of one batch (`sim.engines.varying.batch_key`), instead of the plan's."""
+    per-month figures kept (memory grows with runs x months x columns); by default every column
+    of trajectories.csv and every figure the observations count (`observed_columns`).
+    `behaviours`: each run's own behaviours, all of one batch (`sim.engines.varying.batch_key`),
+    instead of the plan's."""
     dynamics = Dynamics(scenario, plan, np.asarray(keys, dtype=np.uint64), log_events=log_events, behaviours=behaviours)
-    figures, events = Figures(columns), Events()
+    figures, events = Figures(observed_columns(scenario) if columns is None else columns), Events()
     dynamics.run((figures, events) if log_events else (figures,))
     return Ensemble(
         plan,

@@ -26,7 +26,9 @@ class Observer(Protocol):
 
 
 class Figures:
-    """Per-month mission figures: `values[name]` is [months, runs, 2]."""
+    """Per-month mission figures: `values[name]` is [months, runs, 2]. `columns` are columns of
+    trajectories.csv (`FIGURES`) or names of the figures the scenario's observations count at
+    some posts or in some categories (`Scenario.counted_figures`)."""
 
     def __init__(self, columns: Sequence[str] = FIGURES, dtype: type | None = None):
         self.columns = tuple(columns)
@@ -35,9 +37,15 @@ class Figures:
 
     def begin(self, dynamics: Dynamics) -> None:
         self.months = len(dynamics.plan.months)
+        counted = dynamics.scenario.counted_figures
+        self.counted = {name: counted[name] for name in self.columns if name in counted}
+        self.plain = tuple(name for name in self.columns if name not in counted)
 
     def month_done(self, dynamics: Dynamics, t: int, month: int, log: list[list[EventRecord]]) -> None:
-        for name, values in mission_figures(dynamics.world, dynamics.state, self.columns).items():
+        figures = mission_figures(dynamics.world, dynamics.state, self.plain) if self.plain else {}
+        for name, counted in self.counted.items():
+            figures[name] = counted.values(dynamics.world, dynamics.state)
+        for name, values in figures.items():
             if name not in self.values:
                 self.values[name] = np.empty((self.months, *values.shape), dtype=self.dtype or values.dtype)
             self.values[name][t] = values

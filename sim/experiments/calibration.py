@@ -36,7 +36,7 @@ from sim.rules.calendar import Window
 from sim.rules.measures import CATALOGUE, Measure, MeasureKind, Role
 from sim.rules.policies import REGISTRY
 from sim.rules.rng import run_keys
-from sim.rules.scenario import Scenario
+from sim.rules.scenario import OBSERVED_COLUMNS, Scenario
 
 CONFIDENCE_WEIGHT = {"confirmed": 1.0, "one source": 0.5, "uncertain": 0.25}
 PERCEPTION_RANGE = (0.0, 0.3)
@@ -108,7 +108,7 @@ def bounds_for(policies: tuple[str, str]) -> list[tuple[float, float]]:
 def simulate_record(scenario: Scenario, plan: Plan, keys: np.ndarray):
     """Per-month figures and per-month counts of policy measures by side and kind, for scoring."""
     dynamics = Dynamics(scenario, plan, keys, log_events=False)
-    columns = ("staff_total", "diplomats", "support", "local", "posts_open", "properties_lost")
+    columns = (*OBSERVED_COLUMNS, *scenario.counted_figures)  # every figure an observation reads
     figures, counts = Figures(columns, dtype=np.float64), KindCounts()
     dynamics.run((figures, counts))
     return figures.values, counts.counts

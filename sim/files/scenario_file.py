@@ -17,12 +17,13 @@ from sim.engines.check import check_events
 from sim.files.behaviour_values import initiative_outside
 from sim.files.scenario_events import EventReader
 from sim.files.scenario_models import MissionModel, ScenarioModel
+from sim.files.scenario_observations import ObservationReader
 from sim.files.toml_input import TomlFile, read_toml
 from sim.files.validation import MAX_MISSION, shown, validate
 from sim.rules.behaviour import Behaviour
 from sim.rules.calendar import month_label
 from sim.rules.domain import PostKind, PostStatus, PropertyKind, PropertyStatus, enum_from_name
-from sim.rules.scenario import MissionSpec, Observation, PostSpec, PropertySpec, Scenario, Side
+from sim.rules.scenario import MissionSpec, PostSpec, PropertySpec, Scenario, Side
 
 SIDE_CODE = re.compile(r"[A-Z]{2,3}")
 
@@ -63,29 +64,8 @@ def parse_scenario(path: str | Path) -> Scenario:
     events, where = reader.read(model.events)
     events.sort(key=lambda e: (e.month, e.day, e.seq))
 
-    observations = []
-    for index, entry in enumerate(model.observations):
-        month = entry.date[0]
-        if not start <= month <= end:
-            fail(
-                ("observations", index, "date"),
-                f"{month_label(month)} is outside the run",
-                f"{month_label(start)} to {month_label(end)}",
-            )
-        if entry.side not in codes:
-            fail(("observations", index, "side"), f"unknown value {shown(entry.side)}", ", ".join(codes))
-        observations.append(
-            Observation(
-                month=month,
-                side=codes.index(entry.side),
-                column=entry.column,
-                value=entry.value,
-                bound=entry.bound,
-                confidence=entry.confidence,
-                counts=entry.counts,
-                source=entry.source,
-            )
-        )
+    post_ids = [(p.id, side) for side, m in enumerate(missions) for p in m.posts]
+    observations = ObservationReader(file, codes, start, end, post_ids).read(model.observations)
 
     behaviours = []
     for code in codes:
@@ -111,7 +91,7 @@ def parse_scenario(path: str | Path) -> Scenario:
         sides=(Side(codes[0], model.sides[codes[0]].name), Side(codes[1], model.sides[codes[1]].name)),
         missions=missions,
         events=tuple(events),
-        observations=tuple(observations),
+        observations=observations,
         event_where=tuple(where),
         behaviours=(behaviours[0], behaviours[1]),
     )

@@ -43,6 +43,23 @@ def _nonempty_source(value: str) -> str:
 Source = Annotated[str, AfterValidator(_nonempty_source)]
 
 
+def _distinct(value: list[str], allowed: str) -> list[str]:
+    if not value:
+        raise problem("an empty list", f"one or more of {allowed}")
+    twice = sorted({c for c in value if value.count(c) > 1})
+    if twice:
+        raise problem(f"{', '.join(twice)} named twice", f"each of {allowed} at most once")
+    return value
+
+
+def _categories(options: list[str]) -> Any:
+    allowed = ", ".join(options)
+    return Annotated[list[Choice(options)], AfterValidator(lambda value: _distinct(value, allowed))]
+
+
+PostIds = Annotated[list[str], AfterValidator(lambda value: _distinct(value, "the ids of the mission's posts"))]
+
+
 class HeadModel(Strict):
     name: Name
     title: str
@@ -97,6 +114,9 @@ class ObservationModel(Strict):
     date: Date
     side: str
     column: Choice(OBSERVED_COLUMNS) = "staff_total"
+    post: str = None  # the figure of one post or body,
+    posts: PostIds = None  # or of several together
+    categories: _categories(enum_names(Category)) = None  # staff of these categories (staff_total only)
     value: Number(0, MAX_MISSION)
     bound: Choice(OBSERVATION_BOUNDS) = "equal"
     confidence: Choice(CONFIDENCE) = "confirmed"
@@ -134,23 +154,6 @@ _COMMON: dict[str, Any] = {
     "source": (Source, ...),
     "description": (str, ""),
 }
-
-
-def _distinct(value: list[str], allowed: str) -> list[str]:
-    if not value:
-        raise problem("an empty list", f"one or more of {allowed}")
-    twice = sorted({c for c in value if value.count(c) > 1})
-    if twice:
-        raise problem(f"{', '.join(twice)} named twice", f"each of {allowed} at most once")
-    return value
-
-
-def _categories(options: list[str]) -> Any:
-    allowed = ", ".join(options)
-    return Annotated[list[Choice(options)], AfterValidator(lambda value: _distinct(value, allowed))]
-
-
-PostIds = Annotated[list[str], AfterValidator(lambda value: _distinct(value, "the ids of the mission's posts"))]
 
 
 SENT_NAMES = [enum_name(c) for c in SENT]

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim.files.safe import save_figure  # noqa: E402
+from sim.rules.state import FIGURES  # noqa: E402
 
 SIDE_COLOURS = ("#1f4e99", "#b5262b", "#2b8a3e", "#7b3f99")
 BOUND_MARKERS = {"equal": "o", "upper": "v", "lower": "^"}
@@ -40,6 +41,93 @@ def plain_text(draw):
 
 def _month(label: str) -> np.datetime64:
     return np.datetime64(label[:7], "M")
+
+
+STAFF_PARTS = ("staff_total", "diplomats", "support", "local")
+LINE_STYLES = ("--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))  # one per observed figure of a panel
+NOT_DRAWN_SHOWN = 4  # observations named in a figure's note; the rest are counted
+
+
+def drawn_from(column: str, available) -> tuple[str, ...] | None:
+    """The columns of trajectories.csv whose sum an observation's `column` is (`diplomats+support`:
+    diplomats and support), or None when they do not hold it: a figure of some posts only
+    (`diplomats@ru_embassy_prague`) or a column the table lacks."""
+    parts = tuple(column.split("+"))
+    if "@" in column or not all(part in available and part in FIGURES for part in parts):
+        return None
+    if len(parts) > 1 and not all(part in STAFF_PARTS for part in parts):
+        return None
+    return parts
+
+
+def sort_observations(observations: list[dict[str, str]], available) -> tuple[dict, dict, list]:
+    """The observations by the panel they are drawn on: people (staff of a whole mission) and
+    other counts (posts open, properties lost), each by (side, column); and those not drawn."""
+    people: dict[tuple[str, str], list[dict[str, str]]] = {}
+    counts: dict[tuple[str, str], list[dict[str, str]]] = {}
+    undrawn = []
+    for obs in observations:
+        parts = drawn_from(obs["column"], available)
+        if parts is None:
+            undrawn.append(obs)
+            continue
+        panel = people if all(part in STAFF_PARTS for part in parts) else counts
+        panel.setdefault((obs["side"], obs["column"]), []).append(obs)
+    return people, counts, undrawn
+
+
+def not_drawn_note(undrawn: list[dict[str, str]], why: str) -> str:
+    """The line a figure carries about the observations it does not draw, and why."""
+    if not undrawn:
+        return ""
+    named = [f"{o['side']} {o['column']} {o['date'][:7]}" for o in undrawn[:NOT_DRAWN_SHOWN]]
+    more = len(undrawn) - len(named)
+    listed = "; ".join(named) + (f"; and {more} more" if more else "")
+    noun = "observation" if len(undrawn) == 1 else "observations"
+    return f"Not drawn: {len(undrawn)} {noun} ({listed}): {why}."
+
+
+def _value(row: dict[str, str], parts: tuple[str, ...]) -> float:
+    cells = [row[part] for part in parts]
+    return float("nan") if "" in cells else sum(float(cell) for cell in cells)
+
+
+def _markers(ax, observations: list[dict[str, str]], colour: str) -> None:
+    for obs in observations:
+        ax.plot(
+            _month(obs["date"]) + np.timedelta64(0, "D"),
+            float(obs["value"]),
+            marker=BOUND_MARKERS.get(obs["bound"], "o"),
+            ms=8,
+            mfc="white",
+            mec=colour,
+            mew=2,
+            ls="none",
+            zorder=5,
+        )
+
+
+def _observed_lines(ax, trajectories, observed: dict, colour: dict[str, str], host: dict[str, str]) -> None:
+    """Each observed figure of a side (but staff_total, drawn already) as a thin dashed line, with
+    its observations as markers."""
+    styles = {}
+    for (side, column), observations in observed.items():
+        if column != "staff_total":
+            style = styles.setdefault(column, LINE_STYLES[len(styles) % len(LINE_STYLES)])
+            rows = [r for r in trajectories if r["side"] == side]
+            parts = drawn_from(column, rows[0])
+            x = np.array([_month(r["date"]) for r in rows])
+            y = np.array([_value(r, parts) for r in rows])
+            ax.step(
+                x,
+                y,
+                where="post",
+                color=colour[side],
+                lw=1.2,
+                ls=style,
+                label=f"{side} mission in {host[side]}: {column}",
+            )
+        _markers(ax, observations, colour[side])
 
 
 def _group_events(events: list[dict[str, str]]) -> list[dict]:
@@ -119,32 +207,39 @@ def staff_figure(
     title: str,
     path: Path,
 ) -> None:
-    """staff_total of both missions per month; major events annotated; observations as markers."""
+    """staff_total of both missions per month; major events annotated; observations as markers on
+    the line of the figure they count (a category, sent staff, posts open: a panel of their own
+    for counts other than people); a note names those trajectories.csv cannot show."""
     sides = list(dict.fromkeys(row["side"] for row in trajectories))
-    fig, (ax, strip) = plt.subplots(
-        2, 1, figsize=(13, 7.5), sharex=True, gridspec_kw={"height_ratios": [4, 1.1], "hspace": 0.06}
-    )
     colour = {side: SIDE_COLOURS[i % len(SIDE_COLOURS)] for i, side in enumerate(sides)}
+    people, counts, undrawn = sort_observations(
+        [obs for obs in observations if obs["side"] in colour], trajectories[0] if trajectories else {}
+    )
+    undrawn += [obs for obs in observations if obs["side"] not in colour]
+    panels = 3 if counts else 2
+    ratios = [4, 1.6, 1.1] if counts else [4, 1.1]
+    fig, axes = plt.subplots(
+        panels,
+        1,
+        figsize=(13, 7.5 + 1.8 * (panels - 2)),
+        sharex=True,
+        gridspec_kw={"height_ratios": ratios, "hspace": 0.06},
+    )
+    ax, strip = axes[0], axes[-1]
+    host = {}
     for side in sides:
         rows = [r for r in trajectories if r["side"] == side]
         x = np.array([_month(r["date"]) for r in rows])
         y = np.array([float(r["staff_total"]) for r in rows])
-        host = rows[0]["host"]
-        ax.step(x, y, where="post", color=colour[side], lw=2.2, label=f"{side} mission in {host}: staff_total")
-    for obs in observations:
-        if obs["column"] != "staff_total" or obs["side"] not in colour:
-            continue
-        ax.plot(
-            _month(obs["date"]) + np.timedelta64(0, "D"),
-            float(obs["value"]),
-            marker=BOUND_MARKERS.get(obs["bound"], "o"),
-            ms=8,
-            mfc="white",
-            mec=colour[obs["side"]],
-            mew=2,
-            ls="none",
-            zorder=5,
-        )
+        host[side] = rows[0]["host"]
+        ax.step(x, y, where="post", color=colour[side], lw=2.2, label=f"{side} mission in {host[side]}: staff_total")
+    _observed_lines(ax, trajectories, people, colour, host)
+    if counts:
+        _observed_lines(axes[1], trajectories, counts, colour, host)
+        axes[1].set_ylabel("count")
+        axes[1].set_ylim(bottom=0)
+        axes[1].grid(alpha=0.3)
+        axes[1].legend(loc="center right", fontsize=8, framealpha=0.9)
     handles, labels = ax.get_legend_handles_labels()
     for bound, marker in BOUND_MARKERS.items():
         handles.append(plt.Line2D([], [], marker=marker, ls="none", mfc="white", mec="0.3", mew=2, ms=8))
@@ -193,6 +288,11 @@ def staff_figure(
     )
     strip.xaxis.set_major_locator(mdates.YearLocator())
     strip.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    note = not_drawn_note(
+        undrawn, "trajectories.csv has no line of them (it counts whole missions, not posts or bodies)"
+    )
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=8, ha="left", va="top", wrap=True)
     try:
         save_figure(fig, path)
     finally:
@@ -225,19 +325,7 @@ def fan_figure(
             x, level["p25"], level["p75"], step="post", color=colour, alpha=0.3, lw=0, label=f"{side}: 50% of runs"
         )
         ax.step(x, level["p50"], where="post", color=colour, lw=2.2, label=f"{side} mission in {host}: median")
-        for obs in observations:
-            if obs["side"] == side and obs["column"] == "staff_total":
-                ax.plot(
-                    _month(obs["date"]),
-                    float(obs["value"]),
-                    marker=BOUND_MARKERS.get(obs["bound"], "o"),
-                    ms=8,
-                    mfc="white",
-                    mec=colour,
-                    mew=2,
-                    ls="none",
-                    zorder=5,
-                )
+        _markers(ax, [o for o in observations if o["side"] == side and o["column"] == "staff_total"], colour)
     for i, side in enumerate(sides):
         months = [_month(m) for m, who in marks if who == side]
         if months:
@@ -253,6 +341,10 @@ def fan_figure(
                 color=SIDE_COLOURS[i % len(SIDE_COLOURS)],
                 label=f"{side}: recorded hostile measure",
             )
+    undrawn = [o for o in observations if o["column"] != "staff_total" or o["side"] not in sides]
+    note = not_drawn_note(undrawn, "the bands are of staff_total only")
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=8, ha="left", va="top", wrap=True)
     ax.set_title(f"{title}: staff_total over {runs} runs", fontsize=12)
     ax.set_ylabel("staff (people)")
     ax.set_ylim(bottom=0)

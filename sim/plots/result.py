@@ -10,6 +10,7 @@ from sim.files.results import (
     MANIFEST,
     QUANTILES_FILE,
     STAFF_FIGURE,
+    TRAJECTORIES,
     check_quantiles,
     read_csv_rows,
     read_manifest,
@@ -18,7 +19,7 @@ from sim.files.results import (
     write_json,
 )
 from sim.files.tables import check_rows, check_span, manifest_files, manifest_text
-from sim.plots.figures import fan_figure, staff_figure
+from sim.plots.figures import drawn_from, fan_figure, staff_figure
 
 
 def draw(folder: Path, title: str) -> list[str]:
@@ -30,6 +31,10 @@ def draw(folder: Path, title: str) -> list[str]:
     if several:
         fan_figure(trajectories, observations, title, folder / name)
     else:
+        # the cells of the other columns an observation is drawn on, checked like staff_total's
+        available = trajectories[0] if trajectories else {}
+        drawn = {part for obs in observations for part in drawn_from(obs["column"], available) or ()}
+        check_rows(folder / TRAJECTORIES, trajectories, blanks=sorted(drawn))
         staff_figure(trajectories, events, observations, title, folder / name)
     return [name]
 

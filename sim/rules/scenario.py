@@ -11,6 +11,7 @@ import numpy as np
 from sim.rules.behaviour import Behaviour
 from sim.rules.domain import PostKind, PostStatus, PropertyKind, PropertyStatus
 from sim.rules.measures import CATALOGUE, Measure, Shock
+from sim.rules.observed import Counted
 from sim.rules.state import NO_CAP, CapScope, State, World, cap_scope
 
 OBSERVED_COLUMNS = ("staff_total", "diplomats", "support", "local", "posts_open", "properties_lost")
@@ -67,6 +68,10 @@ class MissionSpec:
 
 @dataclass(frozen=True)
 class Observation:
+    """A dated figure of the record. `column` names the figure it is compared with: a column of
+    trajectories.csv, or, when it counts some posts or categories only (`counted`), the name of
+    that figure (`sim.rules.observed`)."""
+
     month: int
     side: int
     column: str
@@ -75,6 +80,7 @@ class Observation:
     confidence: str
     counts: str
     source: str
+    counted: Counted | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,11 @@ class Scenario:
     @property
     def months(self) -> range:
         return range(self.start, self.end + 1)
+
+    @property
+    def counted_figures(self) -> dict[str, Counted]:
+        """The figures the observations count that trajectories.csv does not hold, by name."""
+        return {o.column: o.counted for o in self.observations if o.counted is not None}
 
     def world(self) -> World:
         posts = [p for m in self.missions for p in m.posts]
