@@ -116,6 +116,69 @@ def test_every_item_names_rows_of_its_record(name):
         assert not missing, f"{where}: rows {missing} are not in {record}/events.csv or staff.csv"
 
 
+# --- every observation holds in the replay -----------------------------------------------------
+
+# The observations of some posts, bodies or categories each scenario makes (docs/scenarios.md).
+NARROW = {
+    "cz_russia_2021": [
+        "diplomats@ru_embassy_prague",
+        "diplomats+support@ru_embassy_prague",
+        "diplomats@cz_embassy_moscow",
+        "diplomats+support@cz_embassy_moscow",
+        "local@cz_embassy_moscow+cz_czech_house_body",
+        "staff_total@ru_embassy_prague",
+        "staff_total@cz_embassy_moscow",
+        "diplomats+support@ru_embassy_prague",
+    ],
+    "germany_russia_2022": [
+        "staff_total@de_goethe_moscow+de_goethe_st_petersburg+de_goethe_novosibirsk",
+        "staff_total@de_school_moscow",
+        "staff_total@de_goethe_moscow+de_goethe_st_petersburg+de_goethe_novosibirsk",
+        "posts_open@de_goethe_moscow+de_goethe_st_petersburg+de_goethe_novosibirsk",
+        "staff_total@de_school_moscow",
+        "staff_total@de_embassy_moscow+de_cg_st_petersburg+de_cg_kaliningrad+de_cg_yekaterinburg+de_~a7318f16",
+    ],
+    "us_ussr_1986": [
+        "staff_total@su_un_mission_new_york",
+        "diplomats+support@us_embassy_moscow",
+        "diplomats+support@us_cg_leningrad",
+        "diplomats+support",
+        "staff_total@su_un_mission_new_york",
+        "diplomats+support@su_embassy_washington+su_cg_san_francisco",
+        "diplomats+support@su_embassy_washington",
+        "diplomats+support@su_cg_san_francisco",
+        "diplomats+support@us_embassy_moscow",
+        "diplomats+support@us_cg_leningrad",
+        "diplomats+support@su_embassy_washington",
+        "diplomats+support@su_cg_san_francisco",
+    ],
+    "us_russia_2001": [],
+}
+
+
+@pytest.mark.parametrize("name", [n for n in DYADS if present(n)])
+def test_every_observation_holds_in_the_replay(name):
+    """A count is met exactly and a bound is kept: the replay reproduces every figure its record
+    gives, whole missions, single posts, bodies and categories alike."""
+    from sim.engines.drivers import simulate_batch
+    from sim.experiments.choices import make_plan
+    from sim.files.scenario_file import load_scenario
+    from sim.rules.calendar import month_label
+
+    scenario = load_scenario(SCENARIOS / f"{name}.toml")
+    figures = simulate_batch(scenario, make_plan(scenario, "replay"), [scenario.seed], log_events=False).figures
+    assert [o.column for o in scenario.observations if o.counted is not None] == NARROW[name]
+    for obs in scenario.observations:
+        replayed = int(figures[obs.column][obs.month - scenario.start, 0, obs.side])
+        where = (scenario.codes[obs.side], obs.column, month_label(obs.month), obs.bound, obs.value)
+        if obs.bound == "equal":
+            assert replayed == obs.value, (where, replayed)
+        elif obs.bound == "upper":
+            assert replayed <= obs.value, (where, replayed)
+        else:
+            assert replayed >= obs.value, (where, replayed)
+
+
 def test_the_source_check_can_fail():
     rows = record_rows("cz_ru_2021")
     assert "E32" in rows and "S15" in rows

@@ -273,3 +273,21 @@ def test_bad_observations_give_one_line(case, tmp_path):
     outcome = CliRunner().invoke(cli, ["validate", str(path)])
     assert outcome.exit_code == 2
     assert outcome.stderr.strip() == f"Error: {path}: {expected}"
+
+
+def test_the_examples_of_the_docs_are_observations_of_the_dyads():
+    import tomllib
+
+    from tests.conftest import ROOT, SCENARIOS
+
+    text = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    block = text.split("An observation counts the side's whole mission", 1)[1].split("```toml\n", 1)[1]
+    examples = tomllib.loads(block.split("```", 1)[0])["observations"]
+    assert len(examples) == 2
+    observed = [
+        o
+        for name in ("cz_russia_2021", "germany_russia_2022")
+        for o in tomllib.loads((SCENARIOS / f"{name}.toml").read_text(encoding="utf-8"))["observations"]
+    ]
+    for example in examples:
+        assert any(all(o.get(k) == v for k, v in example.items()) for o in observed), example
