@@ -271,11 +271,19 @@ def _validate(
 @seed_option("the scenario's run.seed")
 @click.option("--id", "folder_id", default=None, help="Name the folder inference-ID (default: a hash of the inputs).")
 @results_option
+@click.option(
+    "--folds",
+    type=click.Choice(["rolling", "episodes"]),
+    default=None,
+    help="Validate out of sample instead: one fit per rolling origin (2017-06, 2017-12, 2018-06, 2019-12, "
+    "2021-06) or per left-out episode (2016, 2017, 2018, 2020-21, 2022), each scored on its test months.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No line per generation.")
 @library_errors(interrupted="interrupted: finished generations are kept; run the same command again to resume")
 def infer(
     scenario: Path,
     train_until: str | None,
+    folds: str | None,
     families: str | None,
     population: int,
     generations: int,
@@ -291,18 +299,40 @@ def infer(
     --train-until by ABC-SMC with model choice (needs pip install 'tft-sim[abc]'); write
     results/<scenario>/inference-<id>/ with posterior.csv, families.csv, generations.csv,
     params.toml (posterior mean of the most probable pair, for --params), params-draw.toml,
-    manifest.json and inference.png. The same command again resumes an interrupted fit, or adds
-    generations when --generations grows.
+    manifest.json and inference.png; and, when --train-until leaves months after it,
+    validation.csv (the posterior predictive ensemble scored on them beside the nulls). The same
+    command again resumes an interrupted fit, or adds generations when --generations grows. With
+    --folds, one such fit per fold in results/<scenario>/inference-<folds>-<id>/, and the folds'
+    validation.csv, families.csv and validation.png.
 
     \b
     Example:
       tft infer scenarios/us_russia_2016_2022.toml --train-until 2019-12 --families mirror,escalate -p 20 -g 2 -n 1
+      tft infer scenarios/us_russia_2016_2022.toml --folds rolling --families mirror,grit -p 20 -g 1 -n 1
     """
     from sim.experiments.inference_report import run_inference
     from sim.files.results import command_line
     from sim.plots.inference import plot_inference
 
     names = [n.strip() for n in families.split(",")] if families else []
+    if folds is not None:
+        if train_until is not None:
+            raise click.UsageError("--train-until: each fold has its own training months; give one or --folds")
+        _infer_folds(
+            scenario,
+            folds,
+            names,
+            population,
+            generations,
+            replicates,
+            workers,
+            scheduler,
+            seed,
+            folder_id,
+            results_root,
+            quiet,
+        )
+        return
     folder, report = run_inference(
         scenario,
         results_root,
@@ -324,3 +354,46 @@ def infer(
         shown = ", ".join(f"{family} {p:.2f}" for family, p in rows if p > 0)
         click.echo(f"  {side}: {shown}")
     click.echo(f"  most probable pair: {'/'.join(report['pair'])} ({report['probability']:.2f})")
+
+
+def _infer_folds(
+    scenario,
+    folds,
+    names,
+    population,
+    generations,
+    replicates,
+    workers,
+    scheduler,
+    seed,
+    folder_id,
+    results_root,
+    quiet,
+) -> None:
+    from sim.experiments.inference_folds import run_folds
+    from sim.files.results import command_line
+    from sim.plots.inference import plot_inference
+    from sim.plots.validation import plot_validation
+
+    folder, rows = run_folds(
+        scenario,
+        folds,
+        results_root,
+        folder_id=folder_id,
+        progress=None if quiet else lambda line: click.echo(line, err=True),
+        command=command_line(),
+        families=names,
+        population=population,
+        generations=generations,
+        replicates=replicates,
+        workers=workers,
+        scheduler=scheduler,
+        seed=seed,
+    )
+    for fit in sorted(p for p in folder.iterdir() if p.is_dir() and (p / "manifest.json").is_file()):
+        plot_inference(fit)
+    plot_validation(folder)
+    click.echo(f"wrote {folder}")
+    for row in rows:
+        if row["metric"] == "f1" and row["tolerance_months"] == "1":
+            click.echo(f"  {row['fold']}: {row['model']} F1 at ±1 month {row['value']} ({row['low']} to {row['high']})")

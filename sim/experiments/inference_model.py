@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from sim.experiments.choices import make_plan
-from sim.rules.calendar import month_label
+from sim.rules.calendar import Window, month_label
 from sim.rules.instruments import Instruments, estimate
 from sim.rules.policies import REGISTRY
 from sim.rules.rng import run_keys
@@ -167,9 +167,18 @@ class Setting:
 
     @classmethod
     def make(
-        cls, scenario: Scenario, train_last: int, replicates: int, root_seed: int, fixed: dict[str, float] | None = None
+        cls,
+        scenario: Scenario,
+        train_last: int,
+        replicates: int,
+        root_seed: int,
+        fixed: dict[str, float] | None = None,
+        gap: tuple[int, int] | None = None,
     ) -> Setting:
-        found = tuple(estimate(scenario.events, side, train_last) for side in (0, 1))
+        """`gap`: months (first, last) left out of the training window, whose measures the
+        instruments' estimate does not read."""
+        within = Window(scenario.start, train_last, gap).holds if gap is not None else None
+        found = tuple(estimate(scenario.events, side, train_last, within=within) for side in (0, 1))
         return cls(
             scenario, train_last, (found[0], found[1]), replicates, root_seed, tuple(sorted((fixed or {}).items()))
         )

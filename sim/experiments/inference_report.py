@@ -35,31 +35,26 @@ from sim.experiments.inference import (
     pyabc_module,
     run_fit,
 )
+from sim.experiments.inference_inputs import INPUTS, check_fixed, check_inputs, family_names, train_last_of
 from sim.experiments.inference_model import (
-    DEFAULT_FAMILIES,
     SIDE_PRIORS,
     Setting,
     behaviour_choices,
     mean_values,
     pair_name,
     particle_seed,
-    priors_for,
 )
 from sim.experiments.inference_predictive import PREDICTIVE_COLUMNS, PREDICTIVE_DRAWS, draws_rows, predictive_draws
 from sim.experiments.inference_summaries import Record
-from sim.experiments.inference_validation import fit_validation_rows, test_fold
-from sim.experiments.validation import VALIDATION_COLUMNS
-from sim.experiments.validation_report import VALIDATION_FILE
+from sim.experiments.validation import VALIDATION_COLUMNS, VALIDATION_FILE, Fold
 from sim.files.folders import RUN_ID, lock_folder
 from sim.files.params import params_text
-from sim.files.results import manifest_for, read_json, utc_now, write_csv, write_json
+from sim.files.results import manifest_for, utc_now, write_csv, write_json
 from sim.files.safe import make_folder, refuse_link, write_text
 from sim.files.scenario_file import load_scenario
-from sim.rules.calendar import month_label, parse_date
+from sim.rules.calendar import month_label
 from sim.rules.policies import REGISTRY
-from sim.rules.scenario import Scenario
 
-INPUTS = "inputs.json"
 PARAMS_KEYS = ("policy", "perception_error", "delay_weights", "memory_months", "notice", "instruments")
 POSTERIOR_COLUMNS = ("particle", "model", "weight", "distance", "seed")
 FAMILY_COLUMNS = ("scope", "side", "family", "probability")
@@ -74,58 +69,6 @@ GENERATION_COLUMNS = (
     "ess",
 )
 DRAW_STREAM = 0xD4A  # spawn key of the single draw written to params-draw.toml
-
-
-def _train_last(scenario: Scenario, train_until: str | None) -> int:
-    if train_until is None:
-        return scenario.end
-    try:
-        last = parse_date(train_until)[0]
-    except ValueError as exc:
-        raise InferenceError(f"--train-until: {exc}") from None
-    if not scenario.start < last <= scenario.end:
-        raise InferenceError(
-            f"--train-until: {month_label(last)} is outside the scenario (allowed: after "
-            f"{month_label(scenario.start)}, up to {month_label(scenario.end)})"
-        )
-    return last
-
-
-def _families(names: Sequence[str]) -> tuple[str, ...]:
-    names = tuple(names) or DEFAULT_FAMILIES
-    for name in names:
-        if name not in REGISTRY:
-            raise InferenceError(f"--families: unknown policy '{name}' (allowed: {', '.join(REGISTRY)})")
-    if len(set(names)) != len(names):
-        raise InferenceError(f"--families: a family is named twice in {','.join(names)}")
-    return names
-
-
-def _check_fixed(fixed: dict[str, float], fit: Fit, codes: tuple[str, str]) -> dict[str, float]:
-    known = {r.name: r for pair in fit.pairs for r in priors_for(pair, codes)}
-    for name, value in fixed.items():
-        if name not in known:
-            raise InferenceError(f"fixed: unknown value '{name}' (allowed: {', '.join(sorted(known))})")
-        r = known[name]
-        if not r.low <= value <= r.high:
-            raise InferenceError(f"fixed: {name} = {value} is outside its prior (allowed: {r.low:g} to {r.high:g})")
-    return {name: float(value) for name, value in fixed.items()}
-
-
-def _check_inputs(folder: Path, inputs: dict) -> None:
-    """A folder may only be resumed by the same fit: scenario, window, families, sizes and seed."""
-    path = folder / INPUTS
-    if not os.path.lexists(path):
-        if os.path.lexists(folder / HISTORY):
-            raise InferenceError(f"{folder}: holds a fit of unknown inputs (no {INPUTS}); choose another --id")
-        return
-    stored = read_json(path, "inputs file")
-    changed = [key for key in inputs if stored.get(key) != inputs[key]]
-    if changed:
-        raise InferenceError(
-            f"{folder}: holds a fit with different {', '.join(changed)}; it can only be resumed by the same "
-            "scenario, --train-until, --families, --population, --replicates and --seed (choose another --id)"
-        )
 
 
 def run_inference(
@@ -145,16 +88,21 @@ def run_inference(
     progress: Callable[[str], None] | None = None,
     command: Sequence[str] = (),
     predictive: int = PREDICTIVE_DRAWS,
+    fold: Fold | None = None,
+    folder: Path | None = None,
 ) -> tuple[Path, dict]:
     """Run (or resume) a fit and write its folder. Returns the folder and a report: family
     probabilities per side, the top pair, its posterior means, generations done, seconds.
     `fixed` holds values out of the priors (by parameter name, e.g. `US.notice`); `predictive`
-    is the number of posterior draws in predictive.csv."""
+    is the number of posterior draws in predictive.csv. `fold` (instead of `train_until`) trains
+    on the fold's training months and scores its test months; `folder` is where to write, instead
+    of results/<scenario>/inference-<id>."""
     started, clock = utc_now(), time.perf_counter()
     scenario = load_scenario(path)
-    names = _families(families)
+    names = family_names(families)
     check_work(len(names), population, generations, replicates)
-    train_last = _train_last(scenario, train_until)
+    train_last = train_last_of(scenario, train_until) if fold is None else fold.train_until
+    gap = fold.training(scenario).gap if fold is not None else None
     root_seed = scenario.seed if seed is None else seed
     pyabc = pyabc_module()
     fit = Fit(names, population, generations, replicates, root_seed)
@@ -165,29 +113,32 @@ def run_inference(
         "population": population,
         "replicates": replicates,
         "seed": root_seed,
-        "fixed": dict(sorted(_check_fixed(fixed or {}, fit, scenario.codes).items())),
+        "fixed": dict(sorted(check_fixed(fixed or {}, fit, scenario.codes).items())),
         "package_version": __version__,
         "pyabc_version": pyabc.__version__,
         "kernel_floor": RIDGE,
         "kernel_prior_share": DEFENSIVE,
     }
+    if fold is not None:
+        inputs["test"] = [month_label(fold.test_from), month_label(fold.test_until)]
+        inputs["left_out"] = [month_label(m) for m in gap] if gap is not None else None
     if folder_id is not None and not RUN_ID.fullmatch(folder_id):
         raise InferenceError(
             f"--id: {folder_id!r} cannot name a folder (allowed: letters, digits, '_', '-', '.', at most 64 characters)"
         )
     digest = hashlib.sha256(repr(sorted(inputs.items())).encode()).hexdigest()[:12]
-    folder = Path(results_root) / scenario.name / f"inference-{folder_id or digest}"
-    _check_inputs(folder, inputs)
+    folder = folder or Path(results_root) / scenario.name / f"inference-{folder_id or digest}"
+    check_inputs(folder, inputs)
     make_folder(folder.parent)
     make_folder(folder)
     lock = lock_folder(folder)
     sampling = None
     try:
-        _check_inputs(folder, inputs)  # again, now that nobody else writes here
+        check_inputs(folder, inputs)  # again, now that nobody else writes here
         refuse_link(folder / HISTORY)
         write_json(folder / INPUTS, inputs)
-        setting = Setting.make(scenario, train_last, replicates, root_seed, fixed)
-        record = Record.from_scenario(scenario, train_last)
+        setting = Setting.make(scenario, train_last, replicates, root_seed, fixed, gap)
+        record = Record.from_scenario(scenario, train_last, gap)
         sampling = make_sampling(workers, scheduler)
         done = run_fit(fit, setting, record, folder, sampling, progress)
         if not done:
@@ -195,7 +146,7 @@ def run_inference(
                 f"{folder}: the first generation accepted fewer than {MIN_ACCEPTANCE} of its particles; nothing to "
                 "report (try a larger --population)"
             )
-        report = _write(folder, fit, setting, record, done, sampling.label, started, clock, command, predictive)
+        report = _write(folder, fit, setting, record, done, sampling.label, started, clock, command, predictive, fold)
     finally:
         if sampling is not None:
             sampling.close()
@@ -262,7 +213,7 @@ def _behaviours(setting: Setting, pair: tuple[str, str], values: dict[str, float
     return plan.behaviours
 
 
-def _write(folder, fit, setting, record, done: list[Generation], backend, started, clock, command, draws) -> dict:
+def _write(folder, fit, setting, record, done: list[Generation], backend, started, clock, command, draws, fold) -> dict:
     scenario = setting.scenario
     codes = scenario.codes
     particles = _final_particles(folder, fit, setting)
@@ -333,7 +284,9 @@ def _write(folder, fit, setting, record, done: list[Generation], backend, starte
     write_text(folder / "params-draw.toml", draw_text)
     ensemble = predictive_draws(setting, record, particles, fit.seed, draws)
     write_csv(folder / "predictive.csv", PREDICTIVE_COLUMNS, draws_rows(scenario, ensemble))
-    fold = test_fold(scenario, setting.train_last)
+    from sim.experiments.inference_validation import fit_validation_rows, test_fold  # the scorer, when there is a test
+
+    fold = fold or test_fold(scenario, setting.train_last)
     if fold is not None:
         write_csv(folder / VALIDATION_FILE, VALIDATION_COLUMNS, fit_validation_rows(scenario, fold, ensemble, fit.seed))
         files.append(VALIDATION_FILE)

@@ -69,15 +69,15 @@ def run_sbc(
     command: Sequence[str] = (),
 ) -> tuple[Path, dict]:
     """Run the calibration and write its folder; returns the folder and the coverage rows."""
-    from sim.experiments.inference_report import _families, _train_last  # the fit's own checks of these options
+    from sim.experiments.inference_inputs import family_names, train_last_of  # the fit's own checks of these options
 
     started, clock = utc_now(), time.perf_counter()
     scenario = load_scenario(path)
-    names = _families(families)
+    names = family_names(families)
     check_work(len(names), len(names) ** 2, 1, replicates)
     accept = max(1, reference // ACCEPT_SHARE) if accept is None else accept
     check_sizes(reference, records, accept)
-    train_last = _train_last(scenario, train_until)
+    train_last = train_last_of(scenario, train_until)
     root_seed = scenario.seed if seed is None else seed
     if folder_id is not None and not RUN_ID.fullmatch(folder_id):
         raise InferenceError(

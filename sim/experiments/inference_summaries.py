@@ -63,8 +63,10 @@ def groups_from_acts(acts: list[Act], window: Window) -> np.ndarray:
 
 
 def _holdings_months(window: Window) -> list[int]:
-    months = [m for m in range(window.first, window.last + 1) if m % 12 == 11]
-    return months if months and months[-1] == window.last else [*months, window.last]
+    months = [m for m in range(window.first, window.last + 1) if m % 12 == 11 and window.holds(m)]
+    if window.holds(window.last) and (not months or months[-1] != window.last):
+        months.append(window.last)
+    return months
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,10 @@ class Record:
     observed: dict[str, float]
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario, train_last: int) -> Record:
-        window = Window(scenario.start, train_last)
+    def from_scenario(cls, scenario: Scenario, train_last: int, gap: tuple[int, int] | None = None) -> Record:
+        """The record's statistics from the scenario's start to `train_last`, less the months of
+        `gap` (first, last), whose acts, observations and holdings are not read."""
+        window = Window(scenario.start, train_last, gap)
         kept = tuple(o for o in scenario.observations if window.holds(o.month))
         replay = simulate_batch(
             scenario,
@@ -111,6 +115,9 @@ class Record:
         """Acts by group and by half-year, averaged over runs, from bool[months, runs, 2, groups]."""
         months = self.window.last - self.window.first + 1
         groups = groups[:months]
+        if self.window.gap is not None:  # a left-out episode's months count for nothing
+            held = np.array([self.window.holds(self.window.first + t) for t in range(months)])
+            groups = groups & held[:, None, None, None]
         out: dict[str, float] = {}
         by_group = groups.sum(axis=0).mean(axis=0)  # [2, groups]
         for side, code in enumerate(self.codes):
@@ -119,6 +126,10 @@ class Record:
         acted = groups.any(axis=3)  # [months, runs, 2]
         for side, code in enumerate(self.codes):
             for first in range(0, months, HALF_YEAR):
+                if not any(
+                    self.window.holds(self.window.first + t) for t in range(first, min(first + HALF_YEAR, months))
+                ):
+                    continue
                 label = month_label(self.window.first + first)
                 out[f"timing.{code}.{label}"] = float(acted[first : first + HALF_YEAR, :, side].sum(axis=0).mean())
         return out

@@ -20,6 +20,7 @@ from sim.rules.calendar import Window, month_label, parse_date
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
 
+VALIDATION_FILE = "validation.csv"
 VALIDATION_COLUMNS = (
     "fold",
     "train_until",

@@ -12,14 +12,13 @@ from pathlib import Path
 
 from sim.experiments.choices import FOLD_KINDS, PlanError
 from sim.experiments.folds import FitSettings, episode_folds, fold_rows, rolling_folds
-from sim.experiments.validation import VALIDATION_COLUMNS
+from sim.experiments.validation import VALIDATION_COLUMNS, VALIDATION_FILE
 from sim.files.folders import write_result
 from sim.files.results import MANIFEST, manifest_for, utc_now, write_csv, write_json
 from sim.files.scenario_file import load_scenario
 from sim.rules.calendar import month_label
 from sim.rules.policies import REGISTRY
 
-VALIDATION_FILE = "validation.csv"
 FITS_FILE = "fits.csv"
 
 
