@@ -133,3 +133,17 @@ def test_a_sensitivity_folder_that_is_not_one(tmp_path):
     (empty / "sensitivity.csv").write_text("outcome,parameter,index,value,low,high\nx,a,mu_star,1,0,2\n")
     outcome = CliRunner().invoke(cli, ["robust", str(folder), "--no-plot", "--sensitivity", str(empty)])
     assert outcome.exit_code == 2 and "not a Sobol analysis" in outcome.output, outcome.output
+
+
+def test_too_few_runs_that_differ_give_no_interval_and_no_claim():
+    from sim.experiments.robust_depends import depends_text
+
+    runs, good = lhs_runs()
+    good = np.ones_like(good)
+    good[0, 5, 3] = good[0, 9, 1] = 0  # two failures in 512 runs: a resample often has none
+    found = first_order(runs, good, 0, seed=7)
+    assert all(np.isnan(row["low"]) for row in found)
+    (line,) = depends_text([("most robust", "x", "this sweep", found)])
+    assert line.endswith(
+        "the bootstrap gave no interval (too few runs differ), so none of these is evidence of dependence."
+    )

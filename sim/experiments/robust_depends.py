@@ -163,12 +163,14 @@ def depends_text(subjects: list, top: int = 3) -> list[str]:
             lines.append(f"- What {who} depends on: {rows}.")
             continue
         shown = [f"{row['parameter']} (S1 {_fmt(row)})" for row in rows[:top]]
-        clear = [row for row in rows if row["low"] > 0]
-        tail = (
-            "; no parameter's interval excludes 0: its successes and failures are not explained by any one of them"
-            if not clear
-            else f"; {len(clear)} of {len(rows)} have an interval above 0"
-        )
+        bounded = [row for row in rows if np.isfinite(row["low"])]
+        clear = [row for row in bounded if row["low"] > 0]
+        if not bounded:
+            tail = "; the bootstrap gave no interval (too few runs differ), so none of these is evidence of dependence"
+        elif not clear:
+            tail = "; no parameter's interval excludes 0: no one of them explains its successes and failures"
+        else:
+            tail = f"; {len(clear)} of {len(rows)} have an interval above 0"
         lines.append(
             f"- What {who} depends on most (first-order Sobol indices over its runs, RBD-FAST, 95% bootstrap "
             f"intervals): {', '.join(shown)}{tail}."
