@@ -16,6 +16,7 @@ robust-depends.csv holds both, one row per outcome, combination, parameter and i
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,11 @@ def first_order(runs: SweepRuns, good: np.ndarray, option: int, seed: int) -> li
         "names": [names[j] for j in varying],
         "bounds": [[float(x[:, j].min()), float(x[:, j].max())] for j in varying],
     }
-    found = rbd_fast.analyze(spec, x[:, varying], y, M=HARMONICS, num_resamples=RESAMPLES, seed=seed)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        # a resample in which every run succeeds (or fails) has no variance: its index is NaN,
+        # and SALib's interval with it (reported as none, below)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        found = rbd_fast.analyze(spec, x[:, varying], y, M=HARMONICS, num_resamples=RESAMPLES, seed=seed)
     rows = []
     for k, name in enumerate(spec["names"]):
         value, half = float(found["S1"][k]), float(found["S1_conf"][k])
