@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from sim.cli import cli
 from sim.experiments.prim import Box, discover, paste, peel
-from tests.robust_folders import synthetic_sweep
+from tests.robust_folders import MEMORY, synthetic_sweep
 
 pytest.importorskip("pyarrow")
 
@@ -258,3 +258,25 @@ def test_a_particle_column_marks_posterior_draws(tmp_path):
     rows = rows_of(folder)
     assert {key[3] for key in rows} == {"space", "posterior"}
     assert float(rows[("talks_hold", "all", GG, "posterior", "rate")]["value"]) == 0.5
+
+
+def test_the_values_runs_drew_from_draws_csv_join_the_discovery(tmp_path):
+    def drawn_elsewhere(point, values, found):
+        found.pop("memory_drawn")
+
+    folder = synthetic_sweep(tmp_path, posterior=True, change=drawn_elsewhere)
+    with open(folder / "draws.csv", "w", encoding="utf-8") as handle:
+        handle.write("replicate,seed,particle,model,CN.family,UK.family,CN.memory_months,UK.notice,CN.grit.step\n")
+        for r, memory in enumerate(MEMORY):
+            handle.write(f"{r},{r},{r},grit/mirror,grit,mirror,{memory},2.0,{'' if r else 3.0}\n")
+    outcome = robust(str(folder), "--resamples", "0", "--outcome", "talks_hold", "--no-plot")
+    assert outcome.exit_code == 0, outcome.output
+    boxes = list(csv.DictReader(open(folder / "prim-boxes.csv", encoding="utf-8")))
+    assert [(b["dimension"], b["low"], b["high"], b["density"], b["coverage"]) for b in boxes] == [
+        ("drawn.CN.memory_months", "24", "36", "1", "1")
+    ]
+    report = (folder / "robust.md").read_text(encoding="utf-8")
+    # a constant draw is no dimension; a family's parameter is the lever's to set, not the draw's
+    assert "per-run parameters: drawn.CN.memory_months." in report
+    (folder / "draws.csv").write_text("replicate,seed,particle,model,CN.memory_months\n0,0,0,m,6\n", encoding="utf-8")
+    one_line_error(robust(str(folder), "--no-plot"), r"draws.csv: 1 rows for 4 replicates")

@@ -109,6 +109,8 @@ def load_runs(folder: Path) -> SweepRuns:
             f"{folder / 'runs'}: {draw}: replicates of one point use different posterior draws in different "
             "lever combinations, so runs cannot be paired (allowed: one draw per replicate, common to all levers)"
         )
+    if draw is not None:
+        table = table | drawn_values(folder, table, levers, uncertainties)
     known = set(BOOKKEEPING) | {name for name, _ in levers} | set(uncertainties) | set(_outcome_columns(table))
     parameters = [
         name
@@ -128,6 +130,40 @@ def load_runs(folder: Path) -> SweepRuns:
         parameters=parameters,
         posterior=draw is not None,
     )
+
+
+def drawn_values(folder: Path, table: dict[str, np.ndarray], levers, uncertainties) -> dict[str, np.ndarray]:
+    """The values each run drew from the posterior (draws.csv, one row per replicate), as per-run
+    columns: the dimensions besides the uncertainties that PRIM and the Sobol indices search. A
+    value a lever or an uncertainty overrides (the family's parameters of a side whose policy is a
+    lever, a drawn value the design sets) is left out, as is one that some draws lack."""
+    from sim.files.results import read_csv_rows
+
+    path = folder / "draws.csv"
+    if not path.is_file():
+        return {}
+    rows = read_csv_rows(path)
+    set_by_design = set(uncertainties) | {name for name, _ in levers}
+    sides = {name.split(".")[0] for name, _ in levers if name.endswith(".policy")}
+    chosen = {}
+    for name in rows[0] if rows else []:
+        side, _, key = name.partition(".")
+        if name in ("replicate", "run", "seed", "particle", "model") or key == "family" or "." not in name:
+            continue
+        if name in set_by_design or key in set_by_design or (side in sides and "." in key):
+            continue
+        cells = [row[name] for row in rows]
+        try:
+            values = np.array([float(cell) for cell in cells])
+        except ValueError:  # empty for draws of another family, or not a number
+            continue
+        chosen[name] = values
+    replicate = table["replicate"].astype(int)
+    if len(rows) <= int(replicate.max()):
+        raise RobustError(
+            f"{path}: {len(rows)} rows for {int(replicate.max()) + 1} replicates (allowed: one per replicate)"
+        )
+    return {f"drawn.{name}": values[replicate] for name, values in chosen.items()}
 
 
 def _outcome_columns(table: dict[str, np.ndarray]) -> list[str]:
