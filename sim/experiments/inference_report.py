@@ -260,7 +260,7 @@ def _write(folder, fit, setting, record, done: list[Generation], backend, starte
         PARAMS_KEYS,
     )
     files = ["manifest.json", INPUTS, HISTORY, "posterior.csv", "families.csv", "generations.csv"]
-    files += ["params.toml", "params-draw.toml", "predictive.csv"]
+    files += ["params.toml", "params-draw.toml", "predictive.csv", "kinds.csv"]
     write_csv(folder / "posterior.csv", header, posterior)
     write_csv(folder / "families.csv", FAMILY_COLUMNS, families)
     write_csv(
@@ -282,13 +282,15 @@ def _write(folder, fit, setting, record, done: list[Generation], backend, starte
     )
     write_text(folder / "params.toml", mean_text)
     write_text(folder / "params-draw.toml", draw_text)
+    from sim.experiments import inference_validation as held  # the scorer, imported when a fit is written
+
     ensemble = predictive_draws(setting, record, particles, fit.seed, draws)
     write_csv(folder / "predictive.csv", PREDICTIVE_COLUMNS, draws_rows(scenario, ensemble))
-    from sim.experiments.inference_validation import fit_validation_rows, test_fold  # the scorer, when there is a test
-
-    fold = fold or test_fold(scenario, setting.train_last)
+    write_csv(folder / held.KINDS_FILE, held.KINDS_COLUMNS, held.kinds_rows(scenario, setting.train_last, ensemble))
+    fold = fold or held.test_fold(scenario, setting.train_last)
     if fold is not None:
-        write_csv(folder / VALIDATION_FILE, VALIDATION_COLUMNS, fit_validation_rows(scenario, fold, ensemble, fit.seed))
+        rows = held.fit_validation_rows(scenario, fold, ensemble, fit.seed)
+        write_csv(folder / VALIDATION_FILE, VALIDATION_COLUMNS, rows)
         files.append(VALIDATION_FILE)
     seconds = time.perf_counter() - clock
     manifest = manifest_for(

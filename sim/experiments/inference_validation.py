@@ -19,6 +19,8 @@ from sim.rules.calendar import month_label
 from sim.rules.scenario import Scenario
 
 RESAMPLES = 1000
+KINDS_FILE = "kinds.csv"
+KINDS_COLUMNS = ("kind", "recorded", "recorded_training", "share_of_draws")
 
 
 def test_fold(
@@ -41,3 +43,31 @@ def fit_validation_rows(scenario: Scenario, fold: Fold, draws: Draws, seed: int,
     return validation_rows(fold, "fitted", scores) + baseline_rows(
         scenario, fold, draws.size, seed, resamples=resamples
     )
+
+
+def kinds_rows(scenario: Scenario, train_last: int, draws: Draws) -> list[dict]:
+    """kinds.csv: per hostile kind of measure, how often the record used it (in all and in the
+    training window) and the share of the posterior predictive draws that take it at least once
+    over the whole scenario: which of the record's instruments the fitted behaviour produces."""
+    from sim.experiments.acts import is_hostile
+    from sim.rules.measures import Measure, MeasureKind
+
+    recorded: dict[MeasureKind, list[int]] = {}
+    for event in scenario.events:
+        if isinstance(event, Measure) and is_hostile(event.kind):
+            recorded.setdefault(event.kind, []).append(event.month)
+    taken = draws.counts.sum(axis=(0, 2)) > 0  # [draws, kinds]
+    rows = []
+    for kind in MeasureKind:
+        if not is_hostile(kind):
+            continue
+        months = recorded.get(kind, [])
+        rows.append(
+            {
+                "kind": kind.name.lower(),
+                "recorded": len(months),
+                "recorded_training": sum(m <= train_last for m in months),
+                "share_of_draws": round(float(taken[:, int(kind)].mean()), 4),
+            }
+        )
+    return rows
