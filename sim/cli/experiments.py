@@ -314,40 +314,24 @@ def infer(
     from sim.files.results import command_line
     from sim.plots.inference import plot_inference
 
-    names = [n.strip() for n in families.split(",")] if families else []
+    options = {
+        "families": [n.strip() for n in families.split(",")] if families else [],
+        "population": population,
+        "generations": generations,
+        "replicates": replicates,
+        "workers": workers,
+        "scheduler": scheduler,
+        "seed": seed,
+        "folder_id": folder_id,
+        "progress": None if quiet else lambda line: click.echo(line, err=True),
+        "command": command_line(),
+    }
     if folds is not None:
         if train_until is not None:
             raise click.UsageError("--train-until: each fold has its own training months; give one or --folds")
-        _infer_folds(
-            scenario,
-            folds,
-            names,
-            population,
-            generations,
-            replicates,
-            workers,
-            scheduler,
-            seed,
-            folder_id,
-            results_root,
-            quiet,
-        )
+        _infer_folds(scenario, folds, results_root, options)
         return
-    folder, report = run_inference(
-        scenario,
-        results_root,
-        train_until=train_until,
-        families=names,
-        population=population,
-        generations=generations,
-        replicates=replicates,
-        workers=workers,
-        scheduler=scheduler,
-        seed=seed,
-        folder_id=folder_id,
-        progress=None if quiet else lambda line: click.echo(line, err=True),
-        command=command_line(),
-    )
+    folder, report = run_inference(scenario, results_root, train_until=train_until, **options)
     plot_inference(folder)
     click.echo(f"wrote {folder} ({report['generations']} generations, {report['fit_seconds']:.0f} s of fitting)")
     for side, rows in report["families"].items():
@@ -356,40 +340,12 @@ def infer(
     click.echo(f"  most probable pair: {'/'.join(report['pair'])} ({report['probability']:.2f})")
 
 
-def _infer_folds(
-    scenario,
-    folds,
-    names,
-    population,
-    generations,
-    replicates,
-    workers,
-    scheduler,
-    seed,
-    folder_id,
-    results_root,
-    quiet,
-) -> None:
+def _infer_folds(scenario, folds: str, results_root, options: dict) -> None:
     from sim.experiments.inference_folds import run_folds
-    from sim.files.results import command_line
     from sim.plots.inference import plot_inference
     from sim.plots.validation import plot_validation
 
-    folder, rows = run_folds(
-        scenario,
-        folds,
-        results_root,
-        folder_id=folder_id,
-        progress=None if quiet else lambda line: click.echo(line, err=True),
-        command=command_line(),
-        families=names,
-        population=population,
-        generations=generations,
-        replicates=replicates,
-        workers=workers,
-        scheduler=scheduler,
-        seed=seed,
-    )
+    folder, rows = run_folds(scenario, folds, results_root, **options)
     for fit in sorted(p for p in folder.iterdir() if p.is_dir() and (p / "manifest.json").is_file()):
         plot_inference(fit)
     plot_validation(folder)
