@@ -38,6 +38,7 @@ def test_a_left_out_episode_is_not_read(toy):
     assert all(o.month < gap[0] or o.month > gap[1] for o in left.observations)
 
 
+@pytest.mark.slow
 def test_folds_fit_and_score_each_fold(toy, tmp_path, monkeypatch):
     import sim.experiments.inference_folds as inference_folds
     from sim.experiments.folds import episode_folds, rolling_folds
