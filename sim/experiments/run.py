@@ -25,14 +25,14 @@ from sim.experiments.posterior import (
     simulate_draws,
     with_draw,
 )
-from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_rows
+from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_columns
 from sim.files.behaviour_values import parse_override
 from sim.files.columns import (
     ENSEMBLE_TRAJECTORY_COLUMNS,
     EVENT_COLUMNS,
     behaviours_for_manifest,
     event_rows,
-    trajectory_rows,
+    write_trajectories,
 )
 from sim.files.params import apply_params
 from sim.files.posterior_file import load_posterior
@@ -201,11 +201,11 @@ def run_scenario(
                         )
                     )
                 if keep_all:
-                    writers[TRAJECTORIES].write(trajectory_rows(chunk, several, first))
+                    write_trajectories(writers[TRAJECTORIES], chunk, several, first)
                     writers[EVENTS].write(event_rows(chunk, several, first))
                 if several:
                     quantiles.add(chunk.figures["staff_total"])
-                    writers[RUNS].write(run_rows(chunk, first))
+                    writers[RUNS].write_columns(run_columns(chunk, first))
         except BaseException as exc:
             for writer in writers.values():
                 writer.close(exc)

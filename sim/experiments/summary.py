@@ -71,6 +71,29 @@ class StaffQuantiles:
                 yield row
 
 
+def run_columns(ensemble: Ensemble, first_run: int) -> list[np.ndarray]:
+    """The columns of runs.csv (RUN_COLUMNS, one row per run and side, as `run_rows` makes them)
+    for `CsvWriter.write_columns`."""
+    staff = ensemble.figures["staff_total"]  # [months, runs, 2]
+    start, end, low = staff[0], staff[-1], staff.min(axis=0)
+    runs = staff.shape[1]
+    sides = np.array(ensemble.sides)
+    share, where = np.unique(end / np.maximum(start, 1), return_inverse=True)
+    share = np.array([round(value, 4) for value in share.tolist()])[where.reshape(-1)]
+    return [
+        np.repeat(np.arange(first_run, first_run + runs), 2),
+        np.repeat(np.asarray(ensemble.keys, dtype=np.uint64), 2),
+        np.tile(sides, runs),
+        np.tile(sides[::-1], runs),
+        start.reshape(-1),
+        end.reshape(-1),
+        share.reshape(-1),
+        low.reshape(-1),
+        ensemble.acts[:, :, 0].reshape(-1),
+        ensemble.acts[:, :, 1].reshape(-1),
+    ]
+
+
 def run_rows(ensemble: Ensemble, first_run: int) -> Iterator[dict[str, object]]:
     """One row per run and side: where the mission started and ended, its low, the measures taken."""
     staff = ensemble.figures["staff_total"]  # [months, runs, 2]

@@ -8,8 +8,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+import numpy as np
+
 from sim.engines.drivers import Ensemble
 from sim.engines.plan import Plan
+from sim.files.results import CsvWriter
 from sim.rules.calendar import date_label
 from sim.rules.measures import EventRecord, Measure, Shock
 from sim.rules.state import FIGURES, TRAJECTORY_COLUMNS, World
@@ -88,6 +91,34 @@ def trajectory_rows(ensemble: Ensemble, with_run: bool, first_run: int = 0) -> I
                 yield row
 
 
+def trajectory_columns(ensemble: Ensemble, with_run: bool, first_run: int = 0, runs: slice = slice(None)):
+    """The columns of trajectories.csv for a slice of an ensemble's runs, in the order of
+    `trajectory_rows` (run, month, side): arrays for `CsvWriter.write_columns`."""
+    chosen = range(len(ensemble.keys))[runs]
+    count, months = len(chosen), len(ensemble.plan.months)
+    sides = np.array(ensemble.sides)
+    columns = [
+        np.tile(np.repeat(np.array(ensemble.months), 2), count),
+        np.tile(sides, months * count),
+        np.tile(sides[::-1], months * count),
+    ]
+    columns += [ensemble.figures[name][:, runs, :].transpose(1, 0, 2).reshape(-1) for name in FIGURES]
+    if with_run:
+        columns.insert(0, np.repeat(np.arange(first_run + chosen.start, first_run + chosen.stop), months * 2))
+    return columns
+
+
+def write_trajectories(writer: CsvWriter, ensemble: Ensemble, with_run: bool, first_run: int = 0) -> int:
+    """Write an ensemble's trajectories column by column, a block of runs at a time (memory
+    follows the block, not the chunk)."""
+    block = max(1, BLOCK_ROWS // max(1, 2 * len(ensemble.plan.months)))
+    return sum(
+        writer.write_columns(trajectory_columns(ensemble, with_run, first_run, slice(start, start + block)))
+        for start in range(0, len(ensemble.keys), block)
+    )
+
+
+BLOCK_ROWS = 50_000  # rows formatted at once
 ENSEMBLE_TRAJECTORY_COLUMNS = ("run", *TRAJECTORY_COLUMNS)
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import platform
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from sim import __version__
 from sim.errors import ResultsError
@@ -72,6 +75,17 @@ class CsvWriter:
             count += 1
         return count
 
+    def write_columns(self, columns: Sequence[np.ndarray]) -> int:
+        """Write rows given column by column (arrays of equal length, in the header's order),
+        formatted as `write` formats them; returns the rows written."""
+        if len(columns) != len(self.writer.fieldnames):
+            raise ValueError(f"{len(columns)} columns given for a header of {len(self.writer.fieldnames)}")
+        cells = [column_cells(values) for values in columns]
+        if not len(cells[0]):
+            return 0
+        self.handle.write("\n".join(map(",".join, zip(*cells, strict=True))) + "\n")
+        return len(cells[0])
+
     def close(self, error: BaseException | None = None) -> None:
         """Put the file in place, or (given the error that stopped the writing) discard it."""
         if self._closed:
@@ -104,6 +118,29 @@ def cell_text(value: object) -> str:
     return "" if value is None else str(_cell(value))
 
 
+def column_cells(values: np.ndarray) -> np.ndarray:
+    """A column's CSV cells as `CsvWriter.write` formats them (and quoted as the csv module quotes
+    them): an object array of strings, each distinct value formatted once."""
+    values = np.asarray(values)
+    if values.dtype.kind == "f" and np.any(np.signbit(values) & (values == 0)):
+        values = values.astype(object)  # -0.0 prints as -0, and np.unique would merge it with 0.0
+    if values.dtype == object:
+        return np.array([_quoted(_cell(v)) for v in values.tolist()], dtype=object)
+    distinct, where = np.unique(values, return_inverse=True)
+    texts = np.array([_quoted(_cell(v)) for v in distinct.tolist()], dtype=object)
+    return texts[where.reshape(-1)]
+
+
+def _quoted(cell: object) -> str:
+    text = "" if cell is None else str(cell)  # as the csv module writes None
+    if not any(c in text for c in ',"\r\n'):
+        return text
+    # Whether a lone carriage return is quoted differs between Python versions: ask the csv module.
+    one = io.StringIO()
+    csv.writer(one, lineterminator="\n").writerow([text])
+    return one.getvalue()[:-1]
+
+
 def observation_rows(scenario: Scenario) -> list[dict[str, object]]:
     return [
         {
@@ -134,8 +171,6 @@ def manifest_for(
 ) -> dict:
     from importlib.metadata import version  # not importing Mesa and matplotlib just to read their versions
 
-    import numpy
-
     manifest = {
         "scenario": {
             "name": scenario.name,
@@ -152,7 +187,7 @@ def manifest_for(
         "package_version": __version__,
         "versions": {
             "python": platform.python_version(),
-            "numpy": numpy.__version__,
+            "numpy": np.__version__,
             "mesa": version("mesa"),
             "matplotlib": version("matplotlib"),
         },
