@@ -85,6 +85,9 @@ def test_each_run_of_a_posterior_ensemble_is_the_run_alone_with_its_draw(toy, fi
     draws = read_csv(whole / "draws.csv")
     assert read_csv(chunked / "draws.csv") == draws
     assert trajectories(chunked) == trajectories(whole)
+    pooled = run_scenario(toy, tmp_path / "r", RunOptions(**options, run_id="pooled", chunk_runs=4, workers=2)).folder
+    for name in ("draws.csv", "trajectories.csv", "events.csv", "runs.csv"):
+        assert (pooled / name).read_bytes() == (whole / name).read_bytes(), name
     assert {d["particle"] for d in draws} == {"0", "1", "2"}  # particle 3 has weight 0
     assert [d["run"] for d in draws] == [str(i) for i in range(10)]
     posterior = load_posterior(fit)

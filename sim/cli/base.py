@@ -156,7 +156,7 @@ def posterior_options(command):
 MAX_WORKERS = 256  # local worker processes; more than the cores of this machine only gets a warning
 
 
-def _check_workers(ctx, param, value: int | None) -> int | None:
+def check_workers(ctx, param, value: int | None) -> int | None:
     cores = os.cpu_count() or 1
     if value is not None and value > cores:
         click.echo(
@@ -172,7 +172,7 @@ def workers_option(default: int | None):
         type=click.IntRange(min=1, max=MAX_WORKERS),
         default=default,
         show_default=default is not None,
-        callback=_check_workers,
+        callback=check_workers,
         help=f"Local worker processes, at most {MAX_WORKERS} (default: all cores; 1 runs in this process).",
     )
 

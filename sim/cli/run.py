@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from sim.cli.base import (
+    MAX_WORKERS,
     InputFile,
+    check_workers,
     cli,
     library_errors,
     params_option,
@@ -76,6 +78,14 @@ from sim.experiments.choices import ENGINES, KEEP
     show_default=True,
     help="Runs simulated at once; memory grows with it, not with --replicates.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=MAX_WORKERS),
+    default=1,
+    show_default=True,
+    callback=check_workers,
+    help="Local worker processes simulating chunks of an ensemble (1 runs in this process); the runs do not change.",
+)
 @click.option("--run-id", default=None, help="Name of the run folder (default: UTC time and seed).")
 @click.option("--no-plot", is_flag=True, help="Skip the figures.")
 @params_option
@@ -95,6 +105,7 @@ def run(
     engine: str | None,
     keep: str,
     chunk_runs: int,
+    workers: int,
     run_id: str | None,
     no_plot: bool,
     params: Path | None,
@@ -129,6 +140,7 @@ def run(
         engine=engine,
         keep=keep,
         chunk_runs=chunk_runs,
+        workers=workers,
         run_id=run_id,
         params=params,
         posterior=posterior,

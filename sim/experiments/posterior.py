@@ -11,7 +11,7 @@ order: the scenario, a `--params` overlay, the posterior, then what the user cho
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,8 @@ def parse_draw(text: str | int, option: str = "--draw") -> str | int:
     raise ScenarioError(option, "", f"{value!r} is not a draw", DRAW_CHOICES)
 
 
-def _check_sides(scenario: Scenario, posterior: Posterior) -> None:
+def check_sides(scenario: Scenario, posterior: Posterior) -> None:
+    """Refuse a posterior fitted to other sides (before any run is written)."""
     if set(posterior.codes) != set(scenario.codes):
         raise ScenarioError(
             posterior.path,
@@ -57,7 +58,7 @@ def _overlaid(base: tuple[Behaviour, Behaviour], codes: tuple[str, str], values:
 
 def with_draw(scenario: Scenario, posterior: Posterior, draw: str | int) -> Scenario:
     """The scenario with one draw (a particle number) or the posterior mean as its behaviours."""
-    _check_sides(scenario, posterior)
+    check_sides(scenario, posterior)
     values = posterior.mean() if draw == MEAN else posterior.behaviour(posterior.row_of(int(draw)))
     return replace(scenario, behaviours=_overlaid(scenario.behaviours, scenario.codes, values))
 
@@ -83,7 +84,7 @@ def run_behaviours(
 ) -> list[tuple[Behaviour, Behaviour]]:
     """Each run's behaviours: the scenario's, overlaid with its draw (`rows`), then with the plan's
     values of the keys the user chose (`chosen[side]`)."""
-    _check_sides(scenario, posterior)
+    check_sides(scenario, posterior)
     made: dict[int, tuple[Behaviour, Behaviour]] = {}
     out = []
     for row in rows:
@@ -126,6 +127,24 @@ def simulate_draws(
     events = [p.events[0] for p in parts] if log_events else []
     acts = np.concatenate([p.acts for p in parts])
     return Ensemble(plan, np.asarray(keys, dtype=np.uint64), scenario.world(), figures, events, acts)
+
+
+@dataclass(frozen=True)
+class DrawnSimulation:
+    """A driver for runs that each draw their behaviour from a posterior by their own key
+    (picklable, for worker processes): called as `simulate_batch` is, on any slice of runs."""
+
+    posterior: Posterior
+    chosen: Sequence[Iterable[str]]
+    mesa: bool = False
+    columns: Sequence[str] = FIGURES
+
+    def __call__(self, scenario: Scenario, plan: Plan, keys: np.ndarray, log_events: bool = True) -> Ensemble:
+        keys = np.asarray(keys, dtype=np.uint64)
+        behaviours = run_behaviours(scenario, plan, self.posterior, self.posterior.draws(keys), self.chosen)
+        return simulate_draws(
+            scenario, plan, keys, behaviours, mesa=self.mesa, log_events=log_events, columns=self.columns
+        )
 
 
 def draw_columns(posterior: Posterior, name: str = "run") -> list[str]:

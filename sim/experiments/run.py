@@ -12,17 +12,18 @@ import numpy as np
 from sim.engines.drivers import simulate_batch, simulate_mesa
 from sim.engines.plan import Mode
 from sim.experiments.choices import ENGINES, KEEP, PlanError, make_plan
+from sim.experiments.chunks import ChunkSimulation, simulated
 from sim.experiments.limits import CHUNK_RUNS, check_disk, check_runs, chunk_for
 from sim.experiments.posterior import (
     ALL,
     DRAWS_FILE,
+    DrawnSimulation,
+    check_sides,
     chosen_keys,
     describe,
     draw_columns,
     draw_rows,
     parse_draw,
-    run_behaviours,
-    simulate_draws,
     with_draw,
 )
 from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_columns
@@ -56,7 +57,6 @@ from sim.files.results import (
 from sim.files.scenario_file import load_scenario
 from sim.rules.behaviour import Behaviour
 from sim.rules.calendar import month_label
-from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
 from sim.rules.state import FIGURES, TRAJECTORY_COLUMNS
 
@@ -64,13 +64,17 @@ BATCH_FROM = 8  # with more replicates than this, the batched engine is the defa
 
 
 KEEP_ALL_UP_TO = 1000  # with --keep auto, ensembles up to this many runs keep every trajectory and event
+# The manifest lists run seeds up to this many runs; above, runs.csv's seed column holds them, so
+# memory does not grow with the runs (keys are regenerated chunk by chunk from the root seed).
+SEEDS_LISTED_UP_TO = 100_000
 
 
 @dataclass(frozen=True)
 class RunOptions:
     """What a run is asked to do: the mode and its months, how many runs from which seed, each
     side's policy (`policies`: side code -> policy spec) and behaviour values (`overrides`:
-    (side, key, value) triples or `SIDE.KEY=VALUE` texts), the engine, what to keep and where."""
+    (side, key, value) triples or `SIDE.KEY=VALUE` texts), the engine, what to keep and where,
+    and the local worker processes that simulate chunks of an ensemble (1: this process)."""
 
     mode: str = "replay"
     start_from: str | None = None
@@ -83,6 +87,7 @@ class RunOptions:
     engine: str | None = None
     keep: str = "auto"
     chunk_runs: int = CHUNK_RUNS
+    workers: int = 1
     run_id: str | None = None
     params: str | Path | None = None
     posterior: str | Path | None = None  # a posterior file or fit folder (sim.experiments.posterior)
@@ -146,26 +151,32 @@ def run_scenario(
         raise PlanError(f"--chunk: {chunk_runs} is not a number of runs (allowed: 1 or more)")
     check_runs(replicates)
     root_seed = scenario.seed if seed is None else seed
-    keys = [run_seed] if run_seed is not None else [int(k) for k in run_keys(root_seed, replicates)]
+    runs = 1 if run_seed is not None else replicates
+    if options.workers < 1:
+        raise PlanError(f"--workers: {options.workers} is not a number of processes (allowed: 1 or more)")
     engine = engine or ("batch" if replicates > BATCH_FROM else "mesa")
-    drawn = None  # with one draw per run: each run's row of the posterior and behaviours
-    if posterior is not None and draw == ALL:
-        if plan.mode is Mode.REPLAY:
-            raise PlanError("--posterior applies only when policies act (allowed with --mode behavioural or project)")
-        rows = posterior.draws(np.asarray(keys, dtype=np.uint64))
-        chosen = chosen_keys(scenario.codes, dict(options.policies), overrides)
-        drawn = (rows, run_behaviours(scenario, plan, posterior, rows, chosen))
     if engine not in ENGINES:
         raise PlanError(f"--engine: unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
     several = replicates > 1
     keep_all = not several or keep == "all" or (keep == "auto" and replicates <= KEEP_ALL_UP_TO)
     chunk_runs = chunk_for(chunk_runs, len(plan.months), len(FIGURES) if keep_all else 1, events=keep_all)
+    if options.workers > 1:  # enough chunks for every worker
+        chunk_runs = min(chunk_runs, -(-runs // options.workers))
     if keep_all and several:
         check_disk(Path(results_root), replicates, len(plan.months))
-    if engine == "batch":
-        simulate_chunk = partial(simulate_batch, columns=FIGURES if keep_all else ("staff_total",))
+    columns = FIGURES if keep_all else ("staff_total",)
+    drawn = posterior is not None and draw == ALL  # each run draws its own behaviour
+    if drawn:
+        if plan.mode is Mode.REPLAY:
+            raise PlanError("--posterior applies only when policies act (allowed with --mode behavioural or project)")
+        check_sides(scenario, posterior)  # the runs draw their values chunk by chunk, once the folder is made
+        chosen = chosen_keys(scenario.codes, dict(options.policies), overrides)
+        simulate_chunk = DrawnSimulation(posterior, chosen, mesa=engine == "mesa", columns=columns)
+    elif engine == "batch":
+        simulate_chunk = partial(simulate_batch, columns=columns)
     else:
         simulate_chunk = simulate_mesa
+    chunks = ChunkSimulation(simulate_chunk, scenario, plan, root_seed, run_seed, log_events=keep_all)
     title = scenario.title if plan.mode is Mode.REPLAY else f"{scenario.title} ({describe_plan(plan, scenario)})"
 
     def fill(folder: Path) -> None:
@@ -179,33 +190,19 @@ def run_scenario(
         if several:
             writers[RUNS] = CsvWriter(folder / RUNS, RUN_COLUMNS)
             quantiles = StaffQuantiles([month_label(m) for m in plan.months], scenario.codes)
-        if drawn is not None:
-            draws = writers[DRAWS_FILE] = CsvWriter(folder / DRAWS_FILE, draw_columns(posterior))
+        if drawn:
+            writers[DRAWS_FILE] = CsvWriter(folder / DRAWS_FILE, draw_columns(posterior))
         try:
-            for first in range(0, len(keys), chunk_runs):
-                if drawn is None:
-                    chunk = simulate_chunk(scenario, plan, keys[first : first + chunk_runs], log_events=keep_all)
-                else:
-                    chunk = simulate_draws(
-                        scenario,
-                        plan,
-                        np.asarray(keys[first : first + chunk_runs], dtype=np.uint64),
-                        drawn[1][first : first + chunk_runs],
-                        mesa=engine == "mesa",
-                        log_events=keep_all,
-                        columns=FIGURES if keep_all else ("staff_total",),
-                    )
-                    draws.write(
-                        draw_rows(
-                            posterior, drawn[0][first : first + chunk_runs], keys[first : first + chunk_runs], first
-                        )
-                    )
+            for first, chunk in simulated(chunks, runs, chunk_runs, options.workers):
                 if keep_all:
                     write_trajectories(writers[TRAJECTORIES], chunk, several, first)
                     writers[EVENTS].write(event_rows(chunk, several, first))
                 if several:
                     quantiles.add(chunk.figures["staff_total"])
                     writers[RUNS].write_columns(run_columns(chunk, first))
+                if drawn:  # a run's draw is a function of its key alone
+                    keys = np.asarray(chunk.keys, dtype=np.uint64)
+                    writers[DRAWS_FILE].write(draw_rows(posterior, posterior.draws(keys), keys, first))
         except BaseException as exc:
             for writer in writers.values():
                 writer.close(exc)
@@ -225,7 +222,7 @@ def run_scenario(
             "behaviour": behaviours_for_manifest(plan, scenario.codes),
             "kept": "all" if keep_all else "summary",
             "chunk_runs": chunk_runs,
-            "run_seeds": [str(k) for k in keys],
+            "run_seeds": [str(k) for k in chunks.keys(0, runs).tolist()] if runs <= SEEDS_LISTED_UP_TO else None,
             "run_seed": str(run_seed) if run_seed is not None else None,
             "params": str(params) if params is not None else None,
         }
@@ -239,7 +236,7 @@ def run_scenario(
                 started=started,
                 mode=plan.mode.value,
                 engine=engine,
-                runs=len(keys),
+                runs=runs,
                 files=files,
                 extra=extra,
             )
@@ -248,7 +245,7 @@ def run_scenario(
 
     manifest: dict = {}
     folder = write_result(Path(results_root), scenario.name, options.run_id or new_run_id(root_seed), fill)
-    return RunResult(folder, manifest, plan.behaviours, drawn is not None)
+    return RunResult(folder, manifest, plan.behaviours, drawn)
 
 
 def describe_plan(plan, scenario: Scenario) -> str:

@@ -1,0 +1,67 @@
+"""An ensemble simulated chunk by chunk, in this process or on local worker processes, and handed
+back in run order.
+
+Each chunk's run keys are regenerated from the root seed where it is simulated, so nothing per run
+is kept or sent, and a run is the same whichever chunk or process simulates it: the files an
+ensemble writes do not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engines.drivers import Ensemble
+from sim.engines.plan import Plan
+from sim.rules.rng import run_keys
+from sim.rules.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class ChunkSimulation:
+    """Simulates runs first .. first+count-1 of an ensemble (picklable, for worker processes):
+    `simulate` is a driver (`simulate_batch`, with the columns to keep, or `simulate_mesa`); with
+    `run_seed`, the ensemble is the one run with that key."""
+
+    simulate: Callable[..., Ensemble]
+    scenario: Scenario
+    plan: Plan
+    root_seed: int
+    run_seed: int | None = None
+    log_events: bool = True
+
+    def keys(self, first: int, count: int) -> np.ndarray:
+        if self.run_seed is not None:
+            return np.array([self.run_seed], dtype=np.uint64)
+        return run_keys(self.root_seed, count, first=first)
+
+    def __call__(self, first: int, count: int) -> tuple[int, Ensemble]:
+        return first, self.simulate(self.scenario, self.plan, self.keys(first, count), log_events=self.log_events)
+
+
+def simulated(chunks: ChunkSimulation, runs: int, chunk_runs: int, workers: int = 1) -> Iterator[tuple[int, Ensemble]]:
+    """(first run, its chunk) for every chunk of `chunk_runs` runs, in run order; with more than
+    one worker, chunks run on a local process pool, at most two per worker ahead of the one
+    awaited, so memory does not grow with the runs."""
+    tasks = [(first, min(chunk_runs, runs - first)) for first in range(0, runs, chunk_runs)]
+    if workers <= 1 or len(tasks) == 1:
+        for task in tasks:
+            yield chunks(*task)
+        return
+    from sim.experiments.executors import PoolExecutor  # a single process needs no pool machinery
+
+    executor = PoolExecutor(min(workers, len(tasks)))
+    finished: dict[int, Ensemble] = {}
+    following = 0
+    try:
+        for first, chunk in executor.map(tasks, chunks):
+            finished[first] = chunk
+            while following < runs and following in finished:
+                yield following, finished.pop(following)
+                following += chunk_runs
+    except BaseException:
+        executor.close(abort=True)
+        raise
+    executor.close()

@@ -1,0 +1,41 @@
+"""An ensemble's files are the same whatever its chunks and however many processes simulate them."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.experiments.run import RunOptions, run_scenario
+
+FILES = ("trajectories.csv", "events.csv", "runs.csv", "quantiles.csv")
+
+
+@pytest.mark.parametrize("keep", ["all", "summary"])
+def test_chunks_and_workers_change_no_file(toy_file, tmp_path, keep):
+    path = toy_file()
+    choices = dict(
+        mode="behavioural",
+        replicates=9,
+        seed=3,
+        keep=keep,
+        overrides=[("CN", "perception_error", 0.3), ("UK", "execution_error", 0.2), ("CN", "crisis_rate", 2.0)],
+    )
+    whole = run_scenario(path, tmp_path, RunOptions(run_id="whole", **choices))
+    parted = run_scenario(path, tmp_path, RunOptions(run_id="parted", chunk_runs=2, workers=2, **choices))
+    assert parted.manifest["chunk_runs"] == 2 and whole.manifest["chunk_runs"] >= 9
+    written = [name for name in FILES if (whole.folder / name).exists()]
+    assert written == (list(FILES) if keep == "all" else ["runs.csv", "quantiles.csv"])
+    for name in written:
+        assert (parted.folder / name).read_bytes() == (whole.folder / name).read_bytes(), name
+    assert parted.manifest["run_seeds"] == whole.manifest["run_seeds"]
+
+
+def test_workers_split_an_ensemble_into_a_chunk_each_at_least(toy_file, tmp_path):
+    options = RunOptions(mode="behavioural", replicates=5, keep="summary", workers=2, run_id="two")
+    assert run_scenario(toy_file(), tmp_path, options).manifest["chunk_runs"] == 3
+
+
+def test_workers_must_be_a_number_of_processes(toy_file, tmp_path):
+    from sim.experiments.choices import PlanError
+
+    with pytest.raises(PlanError, match="--workers: 0"):
+        run_scenario(toy_file(), tmp_path, RunOptions(replicates=2, workers=0))
