@@ -60,7 +60,7 @@ from sim.experiments.choices import ENGINES, KEEP
     "--engine",
     type=click.Choice(ENGINES),
     default=None,
-    help="batch: all runs at once over arrays; mesa: one Mesa model per run (default: mesa up to 8 runs, batch above).",
+    help="batch: all runs at once over arrays; mesa: one Mesa model per run (default: batch; both give the same runs).",
 )
 @click.option(
     "--keep",

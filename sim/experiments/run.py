@@ -60,9 +60,6 @@ from sim.rules.calendar import month_label
 from sim.rules.scenario import Scenario
 from sim.rules.state import FIGURES, TRAJECTORY_COLUMNS
 
-BATCH_FROM = 8  # with more replicates than this, the batched engine is the default
-
-
 KEEP_ALL_UP_TO = 1000  # with --keep auto, ensembles up to this many runs keep every trajectory and event
 # The manifest lists run seeds up to this many runs; above, runs.csv's seed column holds them, so
 # memory does not grow with the runs (keys are regenerated chunk by chunk from the root seed).
@@ -154,7 +151,9 @@ def run_scenario(
     runs = 1 if run_seed is not None else replicates
     if options.workers < 1:
         raise PlanError(f"--workers: {options.workers} is not a number of processes (allowed: 1 or more)")
-    engine = engine or ("batch" if replicates > BATCH_FROM else "mesa")
+    # The batched engine by default, one run too: it gives the same runs as the Mesa model, and a
+    # replay then starts without importing Mesa (and the pandas and scipy it brings).
+    engine = engine or "batch"
     if engine not in ENGINES:
         raise PlanError(f"--engine: unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
     several = replicates > 1
