@@ -118,10 +118,14 @@ def write_text(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def save_figure(fig, path: Path) -> None:
-    """A matplotlib figure as PNG, written like every other file."""
+FIGURE_DPI = 110  # pixels per inch of every PNG figure
+
+
+def save_figure(fig, path: Path, tight: bool = True) -> None:
+    """A matplotlib figure as PNG, written like every other file: cropped to what is drawn
+    (`tight`, which draws the figure twice), or at the figure's own size, laid out beforehand."""
     with replaced(path, binary=True) as handle:
-        fig.savefig(handle, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(handle, format="png", dpi=FIGURE_DPI, bbox_inches="tight" if tight else None)
 
 
 def read_bounded(path: Path, limit: int, what: str = "file") -> bytes:

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim.files.safe import save_figure  # noqa: E402
+from sim.plots.layout import LABEL_SIZE, PAD, PLOT_WIDTH, RIGHT, lay_out, text_width  # noqa: E402
 from sim.rules.state import FIGURES  # noqa: E402
 
 SIDE_COLOURS = ("#1f4e99", "#b5262b", "#2b8a3e", "#7b3f99")
@@ -168,7 +169,8 @@ def _label(group: dict) -> str:
 
 
 def _annotate_major(ax, groups: list[dict], colour: dict[str, str]) -> None:
-    """Label the major event groups, one label per actor and month, stacked so none overlap."""
+    """Label the major event groups, one label per actor and month, stacked so none overlap; a label
+    that would run past the figure's right edge ends at its month's line instead of starting there."""
     major = [g for g in groups if g["severity"] <= MAJOR_HOSTILE or g["severity"] >= MAJOR_CONCILIATORY]
     merged: dict[tuple[str, str], list[str]] = defaultdict(list)
     for group in major:
@@ -176,23 +178,31 @@ def _annotate_major(ax, groups: list[dict], colour: dict[str, str]) -> None:
     left, right = ax.get_xlim()
     span_days = right - left  # matplotlib dates count days
     days_per_char = span_days / 190.0
+    days_per_inch = span_days / PLOT_WIDTH
+    last_day = right + (RIGHT - PAD) * days_per_inch  # where the figure's border begins
     levels = 9
-    free_from = [-np.inf] * levels
+    taken: list[list[tuple[float, float]]] = [[] for _ in range(levels)]  # days each level's labels cover
     top = ax.get_ylim()[1]
     for (month, actor), parts in sorted(merged.items()):
         text = f"{actor}: " + "; ".join(parts)
         x = _month(month)
         x_days = mdates.date2num(x.astype("datetime64[D]"))
         ax.axvline(x, color="0.8", lw=0.8, zorder=0)
-        level = next((i for i in range(levels) if free_from[i] <= x_days), None)
+        room = len(text) * days_per_char
+        ends_here = x_days + (text_width(text, LABEL_SIZE) + 0.02) * days_per_inch > last_day
+        start, stop = (x_days - room, x_days) if ends_here else (x_days, x_days + room)
+        level = next(
+            (i for i in range(levels) if all(stop + 20 <= a or b + 20 <= start for a, b in taken[i])),
+            None,
+        )
         if level is None:  # no room left: the event stays marked by its line and in the strip below
             continue
-        free_from[level] = x_days + len(text) * days_per_char + 20
+        taken[level].append((start, stop))
         ax.annotate(
             text,
             (x, top * (0.985 - 0.062 * level)),
-            fontsize=7.2,
-            ha="left",
+            fontsize=LABEL_SIZE,
+            ha="right" if ends_here else "left",
             va="top",
             color=colour.get(actor, "0.2"),
             bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85},
@@ -247,6 +257,7 @@ def staff_figure(
     ax.legend(handles, labels, loc="center right", fontsize=9, framealpha=0.9)
     ax.set_ylabel("staff (people)")
     ax.set_ylim(bottom=0)
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)  # whole people, no "1e6" above the axis
     ax.grid(alpha=0.3)
     ax.set_title(title, fontsize=12)
 
@@ -291,10 +302,9 @@ def staff_figure(
     note = not_drawn_note(
         undrawn, "trajectories.csv has no line of them (it counts whole missions, not posts or bodies)"
     )
-    if note:
-        fig.text(0.01, 0.005, note, fontsize=8, ha="left", va="top", wrap=True)
+    lay_out(fig, list(axes[:-1]), sides, note)
     try:
-        save_figure(fig, path)
+        save_figure(fig, path, tight=False)
     finally:
         plt.close(fig)
 
