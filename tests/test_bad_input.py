@@ -26,11 +26,11 @@ CASES = {
     ),
     "unknown_post": (
         TOY + event(date="2020-03", actor="UK", kind="close_post", post="cn_nowhere"),
-        ["events[0].post (line 80): unknown post 'cn_nowhere'", "allowed: cn_embassy"],
+        ["events[0].post (line 80): unknown post 'cn_nowhere'", "allowed: the posts and bodies of CN: cn_embassy"],
     ),
     "unknown_property": (
         TOY + event(date="2020-03", actor="UK", kind="seize_property", property="palace"),
-        ["events[0].property (line 80): unknown property 'palace' (allowed: cn_residence, uk_compound)"],
+        ["events[0].property (line 80): unknown property 'palace' (allowed: the properties of CN: cn_residence)"],
     ),
     "negative_count": (
         TOY.replace("diplomats = 40", "diplomats = -4"),
@@ -83,7 +83,10 @@ CASES = {
     ),
     "post_of_other_side": (
         TOY + event(date="2020-03", actor="UK", kind="expel", post="uk_consulate", size=1),
-        ["events[0] (line 75): post 'uk_consulate' is UK's", "allowed: cn_embassy, cn_consulate"],
+        [
+            "events[0] (line 75): post 'uk_consulate' is UK's",
+            "allowed: the posts and bodies of CN: cn_embassy, cn_consulate",
+        ],
     ),
 }
 

@@ -302,12 +302,12 @@ BODY_ERRORS = {
     ),
     "unknown_post_in_posts": (
         event(date="2020-03", actor="UK", kind="cap_staff", posts=["cn_embassy", "cn_nowhere"], size=5),
-        "events[0].posts[1] (line 96): unknown post 'cn_nowhere' (allowed: cn_embassy,",
+        "events[0].posts[1] (line 96): unknown post 'cn_nowhere' (allowed: the posts and bodies of CN: cn_embassy,",
     ),
     "posts_of_both_sides": (
         event(date="2020-03", actor="UK", kind="cap_staff", posts=["cn_embassy", "uk_embassy"], size=5),
         "events[0] (line 91): post 'uk_embassy' is UK's, but with 'cap_staff' the host acts on the other side's posts"
-        " (allowed: cn_embassy, cn_consulate, cn_news_bureau, cn_institute)",
+        " (allowed: the posts and bodies of CN: cn_embassy, cn_consulate, cn_news_bureau, cn_institute)",
     ),
     "local_staff_of_an_expulsion": (
         event(date="2020-03", actor="UK", kind="expel", post="cn_news_bureau", categories=["local"], size=1),

@@ -39,7 +39,7 @@ def apply_params_from(scenario: Scenario, path: str | Path, sides: Mapping[str, 
                 OPTION,
                 f"{target}={source}",
                 f"{file.path} has no [behaviour.{source}] table",
-                ", ".join(model.behaviour) or "none",
+                ", ".join(model.behaviour) or f"a side with a [behaviour.XX] table in {file.path}; it has none",
             )
         given = model.behaviour[source].given()
         early = initiative_outside(given.get("initiative", "none"), scenario.start)

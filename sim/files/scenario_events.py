@@ -27,6 +27,7 @@ class EventReader:
         prop_index: dict[str, int],
         staff: list[int],
         post_owner: dict[str, int] | None = None,
+        prop_owner: dict[str, int] | None = None,
     ):
         self.file = file
         self.codes = codes
@@ -35,6 +36,7 @@ class EventReader:
         self.post_index = post_index
         self.prop_index = prop_index
         self.post_owner = post_owner or {}
+        self.prop_owner = prop_owner or {}
         self.staff = list(staff)  # each mission's starting staff plus what the events so far add
 
     def read(self, tables: list[dict]) -> tuple[list[Measure | Shock], list[tuple[str, int | None]]]:
@@ -71,6 +73,11 @@ class EventReader:
                 f"{month_label(self.start)} to {month_label(self.end)}",
             )
         actors = (*self.codes, "both") if kind_name in JOINT_KINDS else self.codes
+        if entry.actor == "both" and kind_name not in JOINT_KINDS:
+            joint = " and ".join(JOINT_KINDS)
+            fail(
+                (*at, "actor"), f"'both' takes only {joint} (both sides at once), not '{kind_name}'", ", ".join(actors)
+            )
         if entry.actor not in actors:
             fail((*at, "actor"), f"unknown side {shown(entry.actor)}", ", ".join(actors))
         if kind_name == SHOCK:
@@ -123,10 +130,10 @@ class EventReader:
                     month=month,
                     day=day,
                     size=size,
-                    post=self._post(entry, at),
-                    prop=self._property(entry, at),
+                    post=self._post(entry, at, kind, actor, target),
+                    prop=self._property(entry, at, target),
                     categories=_categories(entry),
-                    posts=self._posts(entry, at),
+                    posts=self._posts(entry, at, kind, actor, target),
                     home=getattr(entry, "staff", None) == "home",
                     source=entry.source,
                     description=entry.description,
@@ -140,15 +147,28 @@ class EventReader:
             return self.codes.index(entry.target)
         return self.post_owner.get(getattr(entry, "post", None))
 
-    def _post(self, entry, at: tuple) -> int | None:
+    def _posts_allowed(self, kind: MeasureKind, actor: int, target: int) -> str:
+        """The posts an event may name: the target's, and for a measure a state may also take on
+        its own post, the actor's."""
+
+        def of(side: int) -> str:
+            return ", ".join(p for p in self.post_index if self.post_owner.get(p) == side)
+
+        allowed = f"the posts and bodies of {self.codes[target]}: {of(target)}"
+        if CATALOGUE[kind].owner_may_take and actor != target:
+            verb = kind.label.removesuffix("_post")
+            allowed += f"; or, to {verb} one of its own, those of {self.codes[actor]}: {of(actor)}"
+        return allowed
+
+    def _post(self, entry, at: tuple, kind: MeasureKind, actor: int, target: int) -> int | None:
         post_id = getattr(entry, "post", None)
         if post_id is None:
             return None
         if post_id not in self.post_index:
-            self.file.fail((*at, "post"), f"unknown post {shown(post_id)}", ", ".join(self.post_index))
+            self.file.fail((*at, "post"), f"unknown post {shown(post_id)}", self._posts_allowed(kind, actor, target))
         return self.post_index[post_id]
 
-    def _posts(self, entry, at: tuple) -> tuple[int, ...] | None:
+    def _posts(self, entry, at: tuple, kind: MeasureKind, actor: int, target: int) -> tuple[int, ...] | None:
         ids = getattr(entry, "posts", None)
         if ids is None:
             return None
@@ -156,16 +176,24 @@ class EventReader:
             self.file.fail((*at, "posts"), "both post and posts given", "post (one post or body) or posts (several)")
         for index, post_id in enumerate(ids):
             if post_id not in self.post_index:
-                self.file.fail((*at, "posts", index), f"unknown post {shown(post_id)}", ", ".join(self.post_index))
+                allowed = self._posts_allowed(kind, actor, target)
+                self.file.fail((*at, "posts", index), f"unknown post {shown(post_id)}", allowed)
         return tuple(sorted(self.post_index[p] for p in ids))
 
-    def _property(self, entry, at: tuple) -> int | None:
+    def _property(self, entry, at: tuple, target: int) -> int | None:
         prop_id = getattr(entry, "property", None)
         if prop_id is None:
             return None
         if prop_id not in self.prop_index:
-            self.file.fail((*at, "property"), f"unknown property {shown(prop_id)}", ", ".join(self.prop_index))
+            self.file.fail((*at, "property"), f"unknown property {shown(prop_id)}", self._properties_allowed(target))
         return self.prop_index[prop_id]
+
+    def _properties_allowed(self, target: int) -> str:
+        code = self.codes[target]
+        ids = [p for p in self.prop_index if self.prop_owner.get(p) == target]
+        if not ids:
+            return f"a property listed under [[missions.{code}.properties]]; there are none"
+        return f"the properties of {code}: {', '.join(ids)}"
 
 
 def _categories(entry) -> tuple[int, ...] | None:

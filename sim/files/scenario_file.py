@@ -60,7 +60,8 @@ def parse_scenario(path: str | Path) -> Scenario:
     staff = [sum(p.diplomats + p.support + p.local for p in m.posts) for m in missions]
 
     post_owner = {p.id: side for side, m in enumerate(missions) for p in m.posts}
-    reader = EventReader(file, codes, start, end, post_index, prop_index, staff, post_owner)
+    prop_owner = {p.id: side for side, m in enumerate(missions) for p in m.properties}
+    reader = EventReader(file, codes, start, end, post_index, prop_index, staff, post_owner, prop_owner)
     events, where = reader.read(model.events)
     events.sort(key=lambda e: (e.month, e.day, e.seq))
 

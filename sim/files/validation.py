@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from sim.errors import ScenarioError
 from sim.files.toml_input import LineIndex, Loc, key_path
-from sim.rules.calendar import parse_date
+from sim.rules.calendar import DATE_FORMS, DateError, parse_date
 
 # Bounds of counts: far above any real mission, far below what int32 totals could overflow.
 MAX_COUNT = 1_000_000  # staff of one category at one post; people in one measure; a staff cap
@@ -109,11 +109,11 @@ Name = Annotated[str, AfterValidator(_name)]
 
 def _date(value: Any) -> tuple[int, int]:
     if not isinstance(value, str | dt.date):
-        raise problem(f"expected a date, found {found(value)}", "'YYYY-MM' or 'YYYY-MM-DD'")
+        raise problem(f"expected a date, found {found(value)}", DATE_FORMS)
     try:
         return parse_date(value)
-    except ValueError as exc:
-        raise problem(str(exc), "'YYYY-MM' or 'YYYY-MM-DD'") from None
+    except DateError as exc:  # the forms are said once, as what is allowed
+        raise problem(exc.problem, DATE_FORMS) from None
 
 
 Date = Annotated[Any, AfterValidator(_date)]  # -> (month index, day)

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+DATE_FORMS = "'YYYY-MM' or 'YYYY-MM-DD'"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
@@ -21,33 +22,42 @@ def month_label(index: int) -> str:
     return f"{year:04d}-{month0 + 1:02d}"
 
 
+class DateError(ValueError):
+    """A value that is not a date. `problem` says why; the text also names the forms allowed
+    where the problem does not already say them."""
+
+    def __init__(self, problem: str, forms: bool = False):
+        self.problem = problem
+        super().__init__(f"{problem}; expected {DATE_FORMS}" if forms else problem)
+
+
 def parse_date(value: object) -> tuple[int, int]:
     """Parse `YYYY-MM`, `YYYY-MM-DD` or a TOML date into (month index, day of month).
 
     A month without a day counts as day 0, so it sorts before any dated event of that month.
-    Raises ValueError with a short reason.
+    Raises DateError (a ValueError) with a short reason.
     """
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
         return month_index(value.year, value.month), value.day
     if not isinstance(value, str):
-        raise ValueError(f"expected a date string 'YYYY-MM' or 'YYYY-MM-DD', found {type(value).__name__}")
+        raise DateError(f"expected a date string {DATE_FORMS}, found {type(value).__name__}")
     match = _DAY.match(value)
     if match:
         year, month, day = (int(g) for g in match.groups())
         try:
             dt.date(year, month, day)
         except ValueError as exc:
-            raise ValueError(f"'{value}' is not a calendar date ({exc})") from None
+            raise DateError(f"'{value}' is not a calendar date ({exc})") from None
         return month_index(year, month), day
     match = _MONTH.match(value)
     if match:
         year, month = (int(g) for g in match.groups())
         if not 1 <= month <= 12:
-            raise ValueError(f"'{value}' has month {month}; months run 01-12")
+            raise DateError(f"'{value}' has month {month}; months run 01-12")
         return month_index(year, month), 0
-    raise ValueError(f"'{value}' is not a date; expected 'YYYY-MM' or 'YYYY-MM-DD'")
+    raise DateError(f"'{value}' is not a date", forms=True)
 
 
 def date_label(month: int, day: int) -> str:

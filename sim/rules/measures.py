@@ -105,11 +105,16 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
                 "the host acts on the other side's posts" if spec.role is Role.HOST else "a state acts on its own posts"
             )
             ids = ", ".join(world.post_ids[p] for p in world.every_post_of(side))
-            return f"post '{world.post_ids[named]}' is {owner}'s, but with '{kind.label}' {whose} (allowed: {ids})"
+            return (
+                f"post '{world.post_ids[named]}' is {owner}'s, but with '{kind.label}' {whose} "
+                f"(allowed: the posts and bodies of {world.sides[side]}: {ids})"
+            )
     if prop is not None and int(world.property_owner[prop]) != side:
         owner = world.sides[int(world.property_owner[prop])]
-        ids = ", ".join(world.property_ids[q] for q in world.properties_of(side)) or "none"
-        return f"property '{world.property_ids[prop]}' is {owner}'s, not {world.sides[side]}'s (allowed: {ids})"
+        code = world.sides[side]
+        ids = ", ".join(world.property_ids[q] for q in world.properties_of(side))
+        allowed = f"the properties of {code}: {ids}" if ids else f"a property of {code}'s mission; it lists none"
+        return f"property '{world.property_ids[prop]}' is {owner}'s, not {code}'s (allowed: {allowed})"
     target = Target(
         rows=np.array([run]),
         actor=measure.actor,

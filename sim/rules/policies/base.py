@@ -98,9 +98,12 @@ class Policy:
     def __init__(self, **values: float):
         known = {p.name: p for p in self.parameters}
         for key in values:
+            if key not in known and not known:
+                raise PolicyError(
+                    f"policy '{self.name}' takes no parameters, found '{key}' (allowed: '{self.name}' alone)"
+                )
             if key not in known:
-                allowed = ", ".join(known) or "none"
-                raise PolicyError(f"policy '{self.name}': unknown parameter '{key}' (allowed: {allowed})")
+                raise PolicyError(f"policy '{self.name}': unknown parameter '{key}' (allowed: {', '.join(known)})")
         self.params = {p.name: p.check(self.name, values.get(p.name, p.default)) for p in self.parameters}
 
     def __repr__(self) -> str:
