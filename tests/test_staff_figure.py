@@ -52,7 +52,9 @@ def test_the_figure_is_drawn_once_and_nothing_lies_outside_it(case, tmp_path, mo
     draw_figure, draw_text = Figure.draw, Text.draw
 
     def figure_drawn(fig, renderer):
-        draws.append(fig)
+        strip = fig.axes[-2]  # above the colour key
+        marks = [(len(c.get_paths()), c.get_offsets().tolist()) for c in strip.collections]
+        draws.append(([t.get_text() for t in strip.get_yticklabels()], marks))
         return draw_figure(fig, renderer)
 
     def text_drawn(text, renderer):
@@ -65,6 +67,12 @@ def test_the_figure_is_drawn_once_and_nothing_lies_outside_it(case, tmp_path, mo
     title = "A title much longer than the chart is wide, as a scenario's author may write one; " * 2
     figures.staff_figure(trajectories, events, observations, title.strip(), tmp_path / "staff.png")
     assert len(draws) == 1
+    lanes, marks = draws[0]
+    codes = list(dict.fromkeys(row["side"] for row in trajectories))
+    assert lanes == [f"{code} acts" for code in codes]
+    assert [(count, [lane for _, lane in offsets]) for count, offsets in marks] == [
+        (len(events), [codes.index(e["actor"]) for e in sorted(events, key=lambda e: e["date"])])
+    ]  # one mark per event group, in its actor's lane, all in one collection
     texts = [text for text, _, _ in drawn]
     assert title.strip() in texts
     assert len([t for t in texts if t.startswith(("US: ", "RU: ", "USA: ", "CHN: "))]) == len(events)
