@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from sim.experiments.run import RunOptions, run_scenario
@@ -39,3 +41,21 @@ def test_workers_must_be_a_number_of_processes(toy_file, tmp_path):
 
     with pytest.raises(PlanError, match="--workers: 0"):
         run_scenario(toy_file(), tmp_path, RunOptions(replicates=2, workers=0))
+
+
+def dies(scenario, plan, keys, log_events=True):
+    os._exit(1)  # a worker killed while it simulates a chunk
+
+
+def test_workers_that_keep_dying_are_one_line_about_the_run(toy_file, monkeypatch):
+    from sim.engines.plan import replay_plan
+    from sim.errors import SimError
+    from sim.experiments import executors
+    from sim.experiments.chunks import ChunkSimulation, simulated
+    from sim.files.scenario_file import load_scenario
+
+    monkeypatch.setattr(executors, "POOL_RESTARTS", 1)
+    scenario = load_scenario(toy_file())
+    chunks = ChunkSimulation(dies, scenario, replay_plan(scenario), root_seed=1)
+    with pytest.raises(SimError, match=r"--workers: worker processes died more than 1 times .*nothing was written"):
+        list(simulated(chunks, runs=4, chunk_runs=1, workers=2))

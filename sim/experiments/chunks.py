@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.engines.drivers import Ensemble
 from sim.engines.plan import Plan
+from sim.errors import SimError
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
 
@@ -50,7 +51,8 @@ def simulated(chunks: ChunkSimulation, runs: int, chunk_runs: int, workers: int 
         for task in tasks:
             yield chunks(*task)
         return
-    from sim.experiments.executors import PoolExecutor  # a single process needs no pool machinery
+    from sim.experiments.executors import POOL_RESTARTS, PoolExecutor  # a single process needs no pool
+    from sim.files.sweep_store import SweepError
 
     executor = PoolExecutor(min(workers, len(tasks)))
     finished: dict[int, Ensemble] = {}
@@ -61,6 +63,12 @@ def simulated(chunks: ChunkSimulation, runs: int, chunk_runs: int, workers: int 
             while following < runs and following in finished:
                 yield following, finished.pop(following)
                 following += chunk_runs
+    except SweepError:  # the pool gave up; its own words are about a sweep's parts, which a run has not
+        executor.close(abort=True)
+        raise SimError(
+            f"--workers: worker processes died more than {POOL_RESTARTS} times (killed, or out of memory?); "
+            "nothing was written (allowed: fewer --workers or a smaller --chunk)"
+        ) from None
     except BaseException:
         executor.close(abort=True)
         raise
