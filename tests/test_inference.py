@@ -152,7 +152,7 @@ def test_same_seed_same_posterior_and_an_interrupted_fit_resumes_to_it(short_toy
 
     def stopping(self, drawn):
         calls["n"] += 1
-        if calls["n"] == 30:
+        if calls["n"] == 60:  # in the second generation: the prior sample is 8 particles, the first 44
             raise KeyboardInterrupt
         return original(self, drawn)
 
@@ -363,13 +363,20 @@ def test_the_help_example_runs_on_a_pool(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_fit_runs_on_dask(short_toy, tmp_path):
+def test_the_same_seed_gives_the_same_posterior_here_on_a_pool_and_on_dask(short_toy, tmp_path):
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        folder, report = run_inference(
-            short_toy, tmp_path, generations=1, folder_id="dask", scheduler=cluster.scheduler_address, **TINY
+    here, _ = run_inference(short_toy, tmp_path, generations=2, folder_id="here", **TINY)
+    pool, _ = run_inference(short_toy, tmp_path, generations=2, folder_id="pool", workers=2, **TINY)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask, report = run_inference(
+            short_toy, tmp_path, generations=2, folder_id="dask", scheduler=cluster.scheduler_address, **TINY
         )
-    manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["backend"] == f"dask {cluster.scheduler_address}" and report["generations"] == 1
-    assert len(read_csv(folder / "posterior.csv")) == 8
+    manifest = json.loads((dask / "manifest.json").read_text())
+    assert manifest["backend"] == f"dask {cluster.scheduler_address}" and report["generations"] == 2
+    assert json.loads((pool / "manifest.json").read_text())["backend"] == "local pool of 2"
+    assert len(read_csv(here / "posterior.csv")) == 8
+    for name in ("posterior.csv", "families.csv", "params.toml", "predictive.csv"):
+        assert (here / name).read_bytes() == (pool / name).read_bytes() == (dask / name).read_bytes(), name
+    simulated = [row["simulated"] for row in read_csv(here / "generations.csv")]
+    assert simulated == [row["simulated"] for row in read_csv(dask / "generations.csv")]

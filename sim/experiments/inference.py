@@ -10,20 +10,20 @@ another. Epsilon is the median distance of the previous generation (pyabc's defa
 
 A fit runs one generation at a time, each continuing from the History database
 (`history.db`, sqlite, in the fit's folder) and starting from numpy's global random state seeded
-with (root seed, generation). So an interrupted fit resumes from its last stored generation with
-the same result as if it had not stopped, and on a single core the same seed gives the same
-posterior. A local pool or Dask draws particles in worker processes whose random state pyabc sets
-itself: their posterior is as valid but not the same from one fit to the next.
+with (root seed, generation). Each generation is `population` tasks seeded from that state
+(`inference_sampler.SeededSampler`), mapped in this process, on a local pool or on Dask and kept
+in task order. So an interrupted fit resumes from its last stored generation with the same
+result as if it had not stopped, and the same seed gives the same posterior on any executor.
 
-Work is bounded before anything runs (`check_work`): a generation simulates at most
-population / MIN_ACCEPTANCE particles (the fit stops, with what it has, when a generation would
-need more), each of `replicates` runs.
+Work is bounded before anything runs (`check_work`): a generation is `population` tasks of at
+most MAX_PER_TASK particles each, and is not kept (the fit stops with what it has) when it needed
+more than population / MIN_ACCEPTANCE particles; each particle is `replicates` runs.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import math
 import os
 import time
 from collections.abc import Callable
@@ -44,6 +44,7 @@ MAX_GENERATIONS = 50
 MAX_REPLICATES = 100  # runs per particle
 MAX_INFERENCE_RUNS = 200_000_000  # simulated runs of a whole fit, at the worst acceptance allowed
 MIN_ACCEPTANCE = 0.05  # a generation that would accept fewer than 1 in 20 particles ends the fit
+MAX_PER_TASK = 200  # proposals one seeded task may make before the generation is given up (inference_sampler)
 MAX_SCALE_RATIO = 20.0  # no statistic's adaptive weight exceeds 20 times the smallest non-zero one
 RIDGE = 0.01  # each parameter's perturbation has a standard deviation of at least 1% of its prior width
 DEFENSIVE = 0.2  # the share of each pair's proposals drawn from its prior (inference_kernel.py says why)
@@ -79,8 +80,8 @@ def check_work(families: int, population: int, generations: int, replicates: int
             f"--population: {population} particles for {families**2} pairs of families; give at least one "
             f"particle per pair (allowed: {families**2} to {MAX_POPULATION:,})"
         )
-    # the calibration sample from the prior, then each generation at the lowest acceptance allowed
-    runs = population * (1 + math.ceil(generations / MIN_ACCEPTANCE)) * replicates
+    # the sample from the prior, then each generation's tasks, each at most MAX_PER_TASK proposals
+    runs = population * (1 + generations * MAX_PER_TASK) * replicates
     if runs > MAX_INFERENCE_RUNS:
         raise InferenceError(
             f"--population, --generations and --replicates allow up to {runs:,} simulated runs "
@@ -101,8 +102,12 @@ class Sampling:
     parent: int | None  # the process a pool's workers watch
     label: str
     client: object = None
+    pool: object = None
 
     def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
         if self.client is not None:
             try:
                 self.client.close(timeout=5)
@@ -111,8 +116,12 @@ class Sampling:
 
 
 def make_sampling(workers: int, scheduler: str | None) -> Sampling:
-    """This process (`workers` = 1), a local pool of `workers` processes, or a Dask scheduler."""
-    pyabc = pyabc_module()
+    """This process (`workers` = 1), a local pool of `workers` processes, or a Dask scheduler:
+    the same seeded tasks mapped on each (`inference_sampler`), so the same seed gives the same
+    posterior on any of them."""
+    pyabc_module()
+    from sim.experiments.inference_sampler import SeededSampler
+
     if scheduler:
         from sim.experiments.executors import probe_scheduler, quiet_dask
 
@@ -126,14 +135,18 @@ def make_sampling(workers: int, scheduler: str | None) -> Sampling:
             client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError) as exc:
             raise InferenceError(f"--scheduler: cannot connect to {scheduler} ({type(exc).__name__})") from None
-        # pyabc 0.13 cannot pickle its own sampler when asked to leave pickling to Dask (its
-        # __getstate__ deletes a client that is already gone), so it pickles the work itself
-        sampler = pyabc.sampler.DaskDistributedSampler(dask_client=client, default_pickle=True)
-        return Sampling(sampler, None, f"dask {scheduler}", client)
+
+        def dask_map(task, seeds):
+            return client.gather(client.map(task, seeds, pure=False))
+
+        return Sampling(SeededSampler(dask_map), None, f"dask {scheduler}", client)
     if workers == 1:
-        return Sampling(pyabc.sampler.SingleCoreSampler(), None, "this process")
-    sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
-    return Sampling(sampler, os.getpid(), f"local pool of {workers}")
+        return Sampling(SeededSampler(map), None, "this process")
+    import multiprocessing
+
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    sampler = SeededSampler(functools.partial(pool.map, chunksize=1))
+    return Sampling(sampler, os.getpid(), f"local pool of {workers}", pool=pool)
 
 
 @dataclass(frozen=True)
