@@ -7,10 +7,13 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sim.app.fit import load_fit
 from sim.engines.plan import Plan
 from sim.errors import SimError
 from sim.experiments.calibration import delay_weights
 from sim.experiments.choices import make_plan
+from sim.experiments.posterior import ALL, check_sides, with_draw
+from sim.files.posterior_file import Posterior
 from sim.files.scenario_file import load_scenario
 from sim.rules.behaviour import Behaviour, parse_initiative
 from sim.rules.calendar import month_label
@@ -98,7 +101,8 @@ def mean_delay(behaviour: Behaviour) -> float:
 
 @dataclass(frozen=True)
 class Choices:
-    """Everything the page's controls set: mode, dates, both sides, the number of runs, the seed."""
+    """Everything the page's controls set: mode, dates, both sides, the number of runs, the seed,
+    and a fit of `tft infer` with its draw (`fit`: the fit's folder, '' for the sidebar's sides)."""
 
     mode: str
     sides: tuple[SideChoice, SideChoice]
@@ -106,6 +110,13 @@ class Choices:
     until: str = ""
     runs: int = 1000
     seed: int | None = None
+    fit: str = ""
+    draw: str | int = ALL  # as tft run --draw: all, mean or a particle number
+
+    @property
+    def from_fit(self) -> bool:
+        """Whether a fit, not the sidebar's sides, gives the behaviour (a replay has none)."""
+        return bool(self.fit) and self.mode != "replay"
 
     @classmethod
     def default(cls, scenario: Scenario, mode: str = "behavioural") -> Choices:
@@ -121,8 +132,10 @@ class Choices:
         return replace(self, sides=(sides[0], sides[1]))
 
     def arguments(self, scenario: Scenario) -> dict[str, object]:
-        """The keyword arguments of `make_plan` and `run_scenario` for these choices."""
+        """The keyword arguments of `make_plan` and `run_scenario` for these choices. With a fit the
+        sides are the fit's: no `--policy` or `--set` is laid over its values."""
         acting = self.mode != "replay"
+        sides = acting and not self.from_fit
         policies = {code: side.spec for code, side in zip(scenario.codes, self.sides, strict=True)}
         overrides = [
             item
@@ -133,13 +146,27 @@ class Choices:
             "mode": self.mode,
             "start_from": (self.start_from or None) if self.mode == "project" else None,
             "until": (self.until or None) if acting else None,
-            "policies": policies if acting else {},
-            "overrides": overrides if acting else [],
+            "policies": policies if sides else {},
+            "overrides": overrides if sides else [],
         }
 
+    def fitted(self, scenario: Scenario) -> tuple[Scenario, Posterior | None]:
+        """The scenario the runs use and, when each run draws its own values, the posterior, as
+        `tft run --posterior FIT --draw` takes them: the mean or a particle laid on the scenario's
+        behaviours, or the scenario itself and the posterior (draw `all`). A fit of other sides, or a
+        folder that is not a fit, raises the loader's one-line SimError."""
+        if not self.from_fit:
+            return scenario, None
+        posterior = load_fit(self.fit)
+        check_sides(scenario, posterior)
+        if self.draw == ALL:
+            return scenario, posterior
+        return with_draw(scenario, posterior, self.draw), None
+
     def plan(self, scenario: Scenario) -> Plan:
-        """The plan of these choices; a choice that does not fit raises PlanError (one line)."""
-        return make_plan(scenario, **self.arguments(scenario))
+        """The plan of these choices (of the scenario `fitted` gives); a choice that does not fit
+        raises PlanError or ScenarioError (one line)."""
+        return make_plan(self.fitted(scenario)[0], **self.arguments(scenario))
 
 
 def default_dates(scenario: Scenario, mode: str) -> dict[str, str]:

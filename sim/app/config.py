@@ -1,4 +1,5 @@
-"""Where the page finds scenario files and results, and how many worker processes it uses.
+"""Where the page finds scenario files and results, how many worker processes it uses, and the fit
+it opens with.
 
 `tft app` sets these in the environment before the server imports the page, so the page also
 runs under `solara run sim.app.page` with the same variables.
@@ -15,6 +16,8 @@ from pathlib import Path
 SCENARIOS = "TFT_APP_SCENARIOS"
 RESULTS = "TFT_APP_RESULTS"
 WORKERS = "TFT_APP_WORKERS"
+POSTERIOR = "TFT_APP_POSTERIOR"  # a fit chosen when the page opens ('' none)
+DRAW = "TFT_APP_DRAW"  # its draw: all, mean or a particle number
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class Config:
     scenarios: Path
     results: Path
     workers: int
+    posterior: str = ""
+    draw: str | int = "all"
 
 
 def default_workers() -> int:
@@ -35,7 +40,13 @@ def config() -> Config:
         scenarios=Path(os.environ.get(SCENARIOS, "scenarios")),
         results=Path(os.environ.get(RESULTS, "results")),
         workers=int(os.environ.get(WORKERS, default_workers())),
+        posterior=os.environ.get(POSTERIOR, ""),
+        draw=_draw(os.environ.get(DRAW, "all")),
     )
+
+
+def _draw(text: str) -> str | int:
+    return int(text) if text.isdigit() else text
 
 
 _pool_lock = threading.Lock()

@@ -1,5 +1,6 @@
-"""The results folder of the page's current choices, written by `run_scenario` exactly as `tft run`
-writes it (with its figures), and zipped for the browser to download."""
+"""The results folder of the page's current choices (a fit and its draw among them), written by
+`run_scenario` exactly as `tft run` writes it (with its figures), and zipped for the browser to
+download."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ def command_for(choices: Choices, scenario: Scenario, path: Path) -> list[str]:
         command += ["--replicates", str(replicates(choices)), "--keep", "summary"]
     if choices.seed is not None:
         command += ["--seed", str(choices.seed)]
+    if choices.from_fit:
+        command += ["--posterior", choices.fit, "--draw", str(choices.draw)]
     for side, spec in arguments["policies"].items():
         command += ["--policy", f"{side}={spec}"]
     for side, key, value in arguments["overrides"]:
@@ -40,10 +43,16 @@ def command_for(choices: Choices, scenario: Scenario, path: Path) -> list[str]:
 
 def write_results(scenario: Scenario, path: Path, choices: Choices, results_root: Path) -> Path:
     """Run the choices and write `results_root/<scenario>/<run-id>/` with its figures. An ensemble
-    keeps per-run outcomes and quantiles (`--keep summary`): a page download stays small."""
+    keeps per-run outcomes and quantiles (`--keep summary`): a page download stays small. From a fit
+    drawn per run, the folder has draws.csv, the draw each run used."""
     runs = replicates(choices)
+    fit = {"posterior": choices.fit, "draw": choices.draw} if choices.from_fit else {}
     options = RunOptions(
-        replicates=runs, seed=choices.seed, keep="summary" if runs > 1 else "auto", **choices.arguments(scenario)
+        replicates=runs,
+        seed=choices.seed,
+        keep="summary" if runs > 1 else "auto",
+        **fit,
+        **choices.arguments(scenario),
     )
     folder = run_scenario(path, results_root, options, command=command_for(choices, scenario, path)).folder
     plot_result(folder)

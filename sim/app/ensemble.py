@@ -3,7 +3,8 @@
 The fan is built chunk by chunk (`StaffQuantiles` takes one chunk at a time), so the page can
 show a first fan while the rest of the runs are still being simulated, and drop the work as soon
 as a newer choice supersedes it. When nothing random is switched on every run is the same run,
-so one is simulated and counted for all.
+so one is simulated and counted for all. With a posterior (`tft run --posterior FIT --draw all`)
+each run draws its own behaviour from its own key, as `tft run` draws it, chunk by chunk.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,13 +22,16 @@ from sim.engines.drivers import simulate_batch
 from sim.engines.plan import Mode, Plan
 from sim.experiments.executors import start_worker
 from sim.experiments.outcomes import simulate_outcomes
+from sim.experiments.posterior import DrawnSimulation, run_behaviours
 from sim.experiments.run import describe_plan
 from sim.experiments.summary import StaffQuantiles
 from sim.files.columns import event_rows, trajectory_rows
+from sim.files.posterior_file import Posterior
 from sim.rules.calendar import month_label
 from sim.rules.measures import CATALOGUE, Measure
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
+from sim.rules.state import FIGURES
 
 FAN_RUNS = 1000
 # The batched engine's cost per month is mostly fixed (numpy calls over all runs at once): 250 runs
@@ -68,13 +72,22 @@ def keys_for(scenario: Scenario, runs: int, seed: int | None = None) -> np.ndarr
     return run_keys(scenario.seed if seed is None else seed, runs)
 
 
-def runs_differ(plan: Plan) -> bool:
-    """Whether anything random is switched on (as `tft run` decides its 'every run is the same' note)."""
-    return plan.mode is not Mode.REPLAY and any(b.random for b in plan.behaviours)
+def runs_differ(plan: Plan, posterior: Posterior | None = None) -> bool:
+    """Whether anything random is switched on, or each run draws its own behaviour (as `tft run`
+    decides its 'every run is the same' note)."""
+    return plan.mode is not Mode.REPLAY and (posterior is not None or any(b.random for b in plan.behaviours))
 
 
-def staff_of(scenario: Scenario, plan: Plan, keys: np.ndarray) -> np.ndarray:
+def drawn_simulation(posterior: Posterior, columns: Sequence[str]) -> DrawnSimulation:
+    """Runs that each draw their behaviour from the posterior by their own key, with nothing laid
+    over the draw (the page's sides give way to a fit): `tft run --posterior FIT` without --policy or --set."""
+    return DrawnSimulation(posterior, (frozenset(), frozenset()), columns=tuple(columns))
+
+
+def staff_of(scenario: Scenario, plan: Plan, keys: np.ndarray, posterior: Posterior | None = None) -> np.ndarray:
     """staff_total of some runs, int[months, runs, 2] (the unit of work a worker process does)."""
+    if posterior is not None:
+        return drawn_simulation(posterior, ("staff_total",))(scenario, plan, keys, False).figures["staff_total"]
     return simulate_batch(scenario, plan, keys, log_events=False, columns=("staff_total",)).figures["staff_total"]
 
 
@@ -90,21 +103,26 @@ def fan_steps(
     chunk: int | None = None,
     pool: Executor | None = None,
     workers: int = 1,
+    posterior: Posterior | None = None,
 ) -> Iterator[Fan]:
     """The fan after each chunk of runs; the last one covers every run. With a process pool (of
     `workers` processes) the chunks run in parallel; closing the generator early cancels the chunks
-    not yet started."""
+    not yet started. With a posterior each run draws its own behaviour."""
     started = time.perf_counter()
     keys = np.asarray(keys, dtype=np.uint64)
     chunk = chunk or chunk_runs(len(keys), workers if pool is not None else 1)
     quantiles = StaffQuantiles([month_label(m) for m in plan.months], scenario.codes)
-    if not runs_differ(plan):
+    if not runs_differ(plan, posterior):
         quantiles.add(np.repeat(staff_of(scenario, plan, keys[:1]), len(keys), axis=1))
         yield Fan(list(quantiles.rows()), len(keys), len(keys), True, time.perf_counter() - started)
         return
     chunks = [keys[first : first + chunk] for first in range(0, len(keys), chunk)]
-    futures = [] if pool is None else [pool.submit(staff_of, scenario, plan, c) for c in chunks]
-    parts = (f.result() for f in as_completed(futures)) if futures else (staff_of(scenario, plan, c) for c in chunks)
+    futures = [] if pool is None else [pool.submit(staff_of, scenario, plan, c, posterior) for c in chunks]
+    parts = (
+        (f.result() for f in as_completed(futures))
+        if futures
+        else (staff_of(scenario, plan, c, posterior) for c in chunks)
+    )
     try:
         for part in parts:
             quantiles.add(part)
@@ -140,15 +158,37 @@ def fan(scenario: Scenario, plan: Plan, keys: Sequence[int]) -> Fan:
     return list(fan_steps(scenario, plan, keys, chunk=max(len(keys), 1)))[-1]
 
 
-def title(scenario: Scenario, plan: Plan) -> str:
-    """A figure's title: the scenario, and the mode and policies (as `tft run` titles its figures)."""
-    return scenario.title if plan.mode is Mode.REPLAY else f"{scenario.title} ({describe_plan(plan, scenario)})"
+def title(scenario: Scenario, plan: Plan, posterior: Posterior | None = None) -> str:
+    """A figure's title: the scenario, and the mode and policies (as `tft run` titles its figures);
+    runs that draw their own behaviour have no one pair of policies."""
+    if plan.mode is Mode.REPLAY:
+        return scenario.title
+    if posterior is not None:
+        where = "behavioural"
+        if plan.mode is Mode.PROJECT:
+            where = f"replay to {month_label(plan.active_from - 1)}, then"
+        return f"{scenario.title} ({where} each run's own draw of the posterior)"
+    return f"{scenario.title} ({describe_plan(plan, scenario)})"
 
 
-def one_run(scenario: Scenario, plan: Plan, key: int) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """The rows of trajectories.csv and events.csv of one run."""
-    ensemble = simulate_batch(scenario, plan, [int(key)], log_events=True)
+def one_run(
+    scenario: Scenario, plan: Plan, key: int, posterior: Posterior | None = None
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The rows of trajectories.csv and events.csv of one run (with a posterior, with its own draw)."""
+    if posterior is not None:
+        ensemble = drawn_simulation(posterior, FIGURES)(scenario, plan, np.array([int(key)], dtype=np.uint64), True)
+    else:
+        ensemble = simulate_batch(scenario, plan, [int(key)], log_events=True)
     return list(trajectory_rows(ensemble, False)), list(event_rows(ensemble, False))
+
+
+def run_plan(scenario: Scenario, plan: Plan, key: int, posterior: Posterior | None = None) -> Plan:
+    """The plan of one run: with a posterior, the plan with that run's own draw as its behaviours
+    (as `tft run --engine mesa` gives each drawn run its own model)."""
+    if posterior is None:
+        return plan
+    rows = posterior.draws(np.array([int(key)], dtype=np.uint64))
+    return replace(plan, behaviours=run_behaviours(scenario, plan, posterior, rows, (set(), set()))[0])
 
 
 def record_marks(scenario: Scenario) -> list[tuple[str, str]]:

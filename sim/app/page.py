@@ -1,11 +1,11 @@
 """The page: a sidebar with the scenario and everyone's choices (as Mesa's SolaraViz puts a model's
-parameters), and four views: explore the fan, step through a run, compare two policy pairs,
-browse a sweep folder. Each browser session keeps its own choices (Solara scopes reactive
+parameters, a fit of `tft infer` among them), and four views: explore the fan, step through a run,
+compare two policy pairs, browse a sweep folder. Each browser session keeps its own choices (Solara scopes reactive
 variables to the session)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import solara
@@ -13,8 +13,10 @@ import solara.lab
 
 from sim.app.choices import Choices, load_upload, shipped_scenarios
 from sim.app.config import config, pool, pool_workers
+from sim.app.ensemble import run_plan
+from sim.app.fit import NO_FIT, describe_fit, fit_folders, fit_scenario_file, load_fit
 from sim.app.view_compare import CompareView
-from sim.app.view_controls import DownloadCard, ScenarioCard, SettingsCard, SideCard
+from sim.app.view_controls import DownloadCard, FitCard, ScenarioCard, SettingsCard, SideCard
 from sim.app.view_explore import ExploreView
 from sim.app.view_step import StepView
 from sim.app.view_sweep import SweepView
@@ -54,8 +56,10 @@ uploads = solara.reactive({})  # label -> Loaded, for the uploaded files of this
 def _use(item: Loaded) -> None:
     previous = choices.value
     mode = previous.mode if previous is not None and previous.mode != "project" else "behavioural"
+    # the fit stays chosen from one scenario to the next (refused on the page if its sides differ)
+    fit, draw = (previous.fit, previous.draw) if previous is not None else (config().posterior, config().draw)
     loaded.set(item)
-    choices.set(Choices.default(item.scenario, mode))
+    choices.set(replace(Choices.default(item.scenario, mode), fit=fit, draw=draw))
     load_error.set("")
 
 
@@ -87,7 +91,19 @@ def _start() -> None:
         return
     names = [p.name for p in shipped_scenarios(config().scenarios)]
     if names:
-        choose_file(PREFERRED if PREFERRED in names else names[0])
+        fitted = fit_scenario_file(config().posterior) if config().posterior else ""
+        first = fitted if fitted in names else PREFERRED  # `tft app --posterior FIT` opens the fit's own scenario
+        choose_file(first if first in names else names[0])
+
+
+def _particles(fit: str) -> tuple[int, ...]:
+    """The particle numbers of a fit (none if it cannot be read: the page shows why above the views)."""
+    if fit == NO_FIT:
+        return ()
+    try:
+        return load_fit(fit).particles
+    except SimError:
+        return ()
 
 
 @solara.component
@@ -101,10 +117,15 @@ def Page():
     item: Loaded | None = loaded.value
     chosen: Choices | None = choices.value
     names = [p.name for p in shipped_scenarios(settings.scenarios)] + list(uploads.value)
-    plan, plan_error = None, ""
+    # the fits there are when the page is opened (a reload finds new ones)
+    folders = solara.use_memo(lambda: fit_folders(settings.results, settings.posterior), [])
+    plan, plan_error, used, posterior, source = None, "", None, None, ""
     if item is not None and chosen is not None:
         try:
+            used, posterior = chosen.fitted(item.scenario)
             plan = chosen.plan(item.scenario)
+            if chosen.from_fit:
+                source = describe_fit(chosen.fit, load_fit(chosen.fit), chosen.draw)
         except SimError as exc:
             plan_error = one_line(exc)
     with solara.Sidebar():
@@ -118,13 +139,14 @@ def Page():
         )
         if item is not None and chosen is not None:
             SettingsCard(item.scenario, chosen, choices.set)
+            FitCard(chosen, folders, _particles(chosen.fit), choices.set)
             for index, side in enumerate(item.scenario.sides):
                 SideCard(
                     side.code,
                     side.name,
                     chosen.sides[index],
                     lambda value, i=index: choices.set(choices.value.with_side(i, value)),
-                    disabled=chosen.mode == "replay",
+                    disabled=chosen.mode == "replay" or chosen.from_fit,
                 )
             DownloadCard(item.scenario, item.path, chosen, settings.results, ready=plan is not None)
     if item is None:
@@ -135,10 +157,10 @@ def Page():
     with solara.lab.Tabs(lazy=True):
         with solara.lab.Tab("Explore"):
             if plan is not None:
-                ExploreView(item.scenario, plan, chosen.runs, chosen.seed, pool(), pool_workers())
+                ExploreView(used, plan, chosen.runs, chosen.seed, pool(), pool_workers(), posterior, source)
         with solara.lab.Tab("Step through a run"):
             if plan is not None:
-                StepView(item.scenario, plan, chosen.runs, chosen.seed)
+                StepView(used, plan, chosen.runs, chosen.seed, lambda key: run_plan(used, plan, key, posterior))
         with solara.lab.Tab("Compare two policy pairs"):
             CompareView(item.scenario, chosen).key(f"compare-{item.path}")
         with solara.lab.Tab("Sweep folder"):

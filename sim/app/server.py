@@ -28,22 +28,34 @@ def require() -> None:
         raise AppError(f"tft app needs the app extra: pip install 'tft-sim[app]' (missing: {exc.name})") from None
 
 
-def prepare(scenarios: Path, results: Path, workers: int) -> None:
+def prepare(scenarios: Path, results: Path, workers: int, posterior: str = "", draw: str | int = "all") -> None:
     """Settings for the page, in the environment the page reads them from (set before Solara loads)."""
     os.environ[config.SCENARIOS] = str(scenarios)
     os.environ[config.RESULTS] = str(results)
     os.environ[config.WORKERS] = str(workers)
+    os.environ[config.POSTERIOR] = posterior
+    os.environ[config.DRAW] = str(draw)
     os.environ["SOLARA_APP"] = APP
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     # the page's assets are installed with it; never fetch them from a CDN
     os.environ.setdefault("SOLARA_ASSETS_PROXY", "False")
 
 
-def serve(host: str, port: int, scenarios: Path, results: Path, workers: int, ready=None) -> None:
-    """Run the server until interrupted. `ready(url)` is called once it listens."""
+def serve(
+    host: str,
+    port: int,
+    scenarios: Path,
+    results: Path,
+    workers: int,
+    ready=None,
+    posterior: str = "",
+    draw: str | int = "all",
+) -> None:
+    """Run the server until interrupted. `ready(url)` is called once it listens; `posterior` and
+    `draw`: the fit the page opens with (checked by the caller)."""
     require()
     _check_address(host, port)
-    prepare(scenarios, results, workers)
+    prepare(scenarios, results, workers, posterior, draw)
     import solara.server.settings
     import uvicorn
 

@@ -1,6 +1,6 @@
-"""The sidebar: the scenario (shipped or uploaded), the mode and dates, each side's behaviour, and
-the download of the results folder, in the order of Mesa's SolaraViz sidebar (what to run, then
-its parameters)."""
+"""The sidebar: the scenario (shipped or uploaded), the mode and dates, a fit of `tft infer` as the
+sides' behaviour, each side's behaviour, and the download of the results folder, in the order of
+Mesa's SolaraViz sidebar (what to run, then its parameters)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import solara
 
 from sim.app.choices import INITIATIVE_KINDS, MAX_DELAY, MODES, NO_INITIATIVE, Choices, SideChoice
 from sim.app.download import replicates, write_results, zip_folder
+from sim.app.fit import DRAW_MODES, NO_FIT, PARTICLE, draw_mode
 from sim.app.widgets import ErrorLine, one_line
 from sim.rules.behaviour import BOUNDS
 from sim.rules.calendar import month_label
@@ -86,6 +87,49 @@ def SettingsCard(scenario: Scenario, choices: Choices, on_choices: Callable[[Cho
             value=choices.seed,
             optional=True,
             on_value=lambda seed: on_choices(replace(choices, seed=None if seed is None else max(int(seed), 0))),
+        )
+
+
+NO_FIT_LABEL = "none: the sides below"
+
+
+@solara.component
+def FitCard(choices: Choices, folders: list[str], particles: tuple[int, ...], on_choices: Callable[[Choices], None]):
+    """A fit folder (`tft infer`'s, with a posterior.csv) as the sides' behaviour, and its draw as
+    `tft run --draw` takes it; `particles`: the chosen fit's particle numbers (empty: not read)."""
+    with solara.Card("Behaviour from a fit"):
+        values = [NO_FIT_LABEL, *folders]
+
+        def choose(label: str) -> None:
+            on_choices(replace(choices, fit=NO_FIT if label == NO_FIT_LABEL else label))
+
+        solara.Select("Fit (tft infer)", values=values, value=choices.fit or NO_FIT_LABEL, on_value=choose)
+        if not choices.fit:
+            solara.Text(f"Fits are the folders under the results folder with a posterior.csv ({len(folders)} found).")
+            return
+        if choices.mode == "replay":
+            solara.Text("A replay forces every event: the fit applies in behavioural and project modes.")
+            return
+
+        def choose_mode(mode: str) -> None:
+            if mode == PARTICLE:
+                first = particles[0] if particles else 0
+                on_choices(replace(choices, draw=choices.draw if isinstance(choices.draw, int) else first))
+            else:
+                on_choices(replace(choices, draw=mode))
+
+        solara.ToggleButtonsSingle(value=draw_mode(choices.draw), values=list(DRAW_MODES), on_value=choose_mode)
+        if isinstance(choices.draw, int):
+            shown = f" ({min(particles)} to {max(particles)})" if particles else ""
+            solara.InputInt(
+                f"Particle{shown}",
+                value=choices.draw,
+                on_value=lambda n: on_choices(replace(choices, draw=max(int(n or 0), 0))),
+            )
+        solara.Text(
+            "all: each run draws its own values by weight from its own seed; mean: the posterior mean of the "
+            "most probable pair; particle: one draw for every run. The sides below give way to the fit.",
+            classes=["tft-note"],
         )
 
 
@@ -196,6 +240,7 @@ def DownloadCard(scenario: Scenario, path: Path, choices: Choices, results: Path
         solara.Text(
             f"Writes {results}/{scenario.name}/<run-id>/ as tft run does ({runs:,} run{'s' if runs > 1 else ''}"
             + (", per-run outcomes and quantiles" if runs > 1 else "")
+            + (", the draw each run used" if choices.from_fit and choices.draw == "all" else "")
             + ", figures) and downloads it as a zip archive."
         )
         if ready:

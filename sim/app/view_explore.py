@@ -1,6 +1,7 @@
 """Explore one scenario: the ensemble fan of both missions' staff (median, 50% and 90% bands) with
 the record's observations and its hostile measures marked, recomputed in a thread whenever a
-choice changes; and one run's staff with its events labelled."""
+choice changes; and one run's staff with its events labelled. With a fit as the sides' behaviour,
+the fan is `tft run --posterior FIT --draw ...`'s ensemble, and the view says which fit and draw."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sim.app.charts import fan_png, staff_png
 from sim.app.ensemble import Fan, fan_steps, keys_for, one_run, record_marks, title
 from sim.app.widgets import ErrorLine, Figure, one_line
 from sim.engines.plan import Mode, Plan
+from sim.files.posterior_file import Posterior
 from sim.files.results import observation_rows
 from sim.rules.scenario import Scenario
 
@@ -28,6 +30,7 @@ class Shown:
     fan_png: bytes | None
     run_png: bytes | None
     seconds: float  # from the change to the fan's picture
+    source: str = ""  # the fit and draw the behaviour comes from, if any
     kept: bool = False  # drawn earlier for the same choices, shown again from the cache
 
 
@@ -52,21 +55,40 @@ def keep(identity: tuple, shown: Shown) -> None:
             _kept.popitem(last=False)
 
 
-def what_is_shown(scenario: Scenario, plan: Plan, runs: int, seed: int | None) -> tuple:
+def what_is_shown(
+    scenario: Scenario,
+    plan: Plan,
+    runs: int,
+    seed: int | None,
+    posterior: Posterior | None = None,
+    source: str = "",
+) -> tuple:
     """What the figures depend on: a replay is one run whatever the number of runs or the seed, so
-    changing those in replay mode recomputes nothing."""
+    changing those in replay mode recomputes nothing. Runs that draw their own behaviour depend on
+    the posterior's file (a mean or a particle is in the plan's behaviours)."""
     if plan.mode is Mode.REPLAY:
         return (scenario.path, scenario.sha256, plan)
-    return (scenario.path, scenario.sha256, plan, runs, seed)
+    drawn = None if posterior is None else posterior.sha256
+    return (scenario.path, scenario.sha256, plan, runs, seed, drawn, source)
 
 
 @solara.component
-def ExploreView(scenario: Scenario, plan: Plan, runs: int, seed: int | None, pool: Executor | None, workers: int):
+def ExploreView(
+    scenario: Scenario,
+    plan: Plan,
+    runs: int,
+    seed: int | None,
+    pool: Executor | None,
+    workers: int,
+    posterior: Posterior | None = None,
+    source: str = "",
+):
+    """`posterior`: each run draws its own behaviour from it; `source`: which fit and draw, if any."""
     observations = solara.use_memo(lambda: observation_rows(scenario), [scenario.sha256, scenario.path])
     marks = solara.use_memo(lambda: record_marks(scenario), [scenario.sha256, scenario.path])
     replay = plan.mode is Mode.REPLAY
 
-    identity = what_is_shown(scenario, plan, runs, seed)
+    identity = what_is_shown(scenario, plan, runs, seed, posterior, source)
     changed = solara.use_memo(time.perf_counter, list(identity))  # when these choices were made
 
     def work(cancel: threading.Event):
@@ -76,10 +98,10 @@ def ExploreView(scenario: Scenario, plan: Plan, runs: int, seed: int | None, poo
             return
         started = changed  # a computation still running for older choices delays this one: count it
         keys = keys_for(scenario, 1 if replay else runs, seed)
-        name = title(scenario, plan)
+        name = title(scenario, plan, posterior)
         fan, picture, seconds = None, None, 0.0
         if not replay:
-            with closing(fan_steps(scenario, plan, keys, pool=pool, workers=workers)) as steps:
+            with closing(fan_steps(scenario, plan, keys, pool=pool, workers=workers, posterior=posterior)) as steps:
                 for fan in steps:
                     if cancel.is_set():
                         return
@@ -87,12 +109,12 @@ def ExploreView(scenario: Scenario, plan: Plan, runs: int, seed: int | None, poo
                     if fan.complete or (picture is None and 2 * fan.runs < fan.total):
                         picture = fan_png(fan, observations, name, marks)
                         seconds = time.perf_counter() - started
-                        yield Shown(name, fan, picture, None, seconds)
+                        yield Shown(name, fan, picture, None, seconds, source)
         if cancel.is_set():
             return
-        trajectories, events = one_run(scenario, plan, keys[0])
+        trajectories, events = one_run(scenario, plan, keys[0], posterior)
         label = name if replay else f"{name}, run seed {int(keys[0])}"
-        shown = Shown(name, fan, picture, staff_png(trajectories, events, observations, label), seconds)
+        shown = Shown(name, fan, picture, staff_png(trajectories, events, observations, label), seconds, source)
         if not cancel.is_set():
             keep(identity, shown)
         yield shown
@@ -102,6 +124,8 @@ def ExploreView(scenario: Scenario, plan: Plan, runs: int, seed: int | None, poo
     busy = result.state in (solara.ResultState.STARTING, solara.ResultState.WAITING, solara.ResultState.RUNNING)
     solara.ProgressLinear(busy)
     solara.Text("Simulating..." if busy else "Up to date", classes=["tft-status"])
+    if source and not replay:
+        solara.Text(f"Behaviour from the {source}.", classes=["tft-fit"])
     if result.error is not None:
         ErrorLine(one_line(result.error))
     if shown is None:
@@ -109,7 +133,9 @@ def ExploreView(scenario: Scenario, plan: Plan, runs: int, seed: int | None, poo
     if shown.fan is not None:
         Figure(
             shown.fan_png,
-            f"Fan of {shown.title}: {shown.fan.caption()}; on the page {shown.seconds:.2f} s after the change"
+            f"Fan of {shown.title}"
+            + (f", behaviour from the {shown.source}" if shown.source else "")
+            + f": {shown.fan.caption()}; on the page {shown.seconds:.2f} s after the change"
             + (" (drawn before for the same choices and kept)." if shown.kept else "."),
         )
     if shown.run_png is not None:

@@ -20,10 +20,13 @@ kept = solara.reactive(None)  # (what the run is of, its Stepper), per browser s
 
 
 @solara.component
-def StepView(scenario: Scenario, plan: Plan, runs: int, seed: int | None):
+def StepView(scenario: Scenario, plan: Plan, runs: int, seed: int | None, plan_of=None):
+    """`plan_of(key)`: the plan of the run with that key, when runs differ in behaviour (each its
+    own draw of a posterior); by default every run has `plan`."""
     run, set_run = solara.use_state(0)
     run = min(run, max(runs - 1, 0))
     key = int(run_keys(scenario.seed if seed is None else seed, 1, first=run)[0])
+    plan = plan if plan_of is None else plan_of(key)
     identity = (scenario.path, scenario.sha256, plan, key)
     if kept.value is None or kept.value[0] != identity:  # the run survives a visit to another tab
         kept.value = (identity, Stepper(scenario, plan, key))
