@@ -1,8 +1,9 @@
 """The page in a real browser: `tft app` is started on a free loopback port and headless Chromium
 (the system's, as Playwright cannot download its own here) changes a policy and sees the fan
 change, uploads a broken scenario file and sees its one-line error, steps a run, compares two
-policy pairs, clicks a heatmap cell of a small sweep folder made first, and downloads the results
-folder. Every request the page makes must go to the loopback address.
+policy pairs, clicks a heatmap cell of a small sweep folder made first, downloads the results
+folder, and takes the sides' behaviour from a fit (one of another scenario's sides refused in one
+line). Every request the page makes must go to the loopback address.
 
 Set TFT_APP_SCREENSHOTS=docs/figures to keep the screenshots of the main views there.
 """
@@ -84,6 +85,7 @@ def server(tmp_path_factory):
     (root / "toy_sweep.toml").write_text(SWEEP, encoding="utf-8")
     sweep = run_sweep(root / "toy_sweep.toml", root / "results", workers=1)["folder"]
     (sweep / f"point-{MISSING_FAN}-quantiles.csv").unlink()  # as if the sweep had not kept this one
+    fits = _fits(root / "results")
     port = _free_port()
     command = [sys.executable, "-m", "sim", "app", "--port", str(port), "--scenarios", str(ROOT / "scenarios")]
     command += ["--results", str(root / "results"), "--workers", "2"]
@@ -100,7 +102,7 @@ def server(tmp_path_factory):
                 process.kill()
                 pytest.fail("tft app did not start: " + (root / "server.log").read_text(encoding="utf-8")[-2000:])
             time.sleep(0.3)
-    yield {"url": url, "root": root, "sweep": sweep}
+    yield {"url": url, "root": root, "sweep": sweep, **fits}
     workers = _children(process.pid)
     process.terminate()
     try:
@@ -113,6 +115,18 @@ def server(tmp_path_factory):
         time.sleep(0.2)
     assert len(workers) >= 2, "the fan's worker processes were not found"
     assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == [], "worker processes outlived the server"
+
+
+def _fits(results: Path) -> dict[str, Path]:
+    """Two fits of four draws: one of the US and Russia, one of the toy dyad's sides."""
+    from tests.test_posterior import COLUMNS, INSTRUMENTS, write_posterior
+
+    renamed = [c.replace("CN.", "US.").replace("UK.", "RU.") for c in COLUMNS]
+    sides = {"US": INSTRUMENTS["CN"], "RU": INSTRUMENTS["UK"]}
+    return {
+        "fit": write_posterior(results / "us_russia_2016_2022" / "inference-page", columns=renamed, instruments=sides),
+        "toy_fit": write_posterior(results / "toy" / "inference-toy"),
+    }
 
 
 def _children(pid: int) -> list[int]:
@@ -306,3 +320,36 @@ def test_downloading_the_results_folder(page, server):
     written = server["root"] / "results" / "us_russia_2016_2025" / run_id
     expect(page.locator(".tft-written")).to_contain_text(str(written))
     shutil.rmtree(written)
+
+
+def test_a_fit_gives_the_sides_behaviour(page, server):
+    choose(page, "Fit (tft infer)", str(server["fit"]))
+    drawn = caption(page, "(--draw all): 1,000 of 1,000 runs")
+    assert drawn.startswith(
+        "Fan of United States – Russia diplomatic tit-for-tat, 2016–2025 (behavioural each run's own draw of the "
+        f"posterior), behaviour from the fit {server['fit']} (4 draws; most probable pair US grit, RU mirror), "
+        "one draw per run"
+    ), drawn
+    expect(page.locator(".tft-fit")).to_contain_text(f"Behaviour from the fit {server['fit']}")
+    with page.expect_download() as download:
+        page.get_by_text("Download the results folder (.zip)").click()
+    archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+    run_id = archive.namelist()[0].split("/")[0]
+    assert len(archive.read(f"{run_id}/draws.csv").decode().splitlines()) == 1001
+    manifest = json.loads(archive.read(f"{run_id}/manifest.json"))
+    assert manifest["posterior"]["draw"] == "all" and manifest["command_line"][-4:-2] == [
+        "--posterior",
+        str(server["fit"]),
+    ]
+    shutil.rmtree(server["root"] / "results" / "us_russia_2016_2025" / run_id)
+    page.get_by_role("button", name="mean", exact=True).click()
+    mean = caption(page, "(--draw mean): 1,000 of 1,000 runs")
+    assert "(behavioural: US grit:" in mean and "the posterior mean of the most probable pair" in mean
+    shoot(page, "fit")
+    choose(page, "Fit (tft infer)", str(server["toy_fit"]))
+    error = page.locator(".tft-error").first
+    expect(error).to_contain_text("draws of sides CN, UK, the scenario has US, RU")
+    assert "\n" not in error.inner_text().strip()
+    choose(page, "Fit (tft infer)", "none: the sides below")
+    caption(page, "(behavioural: US mirror vs RU mirror): 1,000 of 1,000 runs")
+    expect(page.locator(".tft-error")).to_have_count(0)
