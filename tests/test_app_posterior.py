@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from sim.app.choices import Choices
 from sim.app.download import command_for, write_results
-from sim.app.ensemble import fan_steps, keys_for, one_run, run_plan, runs_differ, title
+from sim.app.ensemble import drawn_chunks, fan_steps, keys_for, one_run, run_plan, runs_differ, title
 from sim.app.fit import describe_fit, fit_folders, fit_scenario_file, load_fit
 from sim.app.stepper import Stepper
 from sim.cli import cli
@@ -168,6 +168,22 @@ def test_the_draws_make_the_fan_differ_from_one_set_of_values(toy_path, fit, tmp
         (last,) = [f for f in fan_steps(used, chosen.plan(scenario), keys_for(used, RUNS, SEED), posterior=posterior)]
         ends[draw] = quantiles_text(last.rows, tmp_path)
     assert len(set(ends.values())) == 4
+
+
+def test_chunks_of_drawn_runs_keep_each_pair_of_families_together(toy_path, fit):
+    scenario = load_scenario(toy_path)
+    posterior = load_fit(fit)
+    keys = keys_for(scenario, RUNS, SEED)
+    pairs = {int(k): posterior.pairs[r] for k, r in zip(keys, posterior.draws(keys), strict=True)}
+    assert len(set(pairs.values())) == 2  # mirror/mirror has no weight
+    chunks = drawn_chunks(posterior, keys, 15)
+    assert len(chunks) == 2 and sorted(int(k) for c in chunks for k in c) == sorted(int(k) for k in keys)
+    owners = {pair: {i for i, c in enumerate(chunks) for k in c if pairs[int(k)] == pair} for pair in pairs.values()}
+    # a batch per pair in each chunk: three here (a pair larger than a chunk is split), where cutting
+    # the runs in order puts both pairs in both chunks
+    assert sum(len(chunk_of) for chunk_of in owners.values()) == 3
+    assert len({pairs[int(k)] for k in keys[:15]}) == len({pairs[int(k)] for k in keys[15:]}) == 2
+    assert [len(c) for c in drawn_chunks(posterior, keys, RUNS)] == [RUNS]
 
 
 @pytest.mark.slow

@@ -91,6 +91,22 @@ def staff_of(scenario: Scenario, plan: Plan, keys: np.ndarray, posterior: Poster
     return simulate_batch(scenario, plan, keys, log_events=False, columns=("staff_total",)).figures["staff_total"]
 
 
+def drawn_chunks(posterior: Posterior, keys: np.ndarray, chunk: int) -> list[np.ndarray]:
+    """Runs that draw from a posterior, cut into as many chunks as `chunk` runs each would make, but
+    along their pairs of families: a chunk costs the engine one batch per pair of families in it, at
+    a cost mostly fixed per batch, so each pair's runs go to one chunk where they fit (the largest
+    first, each to the chunk with the fewest runs). The fan does not depend on the runs' order."""
+    pairs = [posterior.pairs[row] for row in posterior.draws(keys)]
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, pair in enumerate(pairs):
+        groups.setdefault(pair, []).append(i)
+    pieces = [rows[first : first + chunk] for rows in groups.values() for first in range(0, len(rows), chunk)]
+    bins: list[list[int]] = [[] for _ in range(-(-len(keys) // chunk))]
+    for piece in sorted(pieces, key=len, reverse=True):
+        min(bins, key=len).extend(piece)
+    return [keys[np.array(sorted(rows), dtype=np.int64)] for rows in bins if rows]
+
+
 def chunk_runs(runs: int, workers: int) -> int:
     """Runs per chunk: one chunk per worker process, at most MAX_CHUNK_RUNS each."""
     return max(1, min(MAX_CHUNK_RUNS, -(-runs // max(workers, 1))))
@@ -116,7 +132,10 @@ def fan_steps(
         quantiles.add(np.repeat(staff_of(scenario, plan, keys[:1]), len(keys), axis=1))
         yield Fan(list(quantiles.rows()), len(keys), len(keys), True, time.perf_counter() - started)
         return
-    chunks = [keys[first : first + chunk] for first in range(0, len(keys), chunk)]
+    if posterior is None:
+        chunks = [keys[first : first + chunk] for first in range(0, len(keys), chunk)]
+    else:
+        chunks = drawn_chunks(posterior, keys, chunk)
     futures = [] if pool is None else [pool.submit(staff_of, scenario, plan, c, posterior) for c in chunks]
     parts = (
         (f.result() for f in as_completed(futures))

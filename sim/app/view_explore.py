@@ -105,8 +105,10 @@ def ExploreView(
                 for fan in steps:
                     if cancel.is_set():
                         return
-                    # a first look only when more than half of the runs are still to come
-                    if fan.complete or (picture is None and 2 * fan.runs < fan.total):
+                    # a first look only when more than half of the runs are still to come; none of
+                    # runs drawn from a posterior, whose chunks hold some pairs of families only
+                    first_look = posterior is None and picture is None and 2 * fan.runs < fan.total
+                    if fan.complete or first_look:
                         picture = fan_png(fan, observations, name, marks)
                         seconds = time.perf_counter() - started
                         yield Shown(name, fan, picture, None, seconds, source)
