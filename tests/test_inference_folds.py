@@ -72,6 +72,9 @@ def test_folds_fit_and_score_each_fold(toy, tmp_path, monkeypatch):
     assert {r["model"] for r in rows} == {"fitted", "base_rate", "expel_only", "answer_once", "mirror_mirror"}
     for name in ("to-2020-12", "to-2021-06"):
         assert json.loads((folder / name / "inputs.json").read_text())["train_until"] == name[3:]
+        # each fold's fit records the command that ran the folds
+        fit_command = json.loads((folder / name / "manifest.json").read_text())["command_line"]
+        assert fit_command == json.loads((folder / "manifest.json").read_text())["command_line"] != []
         # each fold's own validation is the one gathered
         assert read_csv(folder / name / "validation.csv") == [r for r in rows if r["fold"] == f"to {name[3:]}"]
     assert {r["fold"] for r in read_csv(folder / "families.csv")} == {"to 2020-12", "to 2021-06"}

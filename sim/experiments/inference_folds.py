@@ -74,7 +74,13 @@ def run_folds(
         if progress:
             progress(f"fold {i + 1}/{len(folds)}: {fold.name}")
         folder, report = run_inference(
-            path, results_root, fold=fold, folder=parent / fold_slug(fold.name), progress=progress, **options
+            path,
+            results_root,
+            fold=fold,
+            folder=parent / fold_slug(fold.name),
+            progress=progress,
+            command=command,
+            **options,
         )
         validation += read_csv_rows(folder / VALIDATION_FILE)
         families += [{"fold": fold.name} | row for row in read_csv_rows(folder / "families.csv")]
