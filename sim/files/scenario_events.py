@@ -113,6 +113,13 @@ class EventReader:
                         self.codes[expected],
                     )
             target = 1 - actor if entry.actor == "both" else self.codes.index(entry.target or self.codes[expected])
+            keep_local = getattr(entry, "local", None) == "keep"
+            if keep_local and actor != target:
+                fail(
+                    (*at, "local"),
+                    f"a host closing {self.codes[target]}'s post does not keep its local staff employed",
+                    "local = 'keep' with suspend_post, or with close_post on one's own post",
+                )
             size = getattr(entry, "size", None)
             if kind in _ADDING:
                 self.staff[target] += size
@@ -135,6 +142,7 @@ class EventReader:
                     categories=_categories(entry),
                     posts=self._posts(entry, at, kind, actor, target),
                     home=getattr(entry, "staff", None) == "home",
+                    keep_local=keep_local,
                     source=entry.source,
                     description=entry.description,
                 )

@@ -133,9 +133,23 @@ def _mission(file: TomlFile, missions: dict[str, MissionModel], code: str) -> Mi
     if total > MAX_MISSION:
         fail((*at, "posts"), f"the mission starts with {total:,} staff", f"at most {MAX_MISSION:,} staff per mission")
     props = []
+    post_status = {p.id: p.status for p in posts}
     for index, p in enumerate(table.properties):
         if p.area is not None and p.area_unit is None:
             fail((*at, "properties", index, "area_unit"), "missing required key (the unit of area)")
+        if p.post is not None and p.post not in post_status:
+            fail(
+                (*at, "properties", index, "post"),
+                f"unknown post {shown(p.post)}",
+                f"the posts and bodies of {code}: {', '.join(post_status)}",
+            )
+        if p.post is not None and p.status == "in_use" and post_status[p.post] is not PostStatus.OPEN:
+            fail(
+                (*at, "properties", index, "status"),
+                f"property '{p.id}' is in use but the post it houses, '{p.post}', is "
+                f"{post_status[p.post].name.lower()}",
+                "status = 'vacated' or 'seized' for a property of a post not open at the start",
+            )
         props.append(
             PropertySpec(
                 id=p.id,
@@ -145,6 +159,7 @@ def _mission(file: TomlFile, missions: dict[str, MissionModel], code: str) -> Mi
                 area=p.area,
                 area_unit=p.area_unit,
                 source=p.source,
+                post=p.post,
             )
         )
     cap = table.staff_cap

@@ -94,6 +94,7 @@ class PropertyModel(Strict):
     status: Choice(enum_names(PropertyStatus)) = "in_use"
     area: Number(0, MAX_AREA) = None
     area_unit: Choice(AREA_UNITS) = None
+    post: str = None  # the post the property houses: closing or suspending it vacates the property
     source: str = ""
 
 
@@ -158,6 +159,7 @@ _COMMON: dict[str, Any] = {
 
 SENT_NAMES = [enum_name(c) for c in SENT]
 STAFF_GOES = ("embassy", "home")
+LOCAL_STAFF = ("let_go", "keep")  # what happens to a vacated post's local staff
 
 
 def _measure_model(kind: MeasureKind) -> type[Strict]:
@@ -178,6 +180,7 @@ def _measure_model(kind: MeasureKind) -> type[Strict]:
         fields["categories"] = (_categories(enum_names(Category)), None)
     if spec.vacates:
         fields["staff"] = (Choice(STAFF_GOES), "embassy")
+        fields["local"] = (Choice(LOCAL_STAFF), "let_go")
     if unit is Unit.POST:
         fields["post"] = (str, ...)
     if unit is Unit.PROPERTY:
@@ -200,6 +203,7 @@ EVENT_KEYS = (
     "categories",
     "posts",
     "staff",
+    "local",
     "name",
     "severity",
     "description",

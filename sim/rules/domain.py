@@ -48,6 +48,9 @@ class PropertyStatus(IntEnum):
     IN_USE = 0
     SEIZED = 1
     RETURNED = 2
+    # The post the property houses (`PropertySpec.post`) is closed or suspended: still the owner's,
+    # standing empty, until the post reopens or the host seizes it.
+    VACATED = 3
 
 
 class Cause(StrEnum):

@@ -191,7 +191,11 @@ class ClosePost(MeasureSpec):
     from_statuses = (PostStatus.OPEN, PostStatus.SUSPENDED)
 
     def effect(self, world, state, measure, rows, size):
-        return 0, -vacate_post(world, state, rows, measure.post, PostStatus.CLOSED, measure.home), 0.0
+        return (
+            0,
+            -vacate_post(world, state, rows, measure.post, PostStatus.CLOSED, measure.home, measure.keep_local),
+            0.0,
+        )
 
     def check(self, world, state, target):
         post = np.maximum(target.post, 0)

@@ -37,7 +37,11 @@ class SuspendPost(OwnMeasure, ClosePost):
     reasons = ClosePost.reasons | {3: "post '{post}' is already {status} at that date (allowed: an open post)"}
 
     def effect(self, world, state, measure, rows, size):
-        return 0, -vacate_post(world, state, rows, measure.post, PostStatus.SUSPENDED, measure.home), 0.0
+        return (
+            0,
+            -vacate_post(world, state, rows, measure.post, PostStatus.SUSPENDED, measure.home, measure.keep_local),
+            0.0,
+        )
 
 
 @entry

@@ -16,6 +16,7 @@ from sim.rules.kinds_hostile import (
     nothing,
     target_scope,
 )
+from sim.rules.staffing import occupy_post
 from sim.rules.state import NO_CAP
 
 K = MeasureKind
@@ -59,6 +60,7 @@ class ReopenPost(MeasureSpec):
 
     def effect(self, world, state, measure, rows, size):
         state.post_status[rows, measure.post] = PostStatus.OPEN
+        occupy_post(world, state, rows, measure.post)
         return 0, 0, 0.0
 
     def check(self, world, state, target):

@@ -65,6 +65,7 @@ class Measure:
     categories: tuple[int, ...] | None = None
     posts: tuple[int, ...] | None = None  # the posts and bodies a cap counts, when it names several
     home: bool = False  # a post closed or suspended: its sent staff go home, not to the embassy
+    keep_local: bool = False  # a post suspended or closed by its own state: its local staff stay employed
 
 
 @dataclass

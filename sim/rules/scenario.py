@@ -47,6 +47,7 @@ class PropertySpec:
     area: float | None = None
     area_unit: str | None = None
     source: str = ""
+    post: str | None = None  # the id of the post the property houses, if the record ties it to one
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,9 @@ class Scenario:
             property_owner=np.array(prop_owners, dtype=np.int64),
             tour_months=np.array([float(m.tour_months) for m in self.missions]),
             cap_scopes=self.cap_scopes(),
+            property_post=np.array(
+                [-1 if p.post is None else [q.id for q in posts].index(p.post) for p in props], dtype=np.int64
+            ),
         )
 
     def cap_scopes(self) -> tuple[CapScope, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.allocation import allocate
-from sim.rules.domain import Category, PostStatus
+from sim.rules.domain import Category, PostStatus, PropertyStatus
 from sim.rules.state import NO_CAP, State, World
 
 
@@ -105,23 +105,46 @@ def cut_to_ceiling(
 
 
 def vacate_post(
-    world: World, state: State, rows: np.ndarray, post: int, status: PostStatus, home: bool = False
+    world: World,
+    state: State,
+    rows: np.ndarray,
+    post: int,
+    status: PostStatus,
+    home: bool = False,
+    keep_local: bool = False,
 ) -> np.ndarray:
     """A post stops being open: its sent staff move to the embassy (or, with `home`, go home; a
-    body's always do), its local staff are let go. Returns the number of people the side lost."""
+    body's always do), its local staff are let go (or, with `keep_local`, stay employed at the
+    post), the properties it houses are vacated. Returns the number of people the side lost."""
     home = home or bool(world.body[post])
     side = int(world.post_owner[post])
     head = int(world.head_post[side])
-    let_go = state.staff[rows, post, Category.LOCAL].copy()
+    let_go = np.zeros(len(rows), dtype=np.int64) if keep_local else state.staff[rows, post, Category.LOCAL].copy()
     if home:
         let_go += state.staff[rows, post, :2].sum(axis=1)
     else:
         state.staff[rows, head, :2] += state.staff[rows, post, :2]
-    state.staff[rows, post, :] = 0
+    state.staff[rows, post, : 2 if keep_local else 3] = 0
     state.departure_carry[rows, post, :] = 0.0
     state.replacement_carry[rows, post, :] = 0.0
     state.post_status[rows, post] = status
+    housed = np.flatnonzero(world.property_post == post)
+    if len(housed):
+        block = state.property_status[np.ix_(rows, housed)]
+        state.property_status[np.ix_(rows, housed)] = np.where(
+            block == PropertyStatus.SEIZED, block, PropertyStatus.VACATED
+        )
     return let_go
+
+
+def occupy_post(world: World, state: State, rows: np.ndarray, post: int) -> None:
+    """A post reopens: the properties it houses that stood vacated are in use again."""
+    housed = np.flatnonzero(world.property_post == post)
+    if len(housed):
+        block = state.property_status[np.ix_(rows, housed)]
+        state.property_status[np.ix_(rows, housed)] = np.where(
+            block == PropertyStatus.VACATED, PropertyStatus.IN_USE, block
+        )
 
 
 def room_under_cap(world: World, state: State, rows: np.ndarray | None, side: int) -> np.ndarray:

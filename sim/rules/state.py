@@ -43,8 +43,12 @@ class World:
     # Caps on one post or on some categories, each counted apart from the mission's `staff_cap`;
     # a scenario names them in its events (`Scenario.world`).
     cap_scopes: tuple[CapScope, ...] = ()
+    # The post each property houses (-1: none named); closing or suspending it vacates the property.
+    property_post: np.ndarray | None = None  # int[Q]
 
     def __post_init__(self) -> None:
+        if self.property_post is None:
+            object.__setattr__(self, "property_post", np.full(len(self.property_ids), -1, dtype=np.int64))
         # Posts and properties are numbered mission by mission, so each side's are one slice.
         for owner in (self.post_owner, self.property_owner):
             if len(owner) and np.any(np.diff(owner) < 0):
