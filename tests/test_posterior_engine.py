@@ -37,6 +37,9 @@ def drawn_overrides(rng: np.random.Generator, families: tuple[str, ...]) -> tupl
             (code, "execution_error", round(rng.uniform(0, 0.1), 4)),
             (code, "notice", round(rng.uniform(0.5, 4), 4)),
             (code, "memory_months", round(rng.uniform(3, 36), 4)),
+            (code, "crisis_rate", round(rng.uniform(0, 2), 4)),
+            (code, "rehire_months", round(rng.uniform(3, 24), 4)),
+            (code, "tour_months", round(rng.uniform(6, 36), 4)),
             (code, "delay_weights", [0.0] * whole + [round(1 - frac, 4), frac]),
             (
                 code,
@@ -123,7 +126,7 @@ def test_every_parameterised_policy_takes_its_parameters_per_run(toy_file):
 def test_a_batch_refuses_runs_that_differ_in_a_shared_value(toy_file):
     scenario = load_scenario(toy_file(HISTORY))
     calm = make_plan(scenario, "behavioural", until="2021-06")
-    crises = make_plan(scenario, "behavioural", until="2021-06", overrides=[("CN", "crisis_rate", 2.0)])
+    crises = make_plan(scenario, "behavioural", until="2021-06", overrides=[("CN", "crisis_severity", (-5.0, -1.0))])
     other = make_plan(scenario, "behavioural", until="2021-06", policies={"CN": "grit"})
     for plan in (crises, other):
         with pytest.raises(MixedBatchError):

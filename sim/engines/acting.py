@@ -99,9 +99,10 @@ class Acting:
 
     def _crisis(self, month: int, side: int, log, record) -> None:
         behaviour = self.plan.behaviours[side]
-        if behaviour.crisis_rate <= 0:
+        rate = self.values[side].crisis_rate  # one for all runs, or one per run
+        if np.all(np.asarray(rate) <= 0):
             return
-        count = rng.poisson(self.keys, month, side, rng.SLOT_CRISIS_COUNT, behaviour.crisis_rate / 12.0)
+        count = rng.poisson(self.keys, month, side, rng.SLOT_CRISIS_COUNT, rate / 12.0)
         rows = np.flatnonzero(count > 0)
         if len(rows) == 0:
             return

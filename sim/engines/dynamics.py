@@ -31,7 +31,7 @@ from sim.rules.behaviour import Behaviour
 from sim.rules.instruments import Instruments, estimate, parse_instruments
 from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock, apply_measure, infeasibility
 from sim.rules.repertoire import NONE
-from sim.rules.rotation import restaff, rotate
+from sim.rules.rotation import restaff, rotate, tours
 from sim.rules.scenario import Scenario, events_by_month, record_order
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ class Dynamics(Deciding, Acting):
         self.policies = [v.policy for v in self.values]
         self.memory_months = np.broadcast_to(np.stack([v.memory_months for v in self.values], axis=-1), (runs, 2))
         self.memory = [p.start(runs) for p in self.policies]
+        self.tour = tours(self.world, runs, (self.values[0].tour_months, self.values[1].tour_months))
         # an answer waits at most its run's longest delay: a run's queue is as deep as its own weights
         self.depth_runs = np.broadcast_to(np.maximum(self.values[0].delay_depth, self.values[1].delay_depth), (runs,))
         depth = int(self.depth_runs.max()) if runs else 1
@@ -192,14 +193,15 @@ class Dynamics(Deciding, Acting):
             self._owe(side, dealt_h[:, side], dealt_c[:, side])
         self.like_kind = like
         self.like_conciliatory = like_c
-        rotate(self.world, self.state)
+        rotate(self.world, self.state, self.tour)
         if month >= self.plan.active_from:
             restaff(
                 self.world,
                 self.state,
                 self.establishment,
                 tuple(s for s in (0, 1) if self.plan.behaviours[s].restaff),
-                tuple(b.rehire_months for b in self.plan.behaviours),
+                (self.values[0].rehire_months, self.values[1].rehire_months),
+                self.tour,
             )
         return log
 

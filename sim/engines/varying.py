@@ -2,8 +2,9 @@
 
 A posterior ensemble gives every run its own draw of a side's values. The numeric ones are held as
 arrays over the runs of a batch (`SideValues`), so a batch of runs with different values is one
-`Dynamics`, not one simulation per run; what cannot be an array (the policy's family, crises,
-re-staffing, initiatives, the kinds of instruments) must be the same for every run of a batch:
+`Dynamics`, not one simulation per run; what cannot be an array (the policy's family, the range
+of crises' severity, whether a side re-staffs, initiatives, the kinds of instruments) must be the
+same for every run of a batch:
 `batch_key` says what that is, and `groups` splits runs into batches by it.
 
 A run's values enter its arithmetic exactly as the same values given as scalars do (a comparison
@@ -36,6 +37,9 @@ VARYING = (
     "error_severity",
     "notice",
     "memory_months",
+    "crisis_rate",
+    "rehire_months",
+    "tour_months",
 )
 _BLANK = Behaviour()
 
@@ -81,6 +85,9 @@ class SideValues:
     error_severity: float | np.ndarray
     notice: float | np.ndarray
     memory_months: float | np.ndarray
+    crisis_rate: float | np.ndarray
+    rehire_months: float | np.ndarray
+    tour_months: float | np.ndarray  # nan: the scenario's
     cumulative: np.ndarray
     last_delay: int | np.ndarray
     policy: Policy
@@ -88,10 +95,15 @@ class SideValues:
     delay_depth: int | np.ndarray  # len(delay_weights)
 
 
+def _number(value: float | None) -> float:
+    """A value as a number: None (left to the scenario) is nan."""
+    return float("nan") if value is None else value
+
+
 def side_values(behaviour: Behaviour, instruments: Instruments | None) -> SideValues:
     """The values of a batch whose runs all have `behaviour`."""
     return SideValues(
-        **{key: getattr(behaviour, key) for key in VARYING},
+        **{key: _number(getattr(behaviour, key)) for key in VARYING},
         cumulative=np.cumsum(behaviour.delays),
         last_delay=len(behaviour.delay_weights) - 1,
         policy=parse_policy(behaviour.policy),
@@ -106,7 +118,7 @@ def run_values(behaviours: Sequence[Behaviour], instruments: Instruments | None)
     keys = {batch_key(b) for b in behaviours}
     if len(keys) > 1:
         raise MixedBatchError("the runs of one batch differ in a value that cannot vary per run")
-    arrays = {key: np.array([getattr(b, key) for b in behaviours], dtype=float) for key in VARYING}
+    arrays = {key: np.array([_number(getattr(b, key)) for b in behaviours], dtype=float) for key in VARYING}
     widths = np.array([len(b.delay_weights) for b in behaviours], dtype=np.int64)
     cumulative = np.full((len(behaviours), int(widths.max())), np.inf)
     for i, b in enumerate(behaviours):

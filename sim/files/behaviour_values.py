@@ -95,6 +95,7 @@ class BehaviourModel(Strict):
     memory_months: Number(*BOUNDS["memory_months"]) = _DEFAULT.memory_months
     notice: Number(*BOUNDS["notice"]) = _DEFAULT.notice
     rehire_months: Number(*BOUNDS["rehire_months"]) = _DEFAULT.rehire_months
+    tour_months: Number(*BOUNDS["tour_months"]) | None = _DEFAULT.tour_months
 
     def given(self) -> dict[str, object]:
         return {key: getattr(self, key) for key in KEYS if key in self.model_fields_set}

@@ -124,6 +124,7 @@ ENSEMBLE_TRAJECTORY_COLUMNS = ("run", *TRAJECTORY_COLUMNS)
 
 def behaviours_for_manifest(plan: Plan, sides: tuple[str, str]) -> dict[str, dict]:
     return {
-        sides[i]: {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(b).items()}
+        # a value left to the scenario (a tour_months of None) is the scenario's, written there
+        sides[i]: {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(b).items() if v is not None}
         for i, b in enumerate(plan.behaviours)
     }

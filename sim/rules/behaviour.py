@@ -38,6 +38,7 @@ class Behaviour:
     memory_months: float = 12.0  # an act unanswered (or a step unreciprocated) this long expects no answer
     notice: float = 2.0  # hostility left below this severity after netting goes unanswered
     rehire_months: float = 12.0  # where re-staffing, an empty local post is filled within about this long
+    tour_months: float | None = None  # its sent staff's tour; None: the scenario's missions.SIDE.tour_months
 
     @property
     def initiatives(self) -> tuple[tuple[object, int], ...]:
@@ -68,6 +69,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "memory_months": (1.0, 120.0),
     "notice": (0.0, 10.0),
     "rehire_months": (1.0, 120.0),
+    "tour_months": (1.0, 120.0),
 }
 KEYS = tuple(f.name for f in fields(Behaviour))
 MAX_DELAY_MONTHS = 24  # delay_weights holds at most this many + 1 weights (0, 1, ... months)

@@ -154,16 +154,17 @@ def normal(keys: np.ndarray, month: int, side: int, slot_a: int, slot_b: int) ->
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
-def poisson(keys: np.ndarray, month: int, side: int, slot: int, mean: float, limit: int = 8) -> np.ndarray:
-    """Poisson counts with the given mean (by inversion of the CDF, at most `limit`)."""
+def poisson(keys: np.ndarray, month: int, side: int, slot: int, mean: float | np.ndarray, limit: int = 8) -> np.ndarray:
+    """Poisson counts with the given mean, one for all runs or one per run (by inversion of the CDF,
+    at most `limit`). A run whose mean is 0 gets 0: its CDF starts at 1, above every uniform number."""
     u = uniform(keys, month, side, slot)
     counts = np.zeros(len(u), dtype=np.int64)
-    if mean <= 0:
+    if np.all(np.asarray(mean) <= 0):
         return counts
     term = np.exp(-mean)
     cdf = term
     for k in range(1, limit + 1):
         counts += u >= cdf
-        term *= mean / k
-        cdf += term
+        term = term * (mean / k)  # new arrays: a per-run `term` and `cdf` must not share memory
+        cdf = cdf + term
     return counts

@@ -40,11 +40,24 @@ def _within_cap(world: World, state: State, side: int, wanted: np.ndarray) -> np
     return flat.reshape(wanted.shape)
 
 
-def rotate(world: World, state: State) -> np.ndarray:
-    """Advance rotation one month for every run. Returns the net staff change, int[R, 2]."""
-    tour = world.tour_months[world.post_owner]  # [P]
+def tours(
+    world: World, runs: int, drawn: tuple[float | np.ndarray, float | np.ndarray] = (np.nan, np.nan)
+) -> np.ndarray:
+    """Each run's tour of each side's sent staff, float[R, 2]: `drawn` (one for all runs, or one per
+    run) where it is a number, the scenario's `tour_months` where it is nan."""
+    out = np.empty((runs, 2))
+    for side in (0, 1):
+        out[:, side] = np.where(np.isnan(drawn[side]), world.tour_months[side], drawn[side])
+    return out
+
+
+def rotate(world: World, state: State, tour: np.ndarray | None = None) -> np.ndarray:
+    """Advance rotation one month for every run; `tour`: each run's tours, float[R, 2] (`tours`;
+    default the scenario's). Returns the net staff change, int[R, 2]."""
+    if tour is None:
+        tour = tours(world, state.runs)
     staff = state.staff[:, :, :2]  # a view: [R, P, 2] of the sent categories
-    state.departure_carry += staff / tour[None, :, None]
+    state.departure_carry += staff / tour[:, world.post_owner][:, :, None]
     departures = np.minimum(np.floor(state.departure_carry).astype(np.int64), staff)
     state.departure_carry -= departures
     staff -= departures
@@ -69,24 +82,27 @@ def restaff(
     state: State,
     establishment: np.ndarray,
     sides: tuple[int, ...],
-    rehire_months: tuple[float, float] = (12.0, 12.0),
+    rehire_months: tuple[float | np.ndarray, float | np.ndarray] = (12.0, 12.0),
+    tour: np.ndarray | None = None,
 ) -> np.ndarray:
     """Rebuild missions toward their `establishment` (int[P, 3], the staff at the start) where the
     host allows: at open posts only, sent staff at gap / tour_months a month times the visa rate,
     local staff at gap / rehire_months a month where local hiring is allowed, all within the cap. Fractions
     are carried. Used when policies act, never in a pure replay. Returns arrivals, int[R, 2]."""
     arrivals = np.zeros((state.runs, 2), dtype=np.int64)
+    if tour is None:
+        tour = tours(world, state.runs)
     for side in sides:
         sl = world.post_slice(side)
         gap = np.maximum(establishment[None, sl, :] - state.staff[:, sl, :], 0).astype(float)
         gap *= (state.post_status[:, sl] == PostStatus.OPEN)[:, :, None]
-        pace = np.empty(3)
-        pace[list(SENT)] = 1.0 / world.tour_months[side]
-        pace[Category.LOCAL] = 1.0 / rehire_months[side]
+        pace = np.empty((state.runs, 3))  # each run's share of a gap filled a month
+        pace[:, list(SENT)] = 1.0 / tour[:, side, None]
+        pace[:, Category.LOCAL] = 1.0 / np.asarray(rehire_months[side], dtype=float)
         rate = np.empty((state.runs, 3))
         rate[:, :2] = state.visa_rate[:, side, None]
         rate[:, 2] = state.local_hiring[:, side]
-        carry = state.restaff_carry[:, sl, :] + gap * pace[None, None, :] * rate[:, None, :]
+        carry = state.restaff_carry[:, sl, :] + gap * pace[:, None, :] * rate[:, None, :]
         wanted = np.minimum(np.floor(carry).astype(np.int64), gap.astype(np.int64))
         state.restaff_carry[:, sl, :] = np.where(gap > 0, carry - wanted, 0.0)
         allowed = _within_cap(world, state, side, wanted)
