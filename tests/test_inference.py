@@ -76,7 +76,7 @@ def test_every_prior_is_documented_with_its_bounds():
     rows = {row[0]: (float(row[1]), float(row[2])) for row in documented_table("Priors")}
     assert rows == {key: (low, high) for key, low, high in SIDE_PRIORS}
     names = [r.name for r in priors_for(("grit", "escalate"), ("US", "RU"))]
-    assert names[:6] == [f"US.{key}" for key, _, _ in SIDE_PRIORS]
+    assert names[: len(SIDE_PRIORS)] == [f"US.{key}" for key, _, _ in SIDE_PRIORS]
     assert names[-3:] == ["US.grit.step", "US.grit.persistence", "RU.escalate.k"]
 
 
@@ -152,7 +152,7 @@ def test_same_seed_same_posterior_and_an_interrupted_fit_resumes_to_it(short_toy
 
     def stopping(self, drawn):
         calls["n"] += 1
-        if calls["n"] == 60:  # in the second generation: the prior sample is 8 particles, the first 44
+        if calls["n"] == 28:  # in the second generation: the first takes 22 calls, the second 12
             raise KeyboardInterrupt
         return original(self, drawn)
 
@@ -186,7 +186,8 @@ def test_the_outputs_are_documented_and_consistent(short_toy, tmp_path):
     documented = [row[0] for row in documented_table("posterior.csv") if re.fullmatch(r"[a-z_]+", row[0])]
     header = list(posterior[0])
     assert header[: len(documented)] == documented
-    assert header[len(documented) :][:8] == ["CN.family", "UK.family"] + [f"CN.{key}" for key, _, _ in SIDE_PRIORS]
+    expected = ["CN.family", "UK.family"] + [f"CN.{key}" for key, _, _ in SIDE_PRIORS]
+    assert header[len(documented) :][: len(expected)] == expected
     assert len(posterior) == 8 and sum(float(r["weight"]) for r in posterior) == pytest.approx(1.0, abs=1e-5)
     families = read_csv(folder / "families.csv")
     assert list(families[0]) == [row[0] for row in documented_table("families.csv")]
@@ -326,9 +327,11 @@ def test_a_known_pair_is_recovered(toy, tmp_path):
     interval of k holds 3 and is narrower than the prior's."""
     scenario = load_scenario(toy)
     fixed = {}
-    for code in scenario.codes:
+    for code, mission in zip(scenario.codes, scenario.missions, strict=True):
         fixed.update({f"{code}.{key}": value for key, value in (("mean_delay", 0.0), ("memory_months", 12.0))})
         fixed.update({f"{code}.{key}": value for key, value in (("notice", 2.0), ("like", 0.7), ("package", 0.2))})
+        fixed.update({f"{code}.{key}": value for key, value in (("crisis_rate", 0.0), ("rehire_months", 12.0))})
+        fixed[f"{code}.tour_months"] = float(mission.tour_months)  # the scenario's, as the truth's runs have
     truth = Setting.make(scenario, scenario.end, 1, 2024, fixed)
     record = Record.from_scenario(scenario, scenario.end)
     drawn = {"CN.perception_error": 0.05, "UK.perception_error": 0.05, "UK.escalate.k": 3.0}

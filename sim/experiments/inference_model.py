@@ -23,6 +23,18 @@ Priors, uniform between their bounds (docs/inference.md gives the same list):
 - `package` 0 - 0.6: the probability of adding a second kind in the same month. The training
   record has packages in at most 2 of a side's 5 acts; 0.6 allows more than either side showed
   while keeping a single measure the common answer.
+- `crisis_rate` 0 - 2 a year: crises attributed to the side beyond the record's own shocks, which
+  behavioural mode forces. The record has about one shock a year attributed to either side
+  (2016-2022); a rate of 2 would double it, 0 adds none.
+- `rehire_months` 3 - 24: where a side re-staffs, the months an empty local post takes to fill.
+  Nothing in the record dates a rehiring; the range spans a quarter to two years of ordinary
+  hiring.
+- `tour_months` 24 - 36: the tour of the side's sent staff, which sets rotation and the pace at
+  which sent staff are replaced. US Foreign Service tours are two or three years, and the 2020
+  posting limit is three years.
+- The notice a measure gives (72 hours to five weeks in the record) is shorter than the model's
+  month, and the record's dates are the dates measures took effect; it is part of `mean_delay`,
+  the wait until an answer takes effect, and not a value of its own.
 - policy parameters: the registry's bounds (`sim.rules.policies.REGISTRY[name].parameters`;
   docs/policies.md says what each means). Whole-number parameters are drawn uniformly on
   [low - 0.5, high + 0.5] and rounded, so each whole value is equally likely.
@@ -63,6 +75,9 @@ SIDE_PRIORS: tuple[tuple[str, float, float], ...] = (
     ("notice", 0.5, 4.0),
     ("like", 0.0, 1.0),
     ("package", 0.0, 0.6),
+    ("crisis_rate", 0.0, 2.0),
+    ("rehire_months", 3.0, 24.0),
+    ("tour_months", 24.0, 36.0),
 )
 DIGITS = 4  # decimals a particle's values are rounded to before they are simulated (and written)
 
@@ -141,6 +156,9 @@ def behaviour_choices(
             (code, "delay_weights", delay_weights(values[parameter_name(code, "mean_delay")])),
             (code, "memory_months", values[parameter_name(code, "memory_months")]),
             (code, "notice", values[parameter_name(code, "notice")]),
+            (code, "crisis_rate", values[parameter_name(code, "crisis_rate")]),
+            (code, "rehire_months", values[parameter_name(code, "rehire_months")]),
+            (code, "tour_months", values[parameter_name(code, "tour_months")]),
             (code, "instruments", chosen.spec()),
         ]
     return policies, overrides

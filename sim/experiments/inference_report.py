@@ -55,7 +55,17 @@ from sim.files.scenario_file import load_scenario
 from sim.rules.calendar import month_label
 from sim.rules.policies import REGISTRY
 
-PARAMS_KEYS = ("policy", "perception_error", "delay_weights", "memory_months", "notice", "instruments")
+PARAMS_KEYS = (
+    "policy",
+    "perception_error",
+    "delay_weights",
+    "memory_months",
+    "notice",
+    "crisis_rate",
+    "rehire_months",
+    "tour_months",
+    "instruments",
+)
 POSTERIOR_COLUMNS = ("particle", "model", "weight", "distance", "seed")
 FAMILY_COLUMNS = ("scope", "side", "family", "probability")
 GENERATION_COLUMNS = (

@@ -49,6 +49,11 @@ SIDE_VALUES: tuple[tuple[str, float, float], ...] = (
     ("like", 0.0, 1.0),
     ("package", 0.0, 1.0),
 )
+# the mechanics a fit infers since they became behaviour values: read where a posterior has them
+# (a side's column may be missing in a posterior from a fit that held them at the scenario's)
+MECHANICS: tuple[tuple[str, float, float], ...] = tuple(
+    (key, *BOUNDS[key]) for key in ("crisis_rate", "rehire_months", "tour_months")
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,7 @@ class Posterior:
                 "memory_months": values[f"{code}.memory_months"],
                 "notice": values[f"{code}.notice"],
                 "instruments": _with(instruments, like, package),
+                **{key: values[f"{code}.{key}"] for key, *_ in MECHANICS if f"{code}.{key}" in values},
             }
         return out
 
@@ -197,6 +203,9 @@ def load_posterior(path: str | Path) -> Posterior:
         for code in codes:
             for key, low, high in SIDE_VALUES:
                 drawn[f"{code}.{key}"] = _number(where, f"{code}.{key}", row[f"{code}.{key}"], number, low, high)
+            for key, low, high in MECHANICS:
+                if f"{code}.{key}" in row:
+                    drawn[f"{code}.{key}"] = _number(where, f"{code}.{key}", row[f"{code}.{key}"], number, low, high)
         for code, family in zip(codes, pair, strict=True):
             for p in REGISTRY[family].parameters:
                 column = f"{code}.{family}.{p.name}"
