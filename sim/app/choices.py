@@ -25,7 +25,9 @@ from sim.rules.scenario import Scenario
 MODES = ("replay", "behavioural", "project")
 NO_INITIATIVE = "none"
 # Conciliatory measures a host can announce as an initiative (the kinds `parse_initiative` accepts).
-INITIATIVE_KINDS = tuple(k.label for k, spec in CATALOGUE.items() if spec.role is Role.HOST and spec.severity > 0)
+INITIATIVE_KINDS = tuple(
+    k.label for k, spec in CATALOGUE.items() if spec.role is Role.HOST and spec.severity > 0 and not spec.record_only
+)
 MAX_DELAY = 6.0  # months: the range calibration searches
 PROJECT_YEARS = 10  # a projection runs this long past the record by default
 UPLOAD_LIMIT = 2_000_000  # bytes: scenario files are a few dozen kilobytes

@@ -46,11 +46,14 @@ def validate(scenario: Path) -> None:
     Example:
       tft validate scenarios/us_russia_2016_2025.toml
     """
-    from sim.files.scenario_file import load_scenario
+    from sim.engines.check import check_events
+    from sim.files.scenario_file import parse_scenario
     from sim.rules.calendar import month_label
+    from sim.rules.kinds_rules import rules_held_lines
     from sim.rules.measures import Shock
 
-    loaded = load_scenario(scenario)
+    loaded = parse_scenario(scenario)
+    state = check_events(loaded)
     shocks = sum(isinstance(e, Shock) for e in loaded.events)
     posts = sum(len(m.posts) for m in loaded.missions)
     props = sum(len(m.properties) for m in loaded.missions)
@@ -59,6 +62,8 @@ def validate(scenario: Path) -> None:
         f"sides {' and '.join(loaded.codes)}, {posts} posts, {props} properties, "
         f"{len(loaded.events) - shocks} measures, {shocks} shocks, {len(loaded.observations)} observations"
     )
+    for line in rules_held_lines(loaded.world(), state):
+        click.echo(f"  rules in force at the end: {line}")
 
 
 @cli.command()

@@ -11,7 +11,8 @@ Each part carries its kind group (`sim.rules.groups`, named by the catalogue ent
 nominal severity: the catalogue's base severity of its kind, as a magnitude. The base severity is
 used, not the severity a measure had in one run, because every source of acts (the record, event
 logs, per-month counts, null models) knows the kind but not always what a measure did; all the
-kinds of a hostile group share one base severity, so a group's severity is well defined.
+kinds of a hostile group share one base severity, so a group's severity is well defined. The
+record-only kinds (rules with a size) count as acts of their group, though no policy takes them.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def kinds_rows(scenario: Scenario, train_last: int, draws: Draws) -> list[dict]:
     training window) and the share of the posterior predictive draws that take it at least once
     over the whole scenario: which of the record's instruments the fitted behaviour produces."""
     from sim.experiments.acts import is_hostile
-    from sim.rules.measures import Measure, MeasureKind
+    from sim.rules.measures import HOSTILE_KINDS, Measure, MeasureKind
 
     recorded: dict[MeasureKind, list[int]] = {}
     for event in scenario.events:
@@ -59,7 +59,8 @@ def kinds_rows(scenario: Scenario, train_last: int, draws: Draws) -> list[dict]:
     taken = draws.counts.sum(axis=(0, 2)) > 0  # [draws, kinds]
     rows = []
     for kind in MeasureKind:
-        if not is_hostile(kind):
+        # a record-only kind no policy takes is listed only where the record has it
+        if not is_hostile(kind) or (kind not in HOSTILE_KINDS and kind not in recorded):
             continue
         months = recorded.get(kind, [])
         rows.append(

@@ -7,7 +7,7 @@ from sim.files.scenario_models import EVENT_KEYS, EVENT_MODELS, JOINT_KINDS, SHO
 from sim.files.toml_input import TomlFile
 from sim.files.validation import MAX_MISSION, found, shown, validate
 from sim.rules.calendar import month_label
-from sim.rules.domain import Category, enum_from_name
+from sim.rules.domain import Category, NoticeScope, enum_from_name
 from sim.rules.measures import CATALOGUE, Measure, MeasureKind, Role, Shock
 
 # Measures that add people to a mission: their sizes count toward the mission's bound.
@@ -143,6 +143,8 @@ class EventReader:
                     posts=self._posts(entry, at, kind, actor, target),
                     home=getattr(entry, "staff", None) == "home",
                     keep_local=keep_local,
+                    scope=_scope(entry),
+                    approval=getattr(entry, "approval", False),
                     source=entry.source,
                     description=entry.description,
                 )
@@ -207,6 +209,11 @@ class EventReader:
 def _categories(entry) -> tuple[int, ...] | None:
     names = getattr(entry, "categories", None)
     return None if names is None else tuple(sorted(int(enum_from_name(Category, n)) for n in names))
+
+
+def _scope(entry) -> tuple[int, ...] | None:
+    name = getattr(entry, "scope", "both")
+    return None if name == "both" else (int(enum_from_name(NoticeScope, name)),)
 
 
 def _with_seq(event: Measure | Shock, seq: int) -> Measure | Shock:

@@ -185,6 +185,7 @@ def _mission(file: TomlFile, missions: dict[str, MissionModel], code: str) -> Mi
         banking=table.banking,
         local_hiring=table.local_hiring,
         ambassador=table.ambassador,
+        visa_term_days=table.visa_term_days,
         posts=tuple(posts),
         properties=tuple(props),
         source=table.source,

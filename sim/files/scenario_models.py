@@ -32,6 +32,8 @@ from sim.rules.scenario import AREA_UNITS, CONFIDENCE, OBSERVATION_BOUNDS, OBSER
 MAX_KM = 20_000.0  # half the Earth's circumference: every place is within it
 MAX_AREA = 1e9  # m2 or acres: a property, not a country
 MAX_TOUR_MONTHS = 120
+MAX_DAYS = 3650  # days of notice or of a visa term: ten years
+NOTICE_SCOPES = ("travel", "meetings", "both")
 
 
 def _nonempty_source(value: str) -> str:
@@ -106,6 +108,7 @@ class MissionModel(Strict):
     banking: bool = True
     local_hiring: bool = True
     ambassador: bool = True
+    visa_term_days: Integer(1, MAX_DAYS) = None
     source: str = ""
     posts: list[PostModel]
     properties: list[PropertyModel] = []
@@ -146,7 +149,11 @@ _SIZES: dict[Unit, Any] = {
     Unit.CEILING: Count,
     Unit.RATE: Number(0, 1),
     Unit.KM: Annotated[float, AfterValidator(_radius)],
+    Unit.DAYS: Integer(1, MAX_DAYS),
+    Unit.ITEMS: Integer(1, MAX_COUNT),
+    Unit.OUTLETS: Integer(1, MAX_COUNT),
 }
+_NOTICE = (MeasureKind.REQUIRE_NOTICE, MeasureKind.LIFT_NOTICE)  # regimes that cover travel, meetings or both
 _ADDS = (MeasureKind.ADD_STAFF, MeasureKind.HIRE_LOCAL_STAFF)  # a category of their own
 _COMMON: dict[str, Any] = {
     "date": (Date, ...),
@@ -185,6 +192,10 @@ def _measure_model(kind: MeasureKind) -> type[Strict]:
         fields["post"] = (str, ...)
     if unit is Unit.PROPERTY:
         fields["property"] = (str, ...)
+    if kind in _NOTICE:
+        fields["scope"] = (Choice(NOTICE_SCOPES), "both")
+    if kind is MeasureKind.REQUIRE_NOTICE:
+        fields["approval"] = (bool, False)
     return create_model(f"Event_{kind.label}", __base__=Strict, **fields)
 
 
@@ -204,6 +215,8 @@ EVENT_KEYS = (
     "posts",
     "staff",
     "local",
+    "scope",
+    "approval",
     "name",
     "severity",
     "description",

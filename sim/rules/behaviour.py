@@ -92,6 +92,7 @@ def parse_initiative(text: str) -> tuple[tuple[object, int], ...]:
     if text.strip() in ("", "none"):
         return ()
     allowed = [k.label for k, spec in CATALOGUE.items() if spec.role is Role.HOST and spec.severity > 0]
+    allowed = [label for label in allowed if not CATALOGUE[MeasureKind[label.upper()]].record_only]
     steps = []
     for item in text.split("+"):
         name, at, date = item.strip().partition("@")

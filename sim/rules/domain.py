@@ -30,6 +30,14 @@ class PostKind(IntEnum):
 BODIES = (PostKind.MEDIA_BUREAU, PostKind.CULTURAL_BODY)
 
 
+class NoticeScope(IntEnum):
+    """What a notification or approval regime covers: the staff's travel, their meetings with the
+    host's officials and institutions."""
+
+    TRAVEL = 0
+    MEETINGS = 1
+
+
 class PostStatus(IntEnum):
     OPEN = 0
     SUSPENDED = 1

@@ -45,6 +45,13 @@ class MeasureKind(IntEnum):
     HIRE_LOCAL_STAFF = 23
     RECALL_AMBASSADOR = 24
     APPOINT_AMBASSADOR = 25
+    REQUIRE_NOTICE = 26
+    LIFT_NOTICE = 27
+    ORDER_DISCLOSURE = 28
+    SHORTEN_VISA_TERM = 29
+    RESTORE_VISA_TERM = 30
+    DESIGNATE_OUTLETS = 31
+    REVOKE_DESIGNATION = 32
 
     @property
     def label(self) -> str:
@@ -68,6 +75,9 @@ class Unit(Enum):
     KM = "km"
     POST = "post"
     PROPERTY = "property"
+    DAYS = "days"
+    ITEMS = "people or items"
+    OUTLETS = "outlets"
     NONE = "none"
 
 
@@ -88,6 +98,8 @@ class Target:
     prop: np.ndarray
     categories: tuple[int, ...] | None = None  # as `Measure.categories`
     posts: tuple[int, ...] | None = None  # as `Measure.posts`
+    scope: tuple[int, ...] | None = None  # as `Measure.scope`
+    approval: bool = False  # as `Measure.approval`
 
 
 @dataclass
@@ -118,6 +130,9 @@ class MeasureSpec:
     scoped = False  # a cap that may count some posts or categories (`Measure.post`, `.posts`, `.categories`)
     vacates = False  # a post stops being open: its sent staff may go home (`Measure.home`)
     owner_may_take = False  # a host measure the mission's own state may also take (reopening what it suspended)
+    # Taken only by scenario events (replay, and the history of a projection): no policy, instrument
+    # or initiative takes it, since no fit has estimated a side's propensity to use it.
+    record_only = False
 
     @property
     def hostile(self) -> bool:

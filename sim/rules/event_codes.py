@@ -62,6 +62,10 @@ EVENT_CODES: dict[MeasureKind, EventCode] = {
     K.RESTRICT_TRAVEL: EventCode("172", "COERCE", "restrict"),
     K.FREEZE_BANKING: EventCode("163", "SANCTION", "discontinue", "economic"),
     K.EXPEL_AMBASSADOR: EventCode("161", "SANCTION", "expel"),
+    K.REQUIRE_NOTICE: EventCode("172", "COERCE", "restrict"),
+    K.ORDER_DISCLOSURE: EventCode("172", "SANCTION"),
+    K.SHORTEN_VISA_TERM: EventCode("172", "SANCTION", "discontinue"),
+    K.DESIGNATE_OUTLETS: EventCode("172", "COERCE", "restrict"),
     # the host undoes what it did
     K.RETURN_PROPERTY: EventCode("0842", "RETREAT"),
     K.REOPEN_POST: EventCode("050", "SUPPORT"),
@@ -73,6 +77,9 @@ EVENT_CODES: dict[MeasureKind, EventCode] = {
     K.ALLOW_LOCAL_HIRES: EventCode("081", "CONCEDE"),
     K.ACCEPT_AMBASSADOR: EventCode("050", "SUPPORT"),
     K.HOLD_TALKS: EventCode("046", "CONSULT"),
+    K.LIFT_NOTICE: EventCode("081", "CONCEDE"),
+    K.RESTORE_VISA_TERM: EventCode("081", "CONCEDE"),
+    K.REVOKE_DESIGNATION: EventCode("081", "CONCEDE"),
     # a state acts on its own mission: the other side, whose country it is in, is the target
     K.SUSPEND_POST: EventCode("161", "SANCTION", "withdraw"),
     K.CUT_STAFF: EventCode("161", "SANCTION", "withdraw"),

@@ -3,7 +3,8 @@
 Two measures "match in kind" when their kinds share a group. Each catalogue entry of
 `sim.rules.measures` names its group; this module only names the groups. The hostile groups are
 the instruments a host uses against the other side's mission; posting limits and travel limits
-form one group (both restrict how the other side's staff serve), every conciliatory kind forms
+form one group (both restrict how the other side's staff serve; the rules with a size of
+`sim.rules.kinds_rules` join it), every conciliatory kind forms
 another, and what a state does to its own mission (`own_mission`) is never scored.
 """
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rules import kinds_hostile, kinds_own, kinds_restoring  # noqa: F401  (the entries register)
+from sim.rules import kinds_hostile, kinds_own, kinds_restoring, kinds_rules  # noqa: F401  (the entries register)
 from sim.rules.domain import Cause
 from sim.rules.entries import (  # noqa: F401  (the catalogue's vocabulary, for every layer)
     ENTRIES,
@@ -34,9 +34,11 @@ from sim.rules.state import State, World
 
 CATALOGUE: dict[MeasureKind, MeasureSpec] = dict(sorted(ENTRIES.items()))
 assert set(CATALOGUE) == set(MeasureKind), "every kind of measure has one catalogue entry"
-# What a host can take against the other side's mission: the kinds policies, instruments and
-# event-level scores compare.
-HOSTILE_KINDS = tuple(k for k, spec in CATALOGUE.items() if spec.hostile and spec.role is Role.HOST)
+# What a host can take against the other side's mission: the kinds policies and instruments choose
+# from. Record-only kinds are left out: a flat prior would give them a propensity no record showed.
+HOSTILE_KINDS = tuple(
+    k for k, spec in CATALOGUE.items() if spec.hostile and spec.role is Role.HOST and not spec.record_only
+)
 
 
 def severity_of(kind: MeasureKind, people: np.ndarray, rate_change: np.ndarray) -> np.ndarray:
@@ -66,6 +68,8 @@ class Measure:
     posts: tuple[int, ...] | None = None  # the posts and bodies a cap counts, when it names several
     home: bool = False  # a post closed or suspended: its sent staff go home, not to the embassy
     keep_local: bool = False  # a post suspended or closed by its own state: its local staff stay employed
+    scope: tuple[int, ...] | None = None  # what a notice regime covers (NoticeScope); None: travel and meetings
+    approval: bool = False  # a notice regime under which the host must approve, not only be told
 
 
 @dataclass
@@ -125,6 +129,8 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
         prop=np.array([NONE if prop is None else prop]),
         categories=measure.categories,
         posts=measure.posts,
+        scope=measure.scope,
+        approval=measure.approval,
     )
     code = int(spec.check(world, state, target)[0])
     return spec.explain(code, world, state, measure, run) if code else None

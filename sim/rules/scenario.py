@@ -65,6 +65,7 @@ class MissionSpec:
     posts: tuple[PostSpec, ...]
     properties: tuple[PropertySpec, ...]
     source: str = ""
+    visa_term_days: int | None = None  # the visa term the host grants the staff, when the scenario gives one
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,9 @@ class Scenario:
             local_hiring=np.array([[m.local_hiring for m in self.missions]]),
             ambassador=np.array([[m.ambassador for m in self.missions]]),
             scoped_cap=np.full((1, len(self.cap_scopes())), NO_CAP, dtype=np.int64),
+            visa_term_days=np.array(
+                [[np.nan if m.visa_term_days is None else m.visa_term_days for m in self.missions]], dtype=float
+            ),
         )
         return one if runs == 1 else one.repeat(runs)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.rules.domain import BODIES, Category, PostKind, PostStatus, PropertyStatus
+from sim.rules.domain import BODIES, Category, NoticeScope, PostKind, PostStatus, PropertyStatus
 
 NO_CAP = -1  # staff_cap value meaning "no cap"
 ALL_CATEGORIES = (Category.DIPLOMATS, Category.SUPPORT, Category.LOCAL)
@@ -134,8 +134,25 @@ class State:
     replacement_carry: np.ndarray = field(default=None)  # float64[R, P, 2]
     restaff_carry: np.ndarray = field(default=None)  # float64[R, P, 3]
     scoped_cap: np.ndarray = field(default=None)  # int64[R, S]: the cap of each of World.cap_scopes, NO_CAP for none
+    # Rules with a size the host sets on a mission (sim.rules.kinds_rules), by side:
+    notice_days: np.ndarray = field(default=None)  # float64[R, 2, scope] days of notice (NoticeScope), nan: none
+    notice_approval: np.ndarray = field(default=None)  # bool[R, 2, scope]: the host must approve, not only be told
+    visa_term_days: np.ndarray = field(default=None)  # float64[R, 2] visa term set by the host, nan: none set
+    disclosed: np.ndarray = field(default=None)  # int64[R, 2] people or items the host has ordered disclosed
+    designated_outlets: np.ndarray = field(default=None)  # int64[R, 2] outlets designated foreign missions
 
     def __post_init__(self) -> None:
+        runs = self.staff.shape[0]
+        if self.notice_days is None:
+            self.notice_days = np.full((runs, 2, len(NoticeScope)), np.nan)
+        if self.notice_approval is None:
+            self.notice_approval = np.zeros((runs, 2, len(NoticeScope)), dtype=bool)
+        if self.visa_term_days is None:
+            self.visa_term_days = np.full((runs, 2), np.nan)
+        if self.disclosed is None:
+            self.disclosed = np.zeros((runs, 2), dtype=np.int64)
+        if self.designated_outlets is None:
+            self.designated_outlets = np.zeros((runs, 2), dtype=np.int64)
         if self.scoped_cap is None:
             self.scoped_cap = np.zeros((self.staff.shape[0], 0), dtype=np.int64)
         shape = self.staff.shape[:2] + (2,)
