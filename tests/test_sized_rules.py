@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import cli
-from sim.experiments.acts import recorded_acts
+from sim.experiments.acts import GROUP_SEVERITY, HOSTILE_GROUPS, recorded_acts
 from sim.files.scenario_file import load_scenario
 from sim.rules.behaviour import BehaviourError, parse_initiative
 from sim.rules.domain import NoticeScope
@@ -151,6 +151,19 @@ def test_no_policy_instrument_or_initiative_takes_them():
         "expel_ambassador",
     ]
     assert not set(RULES) & set(HOSTILE_LADDER + CONCILIATORY_ORDER)
+    # the groups acts are scored and summarised by, and their nominal severities, are as they were
+    assert {g.value: s for g, s in GROUP_SEVERITY.items()} == {
+        "expel": 3.0,
+        "cap": 3.0,
+        "close_post": 5.0,
+        "seize_property": 4.0,
+        "visas": 5.0,
+        "local_hires": 3.0,
+        "travel_and_posting": 2.0,
+        "banking": 3.0,
+        "ambassador": 6.0,
+    }
+    assert list(GROUP_SEVERITY) == list(HOSTILE_GROUPS)
     found = estimate([Measure(K.DESIGNATE_OUTLETS, 0, 1, 3), Measure(K.EXPEL, 0, 1, 5)], 0, last_month=10)
     assert [found.weights[k] for k in RULES] == [0.0] * 7  # no propensity, not even the prior's
     assert found.weights[K.EXPEL] == 2 and found.package == pytest.approx(1 / 3, abs=1e-4)  # one act, not two
