@@ -283,3 +283,21 @@ def test_a_projection_answers_a_rule_from_the_history_with_its_own_kinds(toy_fil
     first = [row for row in policy if row["date"] == "2020-06"]
     assert first and all(row["actor"] == "CN" for row in first)  # CN answers the record's rules first
     assert not {row["kind"] for row in policy} & {k.label for k in RULES}
+
+
+def test_the_mesa_agents_see_the_rules_their_missions_are_held_to(toy_file):
+    from sim.engines.model import RetaliationModel
+
+    scenario = load_scenario(toy_file(RULE_EVENTS))
+    model = RetaliationModel(scenario)
+    cn, uk = model.states
+    while model.month <= scenario.end:
+        model.step()
+    assert cn.mission.rules == {
+        "notice_travel": "none",
+        "notice_meetings": "5 days' notice",
+        "visa_term_days": None,
+        "disclosed": 12,
+        "designated_outlets": 3,
+    }
+    assert uk.mission.rules["visa_term_days"] == 90 and uk.mission.rules["designated_outlets"] == 4

@@ -18,6 +18,7 @@ from sim.engines.dynamics import Dynamics
 from sim.engines.plan import Plan, replay_plan
 from sim.rules.calendar import month_label
 from sim.rules.domain import Category, PostStatus, PropertyStatus
+from sim.rules.kinds_rules import rules_held
 from sim.rules.measures import EventRecord, Measure, Shock
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
@@ -85,6 +86,12 @@ class MissionView:
             "local_hiring": bool(state.local_hiring[0, side]),
             "ambassador": bool(state.ambassador[0, side]),
         }
+
+    @property
+    def rules(self) -> dict[str, object]:
+        """The rules with a size the host holds against this mission: notice regimes per scope, the
+        visa term (None when none is set), people or items ordered disclosed, outlets designated."""
+        return rules_held(self.state, self.side)
 
 
 def _figure(agent: StateAgent, column: str) -> object:
