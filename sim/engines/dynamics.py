@@ -170,7 +170,8 @@ class Dynamics(Deciding, Acting):
 
         for event in record_order(self.forced.get(month, ())):
             if isinstance(event, Shock):
-                record(event.actor, None, every, np.full(runs, event.severity), unplanned=True)
+                # a shock the blamed side denies, or a third party's act, is no debt of its own
+                record(event.actor, None, every, np.full(runs, event.severity), unplanned=event.owned)
                 self._log(log, every, event, np.full(runs, event.severity), np.zeros(runs, np.int64), None)
                 continue
             if self.check_forced and (problem := infeasibility(self.world, self.state, event)):

@@ -41,6 +41,14 @@ def _format_size(value: float | None) -> str:
     return f"{value:g}"
 
 
+def _shock_text(shock: Shock) -> str:
+    """A shock's name and description, with who did it when a third party did, and a denial."""
+    text = shock.name + (f": {shock.description}" if shock.description else "")
+    if shock.party:
+        text = f"[by {shock.party}] {text}"
+    return f"[denied] {text}" if shock.denied else text
+
+
 def event_row(world: World, record: EventRecord) -> dict[str, object]:
     """One row of events.csv."""
     event, severity = record.event, record.severity
@@ -63,9 +71,7 @@ def event_row(world: World, record: EventRecord) -> dict[str, object]:
         "staff_change": int(record.staff_change),
         "cause": event.cause.value if record.cause is None else record.cause,
         "source": event.source,
-        "description": event.description
-        if isinstance(event, Measure)
-        else (event.name + (f": {event.description}" if event.description else "")),
+        "description": event.description if isinstance(event, Measure) else _shock_text(event),
     }
 
 

@@ -3,7 +3,7 @@ measure catalogue), then its sides, posts, properties and date checked against t
 
 from __future__ import annotations
 
-from sim.files.scenario_models import EVENT_KEYS, EVENT_MODELS, JOINT_KINDS, SHOCK
+from sim.files.scenario_models import EVENT_KEYS, EVENT_MODELS, JOINT_KINDS, SHOCK, SIDE_CODE
 from sim.files.toml_input import TomlFile
 from sim.files.validation import MAX_MISSION, found, shown, validate
 from sim.rules.calendar import month_label
@@ -82,6 +82,12 @@ class EventReader:
             fail((*at, "actor"), f"unknown side {shown(entry.actor)}", ", ".join(actors))
         if kind_name == SHOCK:
             actor = self.codes.index(entry.actor)
+            if entry.party is not None and (entry.party in self.codes or not SIDE_CODE.fullmatch(entry.party)):
+                fail(
+                    (*at, "party"),
+                    f"{shown(entry.party)} is not a third party",
+                    f"the 2-3 upper-case letters of a country other than {' and '.join(self.codes)}, e.g. UK",
+                )
             return [
                 Shock(
                     actor=actor,
@@ -92,6 +98,8 @@ class EventReader:
                     severity=entry.severity,
                     source=entry.source,
                     description=entry.description,
+                    denied=entry.denied,
+                    party=entry.party or "",
                 )
             ]
         kind = MeasureKind[kind_name.upper()]

@@ -9,14 +9,13 @@ what is allowed (`sim.files.validation`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
 from sim.engines.check import check_events
 from sim.files.behaviour_values import initiative_outside
 from sim.files.scenario_events import EventReader
-from sim.files.scenario_models import MissionModel, ScenarioModel
+from sim.files.scenario_models import SIDE_CODE, MissionModel, ScenarioModel
 from sim.files.scenario_observations import ObservationReader
 from sim.files.toml_input import TomlFile, read_toml
 from sim.files.validation import MAX_MISSION, shown, validate
@@ -24,8 +23,6 @@ from sim.rules.behaviour import Behaviour
 from sim.rules.calendar import month_label
 from sim.rules.domain import PostKind, PostStatus, PropertyKind, PropertyStatus, enum_from_name
 from sim.rules.scenario import MissionSpec, PostSpec, PropertySpec, Scenario, Side
-
-SIDE_CODE = re.compile(r"[A-Z]{2,3}")
 
 
 def parse_scenario(path: str | Path) -> Scenario:

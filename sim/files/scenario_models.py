@@ -7,6 +7,7 @@ of a union (TOML has no null, so None only ever means "not given").
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, create_model
@@ -34,6 +35,7 @@ MAX_AREA = 1e9  # m2 or acres: a property, not a country
 MAX_TOUR_MONTHS = 120
 MAX_DAYS = 3650  # days of notice or of a visa term: ten years
 NOTICE_SCOPES = ("travel", "meetings", "both")
+SIDE_CODE = re.compile(r"[A-Z]{2,3}")  # a side, or a third party: US, RU, UK
 
 
 def _nonempty_source(value: str) -> str:
@@ -201,7 +203,15 @@ def _measure_model(kind: MeasureKind) -> type[Strict]:
 
 SHOCK = "shock"
 EVENT_MODELS: dict[str, type[Strict]] = {kind.label: _measure_model(kind) for kind in MeasureKind} | {
-    SHOCK: create_model("Event_shock", __base__=Strict, **_COMMON, name=(str, ...), severity=(Number(-10, 0), ...))
+    SHOCK: create_model(
+        "Event_shock",
+        __base__=Strict,
+        **_COMMON,
+        name=(str, ...),
+        severity=(Number(-10, 0), ...),
+        denied=(bool, False),
+        party=(str, None),
+    )
 }
 EVENT_KEYS = (
     "date",
@@ -219,6 +229,8 @@ EVENT_KEYS = (
     "approval",
     "name",
     "severity",
+    "denied",
+    "party",
     "description",
     "source",
 )

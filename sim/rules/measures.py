@@ -138,7 +138,11 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
 
 @dataclass(frozen=True)
 class Shock:
-    """An exogenous event attributed to `actor`, perceived as hostile by `target`; changes no holdings."""
+    """An exogenous event attributed to `actor`, perceived as hostile by `target`; changes no holdings.
+
+    The blamed side owns it (expects it answered, and takes the answer as its due) unless it
+    `denied` it, or a third party (`party`, a country outside the dyad) did it with the blamed
+    side's backing: then the blamed side expects no answer and takes one as a fresh provocation."""
 
     actor: int
     target: int
@@ -150,6 +154,13 @@ class Shock:
     source: str = ""
     description: str = ""
     seq: int = 0
+    denied: bool = False
+    party: str = ""
+
+    @property
+    def owned(self) -> bool:
+        """Whether the blamed side counts it as its own act awaiting an answer."""
+        return not (self.denied or self.party)
 
 
 @dataclass(frozen=True, slots=True)
