@@ -153,6 +153,7 @@ class EventReader:
                     keep_local=keep_local,
                     scope=_scope(entry),
                     approval=getattr(entry, "approval", False),
+                    from_post=self._post(entry, at, kind, actor, target, "from_post"),
                     source=entry.source,
                     description=entry.description,
                 )
@@ -178,12 +179,12 @@ class EventReader:
             allowed += f"; or, to {verb} one of its own, those of {self.codes[actor]}: {of(actor)}"
         return allowed
 
-    def _post(self, entry, at: tuple, kind: MeasureKind, actor: int, target: int) -> int | None:
-        post_id = getattr(entry, "post", None)
+    def _post(self, entry, at: tuple, kind: MeasureKind, actor: int, target: int, key: str = "post") -> int | None:
+        post_id = getattr(entry, key, None)
         if post_id is None:
             return None
         if post_id not in self.post_index:
-            self.file.fail((*at, "post"), f"unknown post {shown(post_id)}", self._posts_allowed(kind, actor, target))
+            self.file.fail((*at, key), f"unknown post {shown(post_id)}", self._posts_allowed(kind, actor, target))
         return self.post_index[post_id]
 
     def _posts(self, entry, at: tuple, kind: MeasureKind, actor: int, target: int) -> tuple[int, ...] | None:

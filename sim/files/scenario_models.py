@@ -181,7 +181,7 @@ def _measure_model(kind: MeasureKind) -> type[Strict]:
         fields["post"] = (str, None)  # staff measures may name the post they act at
         if kind not in _ADDS:
             # a state may also let its own local staff go
-            names = enum_names(Category) if spec.role is Role.SELF else SENT_NAMES
+            names = enum_names(Category) if spec.role is Role.SELF and not spec.sent_only else SENT_NAMES
             fields["categories"] = (_categories(names), None)
     if spec.scoped:
         fields["post"] = (str, None)  # a cap may count one post or body,
@@ -190,6 +190,9 @@ def _measure_model(kind: MeasureKind) -> type[Strict]:
     if spec.vacates:
         fields["staff"] = (Choice(STAFF_GOES), "embassy")
         fields["local"] = (Choice(LOCAL_STAFF), "let_go")
+    if spec.between_posts:
+        fields["from_post"] = (str, ...)  # where the staff move from,
+        fields["post"] = (str, ...)  # and where to
     if unit is Unit.POST:
         fields["post"] = (str, ...)
     if unit is Unit.PROPERTY:
@@ -220,6 +223,7 @@ EVENT_KEYS = (
     "kind",
     "size",
     "post",
+    "from_post",
     "property",
     "categories",
     "posts",

@@ -52,6 +52,9 @@ class MeasureKind(IntEnum):
     RESTORE_VISA_TERM = 30
     DESIGNATE_OUTLETS = 31
     REVOKE_DESIGNATION = 32
+    DRAW_DOWN = 33
+    RETURN_STAFF = 34
+    TRANSFER_STAFF = 35
 
     @property
     def label(self) -> str:
@@ -100,6 +103,7 @@ class Target:
     posts: tuple[int, ...] | None = None  # as `Measure.posts`
     scope: tuple[int, ...] | None = None  # as `Measure.scope`
     approval: bool = False  # as `Measure.approval`
+    from_post: int | None = None  # as `Measure.from_post`
 
 
 @dataclass
@@ -133,6 +137,8 @@ class MeasureSpec:
     # Taken only by scenario events (replay, and the history of a projection): no policy, instrument
     # or initiative takes it, since no fit has estimated a side's propensity to use it.
     record_only = False
+    sent_only = False  # a state's own measure on sent staff only: local staff are host nationals who stay
+    between_posts = False  # moves staff from one post (`Measure.from_post`) to another (`Measure.post`)
 
     @property
     def hostile(self) -> bool:

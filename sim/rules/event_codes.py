@@ -87,5 +87,8 @@ EVENT_CODES: dict[MeasureKind, EventCode] = {
     K.HIRE_LOCAL_STAFF: EventCode("050", "SUPPORT"),
     K.RECALL_AMBASSADOR: EventCode("161", "SANCTION", "withdraw"),
     K.APPOINT_AMBASSADOR: EventCode("050", "SUPPORT"),
+    K.DRAW_DOWN: EventCode("161", "SANCTION", "withdraw"),
+    K.RETURN_STAFF: EventCode("050", "SUPPORT"),
+    K.TRANSFER_STAFF: EventCode("050", "SUPPORT"),
 }
 del K

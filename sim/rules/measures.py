@@ -70,6 +70,7 @@ class Measure:
     keep_local: bool = False  # a post suspended or closed by its own state: its local staff stay employed
     scope: tuple[int, ...] | None = None  # what a notice regime covers (NoticeScope); None: travel and meetings
     approval: bool = False  # a notice regime under which the host must approve, not only be told
+    from_post: int | None = None  # the post a transfer moves staff from (to `post`)
 
 
 @dataclass
@@ -103,7 +104,8 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
     kind, side = measure.kind, measure.target
     spec = CATALOGUE[kind]
     post, prop = measure.post, measure.prop
-    for named in (post,) if measure.posts is None else measure.posts:
+    named_posts = (post,) if measure.posts is None else measure.posts
+    for named in (*named_posts, measure.from_post):
         if named is not None and int(world.post_owner[named]) != side:
             owner = world.sides[int(world.post_owner[named])]
             whose = (
@@ -131,6 +133,7 @@ def infeasibility(world: World, state: State, measure: Measure, run: int = 0) ->
         posts=measure.posts,
         scope=measure.scope,
         approval=measure.approval,
+        from_post=measure.from_post,
     )
     code = int(spec.check(world, state, target)[0])
     return spec.explain(code, world, state, measure, run) if code else None

@@ -94,7 +94,9 @@ def restaff(
         tour = tours(world, state.runs)
     for side in sides:
         sl = world.post_slice(side)
-        gap = np.maximum(establishment[None, sl, :] - state.staff[:, sl, :], 0).astype(float)
+        gap = establishment[None, sl, :] - state.staff[:, sl, :]
+        gap[:, :, :2] -= state.drawn_down[:, sl, :]  # staff drawn down are still the mission's: no new hires for them
+        gap = np.maximum(gap, 0).astype(float)
         gap *= (state.post_status[:, sl] == PostStatus.OPEN)[:, :, None]
         pace = np.empty((state.runs, 3))  # each run's share of a gap filled a month
         pace[:, list(SENT)] = 1.0 / tour[:, side, None]

@@ -124,6 +124,9 @@ def vacate_post(
         let_go += state.staff[rows, post, :2].sum(axis=1)
     else:
         state.staff[rows, head, :2] += state.staff[rows, post, :2]
+        # those drawn down from the post will come back, if at all, to the embassy
+        state.drawn_down[rows, head] += state.drawn_down[rows, post]
+    state.drawn_down[rows, post] = 0
     state.staff[rows, post, : 2 if keep_local else 3] = 0
     state.departure_carry[rows, post, :] = 0.0
     state.replacement_carry[rows, post, :] = 0.0

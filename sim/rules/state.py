@@ -140,6 +140,9 @@ class State:
     visa_term_days: np.ndarray = field(default=None)  # float64[R, 2] visa term set by the host, nan: none set
     disclosed: np.ndarray = field(default=None)  # int64[R, 2] people or items the host has ordered disclosed
     designated_outlets: np.ndarray = field(default=None)  # int64[R, 2] outlets designated foreign missions
+    # Sent staff out of the country on an ordered departure (`draw_down`), by post and sent category,
+    # until `return_staff` brings them back: not present, so no figure or cap counts them.
+    drawn_down: np.ndarray = field(default=None)  # int64[R, P, 2]
 
     def __post_init__(self) -> None:
         runs = self.staff.shape[0]
@@ -162,6 +165,8 @@ class State:
             self.replacement_carry = np.zeros(shape)
         if self.restaff_carry is None:
             self.restaff_carry = np.zeros(self.staff.shape, dtype=float)
+        if self.drawn_down is None:
+            self.drawn_down = np.zeros(shape, dtype=np.int64)
 
     @property
     def runs(self) -> int:
