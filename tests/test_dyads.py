@@ -83,6 +83,22 @@ def staff_at(name: str, date: str, *posts: str) -> int:
     return int(sum(state.staff[0, world.post_ids.index(p)].sum() for p in posts))
 
 
+def within(name: str, date: str, side: str, column: str) -> int:
+    """A figure of the replay on a day its observations count within the month: before the
+    forced events of that day and later in the month."""
+    from sim.engines.drivers import simulate_batch
+    from sim.engines.plan import replay_plan
+    from sim.files.scenario_file import load_scenario
+    from sim.rules.calendar import parse_date
+    from sim.rules.scenario import within_month
+
+    scenario = load_scenario(SCENARIOS / f"{name}.toml")
+    month, day = parse_date(date)
+    figure = within_month(column, day)
+    ensemble = simulate_batch(scenario, replay_plan(scenario), [scenario.seed], log_events=False, columns=(figure,))
+    return int(ensemble.figures[figure][month - scenario.start, 0, scenario.codes.index(side)])
+
+
 SENT = ("diplomats", "support")
 
 
@@ -169,8 +185,8 @@ def test_every_observation_holds_in_the_replay(name):
     figures = simulate_batch(scenario, make_plan(scenario, "replay"), [scenario.seed], log_events=False).figures
     assert [o.column for o in scenario.observations if o.counted is not None] == NARROW[name]
     for obs in scenario.observations:
-        replayed = int(figures[obs.column][obs.month - scenario.start, 0, obs.side])
-        where = (scenario.codes[obs.side], obs.column, month_label(obs.month), obs.bound, obs.value)
+        replayed = int(figures[obs.figure][obs.month - scenario.start, 0, obs.side])
+        where = (scenario.codes[obs.side], obs.figure, month_label(obs.month), obs.bound, obs.value)
         if obs.bound == "equal":
             assert replayed == obs.value, (where, replayed)
         elif obs.bound == "upper":
@@ -246,11 +262,13 @@ class TestGermanyRussia:
 
     def test_the_forty_of_april_2022(self, replays):
         rows = replays(self.NAME)
-        # S01: 104 Russian diplomats before E06; S02: ~64 after (derived).
+        # S01: 104 Russian diplomats on 4 April, before E06 (9 April); S02: ~64 after (derived).
+        assert within(self.NAME, "2022-04-04", "RU", "diplomats") == 104
         assert figures(rows, "2022-03", "RU", "diplomats") == (104,)
         assert figures(rows, "2022-04", "RU", "diplomats") == (64,)
-        # S03: ~120 German diplomats before E07; S04: ~80 after (derived).
-        assert figures(rows, "2022-03", "DE", "diplomats") == (120,)
+        # S03: ~120 German diplomats on 25 April, before E07 that day; S04: ~80 after (derived).
+        assert within(self.NAME, "2022-04-25", "DE", "diplomats") == 120
+        assert within(self.NAME, "2022-04-25", "RU", "diplomats") == 64  # E06 (9 April) is before it
         assert figures(rows, "2022-04", "DE", "diplomats") == (80,)
 
     PRESENCE = (
@@ -315,7 +333,11 @@ class TestUsSoviet:
 
     def test_us_mission_before_and_after_october(self, replays):
         rows = replays(self.NAME)
-        # S12: 251 Americans (225 + 26) on 21 Oct; S13: 260 Soviet employees.
+        # S12: 251 Americans (225 + 26) on 21 Oct; S13: 260 Soviet employees on 22 Oct, before E17 (23 Oct).
+        assert within(self.NAME, "1986-10-21", "US", "diplomats+support@us_embassy_moscow") == 225
+        assert within(self.NAME, "1986-10-21", "US", "diplomats+support@us_cg_leningrad") == 26
+        assert within(self.NAME, "1986-10-22", "US", "staff_total") == 251 + 260
+        assert within(self.NAME, "1986-10-22", "US", "local") == 260
         assert figures(rows, "1986-09", "US", "staff_total", "local") == (251 + 260, 260)
         # E14, E22: 5 + 5 expelled; E17/S14: no local staff; E15/S15: ceilings of 225 + 26 on Americans.
         assert figures(rows, "1986-10", "US", "staff_total", "local") == (241, 0)

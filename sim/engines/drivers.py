@@ -45,8 +45,8 @@ class Ensemble:
 
 def observed_columns(scenario: Scenario) -> tuple[str, ...]:
     """Every column of trajectories.csv, and every figure the scenario's observations count at
-    some posts or in some categories."""
-    return (*FIGURES, *scenario.counted_figures)
+    some posts or in some categories, or on a day within a month."""
+    return (*FIGURES, *scenario.counted_figures, *scenario.within_figures)
 
 
 def simulate_batch(

@@ -33,6 +33,7 @@ from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Rol
 from sim.rules.repertoire import NONE
 from sim.rules.rotation import restaff, rotate, tours
 from sim.rules.scenario import Scenario, events_by_month, record_order
+from sim.rules.state import State
 
 if TYPE_CHECKING:
     from sim.engines.observers import Observer
@@ -62,6 +63,8 @@ class Dynamics(Deciding, Acting):
         self.state = scenario.initial_state(runs)
         self.establishment = self.state.staff[0].copy()
         self.forced = events_by_month(e for e in scenario.events if plan.forces(e))
+        # the state on each day an observation counts within a month, before that day's forced events
+        self.within: dict[int, State] = {}
         self.instruments = instruments = [self._instruments(side) for side in (0, 1)]
         if behaviours is None:
             self.values = [side_values(plan.behaviours[s], instruments[s]) for s in (0, 1)]
@@ -168,7 +171,10 @@ class Dynamics(Deciding, Acting):
                 kindest[rows[warmer], actor] = friendly[warmer]
                 like_c[rows[warmer], actor] = int(kind)
 
+        days = list(self.scenario.observed_days)
         for event in record_order(self.forced.get(month, ())):
+            while days and event.day >= days[0]:
+                self.within[days.pop(0)] = self.state.take(every)
             if isinstance(event, Shock):
                 # a shock the blamed side denies, or a third party's act, is no debt of its own
                 record(event.actor, None, every, np.full(runs, event.severity), unplanned=event.owned)
@@ -181,6 +187,8 @@ class Dynamics(Deciding, Acting):
             if CATALOGUE[event.kind].role is not Role.SELF:
                 record(event.actor, event.kind, every, effect.severity, unplanned=True)
             self._log(log, every, event, effect.severity, effect.staff_change, None)
+        for day in days:
+            self.within[day] = self.state.take(every)
 
         if month >= self.plan.active_from:
             self._initiatives(month, log, record)

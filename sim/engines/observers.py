@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from sim.rules.measures import EventRecord, MeasureKind
-from sim.rules.state import FIGURES, mission_figures
+from sim.rules.scenario import split_within, within_month
+from sim.rules.state import FIGURES, State, mission_figures
 
 if TYPE_CHECKING:
     from sim.engines.dynamics import Dynamics
@@ -27,8 +28,9 @@ class Observer(Protocol):
 
 class Figures:
     """Per-month mission figures: `values[name]` is [months, runs, 2]. `columns` are columns of
-    trajectories.csv (`FIGURES`) or names of the figures the scenario's observations count at
-    some posts or in some categories (`Scenario.counted_figures`)."""
+    trajectories.csv (`FIGURES`), names of the figures the scenario's observations count at
+    some posts or in some categories (`Scenario.counted_figures`), or either counted on a day
+    within the month (`Scenario.within_figures`: the state before that day's forced events)."""
 
     def __init__(self, columns: Sequence[str] = FIGURES, dtype: type | None = None):
         self.columns = tuple(columns)
@@ -37,14 +39,26 @@ class Figures:
 
     def begin(self, dynamics: Dynamics) -> None:
         self.months = len(dynamics.plan.months)
-        counted = dynamics.scenario.counted_figures
-        self.counted = {name: counted[name] for name in self.columns if name in counted}
-        self.plain = tuple(name for name in self.columns if name not in counted)
+        self.counted = dynamics.scenario.counted_figures
+        self.days: dict[int, list[str]] = {}  # the figures counted within the month, by day
+        for name in self.columns:
+            column, day = split_within(name)
+            self.days.setdefault(day, []).append(column)
+
+    def _figures(self, dynamics: Dynamics, state: State, columns: Sequence[str]) -> dict[str, np.ndarray]:
+        plain = tuple(name for name in columns if name not in self.counted)
+        figures = mission_figures(dynamics.world, state, plain) if plain else {}
+        for name in columns:
+            if name in self.counted:
+                figures[name] = self.counted[name].values(dynamics.world, state)
+        return figures
 
     def month_done(self, dynamics: Dynamics, t: int, month: int, log: list[list[EventRecord]]) -> None:
-        figures = mission_figures(dynamics.world, dynamics.state, self.plain) if self.plain else {}
-        for name, counted in self.counted.items():
-            figures[name] = counted.values(dynamics.world, dynamics.state)
+        figures: dict[str, np.ndarray] = {}
+        for day, columns in self.days.items():
+            state = dynamics.within[day] if day else dynamics.state
+            for name, values in self._figures(dynamics, state, columns).items():
+                figures[within_month(name, day) if day else name] = values
         for name, values in figures.items():
             if name not in self.values:
                 self.values[name] = np.empty((self.months, *values.shape), dtype=self.dtype or values.dtype)

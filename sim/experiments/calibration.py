@@ -108,7 +108,8 @@ def bounds_for(policies: tuple[str, str]) -> list[tuple[float, float]]:
 def simulate_record(scenario: Scenario, plan: Plan, keys: np.ndarray):
     """Per-month figures and per-month counts of policy measures by side and kind, for scoring."""
     dynamics = Dynamics(scenario, plan, keys, log_events=False)
-    columns = (*OBSERVED_COLUMNS, *scenario.counted_figures)  # every figure an observation reads
+    # every figure an observation reads
+    columns = (*OBSERVED_COLUMNS, *scenario.counted_figures, *scenario.within_figures)
     figures, counts = Figures(columns, dtype=np.float64), KindCounts()
     dynamics.run((figures, counts))
     return figures.values, counts.counts
@@ -124,7 +125,7 @@ def score(
     for obs in targets.observations:
         if not window.holds(obs.month):
             continue
-        simulated = figures[obs.column][obs.month - start, :, obs.side]
+        simulated = figures[obs.figure][obs.month - start, :, obs.side]
         gap = np.log1p(simulated) - np.log1p(obs.value)
         if obs.bound == "upper":
             gap = np.maximum(gap, 0.0)

@@ -25,7 +25,7 @@ from sim.files.params import params_text
 from sim.files.results import QUANTILES_FILE, manifest_for, utc_now, write_csv, write_json, write_result
 from sim.files.safe import write_text
 from sim.files.scenario_file import load_scenario
-from sim.rules.calendar import month_label, parse_date
+from sim.rules.calendar import date_label, month_label, parse_date
 from sim.rules.measures import MeasureKind
 from sim.rules.policies import REGISTRY
 from sim.rules.rng import run_keys
@@ -194,10 +194,10 @@ def run_calibration(
 
 
 def _observation_row(obs, figures, plan, scenario, train) -> dict:
-    values = figures[obs.column][obs.month - plan.start, :, obs.side]
+    values = figures[obs.figure][obs.month - plan.start, :, obs.side]
     p05, p50, p95 = np.percentile(values, [5, 50, 95])
     return {
-        "date": month_label(obs.month),
+        "date": date_label(obs.month, obs.day),
         "side": scenario.codes[obs.side],
         "column": obs.column,
         "observed": obs.value,

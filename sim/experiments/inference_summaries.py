@@ -30,7 +30,7 @@ import numpy as np
 from sim.engines.drivers import simulate_batch
 from sim.experiments.acts import HOSTILE_GROUPS, Act, recorded_acts
 from sim.experiments.choices import make_plan
-from sim.rules.calendar import Window, month_label
+from sim.rules.calendar import Window, date_label, month_label
 from sim.rules.measures import CATALOGUE, HOSTILE_KINDS, MeasureKind
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Observation, Scenario
@@ -107,8 +107,9 @@ class Record:
 
     def _staff_name(self, i: int) -> str:
         obs = self.observations[i]
-        name = f"staff.{self.codes[obs.side]}.{obs.column}.{month_label(obs.month)}"
-        earlier = sum((o.side, o.column, o.month) == (obs.side, obs.column, obs.month) for o in self.observations[:i])
+        name = f"staff.{self.codes[obs.side]}.{obs.column}.{date_label(obs.month, obs.day)}"
+        same = (obs.side, obs.column, obs.month, obs.day)
+        earlier = sum((o.side, o.column, o.month, o.day) == same for o in self.observations[:i])
         return name if not earlier else f"{name}.{earlier + 1}"
 
     def _acts(self, groups: np.ndarray) -> dict[str, float]:
@@ -145,7 +146,7 @@ class Record:
     def _staff(self, figures: dict[str, np.ndarray], start: int) -> dict[str, float]:
         out = {}
         for i, obs in enumerate(self.observations):
-            simulated = np.log1p(np.asarray(figures[obs.column][obs.month - start, :, obs.side], dtype=float))
+            simulated = np.log1p(np.asarray(figures[obs.figure][obs.month - start, :, obs.side], dtype=float))
             if obs.bound == "equal":
                 value = simulated
             elif obs.bound == "upper":

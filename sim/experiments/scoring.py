@@ -143,10 +143,10 @@ def _staff(observations: Sequence[Observation], simulation: Simulation, window: 
         return [], np.zeros((simulation.runs, 0))
     kept, values = [], []
     for obs in observations:
-        months = figures[obs.column].shape[0] if obs.column in figures else 0
+        months = figures[obs.figure].shape[0] if obs.figure in figures else 0
         if window.holds(obs.month) and 0 <= obs.month - start < months:
             kept.append(obs)
-            values.append(figures[obs.column][obs.month - start, :, obs.side])
+            values.append(figures[obs.figure][obs.month - start, :, obs.side])
     return kept, np.array(values, dtype=float).T.reshape(simulation.runs, len(kept))
 
 

@@ -22,7 +22,7 @@ from sim.errors import ResultsError
 from sim.files.folders import RUN_ID, write_result  # noqa: F401 - part of this module's interface
 from sim.files.safe import disk_error, read_bounded, replaced
 from sim.files.tables import check_rows, check_span
-from sim.rules.calendar import month_label
+from sim.rules.calendar import date_label, month_label
 from sim.rules.scenario import Scenario
 
 OBSERVATION_COLUMNS = ("date", "side", "column", "value", "bound", "confidence", "counts", "source")
@@ -144,7 +144,7 @@ def _quoted(cell: object) -> str:
 def observation_rows(scenario: Scenario) -> list[dict[str, object]]:
     return [
         {
-            "date": month_label(o.month),
+            "date": date_label(o.month, o.day),
             "side": scenario.codes[o.side],
             "column": o.column,
             "value": o.value,

@@ -32,7 +32,7 @@ class ObservationReader:
 
     def _observation(self, entry: ObservationModel, index: int) -> Observation:
         fail, at = self.file.fail, ("observations", index)
-        month = entry.date[0]
+        month, day = entry.date
         if not self.start <= month <= self.end:
             run = f"{month_label(self.start)} to {month_label(self.end)}"
             fail((*at, "date"), f"{month_label(month)} is outside the run", run)
@@ -71,6 +71,7 @@ class ObservationReader:
             counts=entry.counts,
             source=entry.source,
             counted=counted,
+            day=day,
         )
 
     def _posts(self, entry: ObservationModel, at: tuple, side: int) -> tuple[int, ...] | None:

@@ -83,6 +83,26 @@ class Observation:
     counts: str
     source: str
     counted: Counted | None = None
+    # A day of the month: the count was taken before the month's forced events dated on or after
+    # that day (and before its answers, crises and rotation); 0: at the end of the month.
+    day: int = 0
+
+    @property
+    def figure(self) -> str:
+        """The name of the simulated figure it is compared with: its column, or, for a count
+        dated to a day, that column within the month (`within_month`)."""
+        return within_month(self.column, self.day) if self.day else self.column
+
+
+def within_month(column: str, day: int) -> str:
+    """The name of `column` counted on day `day` of each month, before that day's forced events."""
+    return f"{column}#{day:02d}"
+
+
+def split_within(name: str) -> tuple[str, int]:
+    """(column, day) of a figure name; day 0 for a figure at the end of the month."""
+    column, _, day = name.partition("#")
+    return column, int(day) if day else 0
 
 
 @dataclass(frozen=True)
@@ -114,6 +134,16 @@ class Scenario:
     def counted_figures(self) -> dict[str, Counted]:
         """The figures the observations count that trajectories.csv does not hold, by name."""
         return {o.column: o.counted for o in self.observations if o.counted is not None}
+
+    @property
+    def observed_days(self) -> tuple[int, ...]:
+        """The days of the month on which observations count within a month, in order."""
+        return tuple(sorted({o.day for o in self.observations if o.day}))
+
+    @property
+    def within_figures(self) -> tuple[str, ...]:
+        """The figures counted within a month that the observations are compared with, in order."""
+        return tuple(dict.fromkeys(o.figure for o in self.observations if o.day))
 
     def world(self) -> World:
         posts = [p for m in self.missions for p in m.posts]
