@@ -246,7 +246,7 @@ def test_a_mission_may_start_with_a_visa_term(toy_file):
         (
             {"kind": "lift_notice", "approval": "@true"},
             "events[0].approval (line 80): key 'approval' is not used by kind 'lift_notice'"
-            " (allowed: date, actor, kind, source, description, target, scope)",
+            " (allowed: date, actor, kind, source, description, announced, target, scope)",
         ),
         (
             {"kind": "shorten_visa_term", "size": 0},

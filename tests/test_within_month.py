@@ -115,3 +115,101 @@ def test_observations_csv_keeps_the_day(tmp_path):
         "2020-03-04",
     ]
     assert [r["column"] for r in rows] == ["diplomats@cn_embassy"] * 2 + ["diplomats"] * 3 + ["posts_open"]
+
+
+# --- the date announced beside the date in force -------------------------------------------------
+
+# UK declares 5 Chinese diplomats persona non grata on 25 March; they leave on 2 April.
+ANNOUNCED = event(date="2020-04-02", announced="2020-03-25", actor="UK", kind="expel", size=5, post="cn_embassy")
+EXPEL_FIVE = 3 * (1 + np.log10(5))  # the severity of expelling 5, as a magnitude
+
+
+def test_an_event_keeps_the_date_it_was_announced(toy_file):
+    from sim.files.scenario_file import load_scenario
+    from sim.rules.calendar import parse_date
+
+    scenario = load_scenario(toy_file(ANNOUNCED))
+    (expel,) = scenario.events
+    assert (expel.month, expel.day) == parse_date("2020-04-02")
+    assert expel.announced == parse_date("2020-03-25")
+    assert scenario.announces
+    assert not load_scenario(
+        toy_file(event(date="2020-04-02", actor="UK", kind="shock", name="x", severity=-2.0))
+    ).announces
+
+
+@pytest.mark.parametrize(
+    ("announced", "problem"),
+    [
+        ("2020-04-05", "2020-04-05 is after the date in force 2020-04-02 (allowed: a date on or before the event's date)"),
+        ("2020-05", "2020-05 is after the date in force 2020-04-02 (allowed: a date on or before the event's date)"),
+        ("2019-12-30", "2019-12-30 is before the run starts (allowed: 2020-01 to the event's date)"),
+    ],
+)
+def test_an_announcement_after_the_date_or_before_the_run_is_refused(toy_file, announced, problem):
+    from sim.errors import ScenarioError
+    from sim.files.scenario_file import load_scenario
+
+    path = toy_file(event(date="2020-04-02", announced=announced, actor="UK", kind="expel", size=5, post="cn_embassy"))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert str(caught.value) == f"{path}: events[0].announced (line 78): {problem}"
+
+
+def test_the_other_side_perceives_a_measure_when_it_is_announced(toy_file):
+    from sim.engines.dynamics import Dynamics
+    from sim.engines.plan import replay_plan
+    from sim.files.scenario_file import load_scenario
+    from sim.rules.calendar import parse_date
+
+    scenario = load_scenario(toy_file(ANNOUNCED))
+    dynamics = Dynamics(scenario, replay_plan(scenario), np.zeros(2, dtype=np.uint64))
+    march, april = parse_date("2020-03")[0], parse_date("2020-04")[0]
+    for month in range(scenario.start, march + 1):
+        dynamics.step(month)
+    # perceived in March: UK's act, and UK expects its answer from then; nobody has left yet
+    assert dynamics.shown_hostility[:, 1] == pytest.approx([EXPEL_FIVE] * 2)
+    assert dynamics.debt[:, 1] == pytest.approx([EXPEL_FIVE] * 2)
+    assert dynamics.state.staff_total(dynamics.world, 0).tolist() == [120] * 2
+    log = dynamics.step(april)
+    # in force in April: the five leave, and the act is not perceived a second time
+    assert dynamics.shown_hostility[:, 1].tolist() == [0.0, 0.0]
+    assert dynamics.state.staff_total(dynamics.world, 0).tolist() == [115] * 2
+    assert [r.severity for r in log[0]] == pytest.approx([-EXPEL_FIVE])
+
+
+def test_without_an_announcement_it_is_perceived_when_in_force(toy_file):
+    from sim.engines.dynamics import Dynamics
+    from sim.engines.plan import replay_plan
+    from sim.files.scenario_file import load_scenario
+    from sim.rules.calendar import parse_date
+
+    scenario = load_scenario(toy_file(ANNOUNCED.replace('announced = "2020-03-25"\n', "")))
+    dynamics = Dynamics(scenario, replay_plan(scenario), np.zeros(1, dtype=np.uint64))
+    for month in range(scenario.start, parse_date("2020-03")[0] + 1):
+        dynamics.step(month)
+    assert dynamics.shown_hostility[:, 1].tolist() == [0.0]
+    dynamics.step(parse_date("2020-04")[0])
+    assert dynamics.shown_hostility[:, 1] == pytest.approx([EXPEL_FIVE])
+
+
+def test_events_csv_and_the_export_carry_the_announcement(tmp_path, toy_file):
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+    from sim.files.event_data import export_events
+
+    path = toy_file(ANNOUNCED + event(date="2020-06", actor="CN", kind="expel", size=2, post="uk_embassy"))
+    outcome = CliRunner().invoke(cli, ["run", str(path), "--results", str(tmp_path / "r"), "--run-id", "one"])
+    assert outcome.exit_code == 0, outcome.output
+    rows = read_csv(tmp_path / "r" / "toy" / "one" / "events.csv")
+    assert list(rows[0])[:3] == ["date", "announced", "actor"]
+    assert [(r["date"], r["announced"], r["actor"]) for r in rows] == [
+        ("2020-04-02", "2020-03-25", "UK"),
+        ("2020-06", "", "CN"),
+    ]
+    coded = export_events(rows, ("CN", "UK"), "cameo", {"CN": "CHN", "UK": "GBR"})
+    assert coded.columns[:3] == ("date", "in_force", "source_actor")
+    assert [(r["date"], r["in_force"]) for r in coded.rows] == [("2020-03-25", "2020-04-02"), ("2020-06", "2020-06")]
+    plover = export_events(rows, ("CN", "UK"), "plover", {"CN": "CHN", "UK": "GBR"})
+    assert [(r["date"], r["in_force"]) for r in plover.rows] == [("2020-03-25", "2020-04-02"), ("2020-06", "2020-06")]

@@ -96,4 +96,6 @@ def _events(source: Path) -> tuple[list[dict[str, str]], tuple[str, str], str]:
     scenario = load_scenario(source)
     replay = simulate_batch(scenario, make_plan(scenario, "replay"), [scenario.seed], log_events=True)
     rows = [{k: cell_text(v) for k, v in row.items()} for row in event_rows(replay, False)]
+    if scenario.announces:  # as events.csv has it: the column on every row
+        rows = [{"announced": "", **row} for row in rows]
     return rows, scenario.codes, f"{source} (its replay)"

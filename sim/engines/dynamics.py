@@ -32,7 +32,7 @@ from sim.rules.instruments import Instruments, estimate, parse_instruments
 from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock, apply_measure, infeasibility
 from sim.rules.repertoire import NONE
 from sim.rules.rotation import restaff, rotate, tours
-from sim.rules.scenario import Scenario, events_by_month, record_order
+from sim.rules.scenario import Scenario, events_by_announcement, events_by_month
 from sim.rules.state import State
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class Dynamics(Deciding, Acting):
         self.state = scenario.initial_state(runs)
         self.establishment = self.state.staff[0].copy()
         self.forced = events_by_month(e for e in scenario.events if plan.forces(e))
+        self.announced = events_by_announcement(e for e in scenario.events if plan.forces(e))
         # the state on each day an observation counts within a month, before that day's forced events
         self.within: dict[int, State] = {}
         self.instruments = instruments = [self._instruments(side) for side in (0, 1)]
@@ -172,19 +173,24 @@ class Dynamics(Deciding, Acting):
                 like_c[rows[warmer], actor] = int(kind)
 
         days = list(self.scenario.observed_days)
-        for event in record_order(self.forced.get(month, ())):
-            while days and event.day >= days[0]:
+        for event, announcing in self._in_month(month):
+            while days and (event.announced[1] if announcing else event.day) >= days[0]:
                 self.within[days.pop(0)] = self.state.take(every)
+            if announcing:
+                self._announce(event, record)
+                continue
+            heard = event.announced is not None and event.announced[0] < month  # perceived when announced
             if isinstance(event, Shock):
                 # a shock the blamed side denies, or a third party's act, is no debt of its own
-                record(event.actor, None, every, np.full(runs, event.severity), unplanned=event.owned)
+                if not heard:
+                    record(event.actor, None, every, np.full(runs, event.severity), unplanned=event.owned)
                 self._log(log, every, event, np.full(runs, event.severity), np.zeros(runs, np.int64), None)
                 continue
             if self.check_forced and (problem := infeasibility(self.world, self.state, event)):
                 where, line = self.scenario.event_where[event.seq]
                 raise ScenarioError(self.scenario.path, where, problem, line=line)
             effect = apply_measure(self.world, self.state, event, every)
-            if CATALOGUE[event.kind].role is not Role.SELF:
+            if CATALOGUE[event.kind].role is not Role.SELF and not heard:
                 record(event.actor, event.kind, every, effect.severity, unplanned=True)
             self._log(log, every, event, effect.severity, effect.staff_change, None)
         for day in days:
@@ -213,6 +219,28 @@ class Dynamics(Deciding, Acting):
                 self.tour,
             )
         return log
+
+    def _in_month(self, month: int) -> list[tuple[Measure | Shock, bool]]:
+        """The month's forced events and the announcements of later ones (True), in day order,
+        then in the order of the scenario file."""
+        items = [(e, False) for e in self.forced.get(month, ())] + [(e, True) for e in self.announced.get(month, ())]
+        return sorted(items, key=lambda item: (item[0].announced[1] if item[1] else item[0].day, item[0].seq))
+
+    def _announce(self, event: Measure | Shock, record) -> None:
+        """The other side perceives a measure when it is announced, as hostile (or friendly) as it
+        would be on the missions as they stand; the missions change when it takes effect."""
+        every, runs = np.arange(self.runs), self.runs
+        if isinstance(event, Shock):
+            record(event.actor, None, every, np.full(runs, event.severity), unplanned=event.owned)
+            return
+        if CATALOGUE[event.kind].role is Role.SELF:
+            return
+        state = self.state.take(every)
+        if infeasibility(self.world, state, event) is None:
+            severity = apply_measure(self.world, state, event, every).severity
+        else:  # not yet possible as things stand (staff it removes not yet there): the kind's own severity
+            severity = np.full(runs, float(CATALOGUE[event.kind].severity))
+        record(event.actor, event.kind, every, severity, unplanned=True)
 
     def _answer(self, month: int, side: int, log, record) -> None:
         severity = self.queue_severity[:, side, 0].copy()

@@ -30,8 +30,8 @@ from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantile
 from sim.files.behaviour_values import parse_override
 from sim.files.columns import (
     ENSEMBLE_TRAJECTORY_COLUMNS,
-    EVENT_COLUMNS,
     behaviours_for_manifest,
+    event_columns,
     event_rows,
     write_trajectories,
 )
@@ -185,7 +185,8 @@ def run_scenario(
             writers[TRAJECTORIES] = CsvWriter(
                 folder / TRAJECTORIES, ENSEMBLE_TRAJECTORY_COLUMNS if several else TRAJECTORY_COLUMNS
             )
-            writers[EVENTS] = CsvWriter(folder / EVENTS, (("run",) if several else ()) + EVENT_COLUMNS)
+            columns = (("run",) if several else ()) + event_columns(scenario.announces)
+            writers[EVENTS] = CsvWriter(folder / EVENTS, columns)
         if several:
             writers[RUNS] = CsvWriter(folder / RUNS, RUN_COLUMNS)
             quantiles = StaffQuantiles([month_label(m) for m in plan.months], scenario.codes)

@@ -33,6 +33,14 @@ EVENT_COLUMNS = (
 )
 
 
+ANNOUNCED = "announced"  # after `date`, only when a scenario's event gives the date it was announced
+
+
+def event_columns(announces: bool) -> tuple[str, ...]:
+    """The columns of events.csv; with `announces`, the date announced beside the date in force."""
+    return (EVENT_COLUMNS[0], ANNOUNCED, *EVENT_COLUMNS[1:]) if announces else EVENT_COLUMNS
+
+
 def _format_size(value: float | None) -> str:
     if value is None or math.isnan(value):
         return ""
@@ -50,7 +58,7 @@ def _shock_text(shock: Shock) -> str:
 
 
 def event_row(world: World, record: EventRecord) -> dict[str, object]:
-    """One row of events.csv."""
+    """One row of events.csv (with `announced` when the event gives it)."""
     event, severity = record.event, record.severity
     if isinstance(event, Shock):
         kind, size, post, prop = "shock", "", "", ""
@@ -59,8 +67,10 @@ def event_row(world: World, record: EventRecord) -> dict[str, object]:
         size = _format_size(event.size if record.size is None else record.size)
         post = world.post_ids[event.post] if event.post is not None else ""
         prop = world.property_ids[event.prop] if event.prop is not None else ""
+    announced = {} if event.announced is None else {ANNOUNCED: date_label(*event.announced)}
     return {
         "date": date_label(event.month, event.day),
+        **announced,
         "actor": world.sides[event.actor],
         "target": world.sides[event.target],
         "kind": kind,

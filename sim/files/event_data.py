@@ -1,6 +1,10 @@
 """A run's events as coded event data: the rows of events.csv with CAMEO codes or PLOVER event
 types (sim.rules.event_codes), actor codes per side, dates and sources (docs/export.md).
 
+An event that gives the date it was announced (the `announced` column of events.csv) is dated by
+it, as event data dates an act by the day it is reported, and keeps its date in force in
+`in_force`.
+
 Shocks are not measures of a kind: the record names what happened (an election interference
 finding, a poisoning) but not in a form a codebook can be applied to, so they are left out and
 counted.
@@ -39,6 +43,7 @@ CAMEO_COLUMNS = ("date", "source_actor", "target_actor", "event_code", "root_cod
 PLOVER_COLUMNS = ("date", "actor", "actor_type", "recipient", "recipient_type", "event_type", "mode")
 PLOVER_COLUMNS += ("context", "quad", *KEPT)
 LABELS = {kind.label: kind for kind in MeasureKind}
+IN_FORCE = "in_force"  # the date in force, beside `date`, when the events give the date announced
 
 
 class ExportError(SimError):
@@ -96,6 +101,8 @@ def export_events(
                 )
         out.append(_coded(row, EVENT_CODES[kind], sides, countries, form))
     columns = CAMEO_COLUMNS if form == "cameo" else PLOVER_COLUMNS
+    if any(IN_FORCE in row for row in out):
+        columns = (columns[0], IN_FORCE, *columns[1:])
     if out and "run" in out[0]:
         columns = ("run", *columns)
     return Exported(columns, out, shocks)
@@ -107,11 +114,14 @@ def _coded(row: dict[str, str], code, sides, countries, form: str) -> dict[str, 
     target = row["target"] if row["target"] != actor else sides[1 - sides.index(actor)]
     kept = {name: row.get(name, "") for name in KEPT}
     first = {"run": row["run"]} if "run" in row else {}
+    dated = {"date": row.get("announced") or row["date"]}
+    if "announced" in row:
+        dated[IN_FORCE] = row["date"]
     if form == "cameo":
         return (
             first
+            | dated
             | {
-                "date": row["date"],
                 "source_actor": countries[actor] + "GOV",
                 "target_actor": countries[target] + code.target_role,
                 "event_code": code.cameo,
@@ -122,8 +132,8 @@ def _coded(row: dict[str, str], code, sides, countries, form: str) -> dict[str, 
         )
     return (
         first
+        | dated
         | {
-            "date": row["date"],
             "actor": countries[actor],
             "actor_type": "GOV",
             "recipient": countries[target],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sim.files.scenario_models import EVENT_KEYS, EVENT_MODELS, JOINT_KINDS, SHOCK, SIDE_CODE
 from sim.files.toml_input import TomlFile
 from sim.files.validation import MAX_MISSION, found, shown, validate
-from sim.rules.calendar import month_label
+from sim.rules.calendar import date_label, month_label
 from sim.rules.domain import Category, NoticeScope, enum_from_name
 from sim.rules.measures import CATALOGUE, Measure, MeasureKind, Role, Shock
 
@@ -72,6 +72,7 @@ class EventReader:
                 f"{month_label(month)} is outside the run",
                 f"{month_label(self.start)} to {month_label(self.end)}",
             )
+        announced = self._announced(entry.announced, (month, day), at)
         actors = (*self.codes, "both") if kind_name in JOINT_KINDS else self.codes
         if entry.actor == "both" and kind_name not in JOINT_KINDS:
             joint = " and ".join(JOINT_KINDS)
@@ -94,6 +95,7 @@ class EventReader:
                     target=1 - actor,
                     month=month,
                     day=day,
+                    announced=announced,
                     name=entry.name,
                     severity=entry.severity,
                     source=entry.source,
@@ -144,6 +146,7 @@ class EventReader:
                     target=target,
                     month=month,
                     day=day,
+                    announced=announced,
                     size=size,
                     post=self._post(entry, at, kind, actor, target),
                     prop=self._property(entry, at, target),
@@ -159,6 +162,26 @@ class EventReader:
                 )
             )
         return measures
+
+    def _announced(self, announced: tuple[int, int] | None, date: tuple[int, int], at: tuple):
+        """The date announced, on or before the date in force and inside the run."""
+        if announced is None:
+            return None
+        (month, day), (in_force, in_force_day) = announced, date
+        later = month > in_force or (month == in_force and day and in_force_day and day > in_force_day)
+        if later:
+            self.file.fail(
+                (*at, "announced"),
+                f"{date_label(month, day)} is after the date in force {date_label(in_force, in_force_day)}",
+                "a date on or before the event's date",
+            )
+        if month < self.start:
+            self.file.fail(
+                (*at, "announced"),
+                f"{date_label(month, day)} is before the run starts",
+                f"{month_label(self.start)} to the event's date",
+            )
+        return announced
 
     def _owner_named(self, entry) -> int | None:
         """The side whose post the event names, or whose mission `target` names."""

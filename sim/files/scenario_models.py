@@ -163,6 +163,7 @@ _COMMON: dict[str, Any] = {
     "kind": (str, ...),
     "source": (Source, ...),
     "description": (str, ""),
+    "announced": (Date, None),
 }
 
 
@@ -218,6 +219,7 @@ EVENT_MODELS: dict[str, type[Strict]] = {kind.label: _measure_model(kind) for ki
 }
 EVENT_KEYS = (
     "date",
+    "announced",
     "actor",
     "target",
     "kind",

@@ -68,6 +68,7 @@ class Measure:
     posts: tuple[int, ...] | None = None  # the posts and bodies a cap counts, when it names several
     home: bool = False  # a post closed or suspended: its sent staff go home, not to the embassy
     keep_local: bool = False  # a post suspended or closed by its own state: its local staff stay employed
+    announced: tuple[int, int] | None = None  # (month, day) it was announced, when the record gives it
     scope: tuple[int, ...] | None = None  # what a notice regime covers (NoticeScope); None: travel and meetings
     approval: bool = False  # a notice regime under which the host must approve, not only be told
     from_post: int | None = None  # the post a transfer moves staff from (to `post`)
@@ -159,6 +160,7 @@ class Shock:
     seq: int = 0
     denied: bool = False
     party: str = ""
+    announced: tuple[int, int] | None = None  # (month, day) it was announced, when the record gives it
 
     @property
     def owned(self) -> bool:

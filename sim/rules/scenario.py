@@ -136,6 +136,11 @@ class Scenario:
         return {o.column: o.counted for o in self.observations if o.counted is not None}
 
     @property
+    def announces(self) -> bool:
+        """Whether an event gives the date it was announced (events.csv then has that column)."""
+        return any(e.announced is not None for e in self.events)
+
+    @property
     def observed_days(self) -> tuple[int, ...]:
         """The days of the month on which observations count within a month, in order."""
         return tuple(sorted({o.day for o in self.observations if o.day}))
@@ -208,6 +213,15 @@ def events_by_month(events: Iterable[Measure | Shock]) -> dict[int, list[Measure
     grouped: dict[int, list[Measure | Shock]] = {}
     for event in events:
         grouped.setdefault(event.month, []).append(event)
+    return grouped
+
+
+def events_by_announcement(events: Iterable[Measure | Shock]) -> dict[int, list[Measure | Shock]]:
+    """The events announced in an earlier month than the one they take effect in, by that month."""
+    grouped: dict[int, list[Measure | Shock]] = {}
+    for event in events:
+        if event.announced is not None and event.announced[0] < event.month:
+            grouped.setdefault(event.announced[0], []).append(event)
     return grouped
 
 
