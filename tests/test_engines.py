@@ -24,6 +24,7 @@ NOISE = [
         ("execution_error", 0.1),
         ("crisis_rate", 2.0),
         ("delay_weights", [0.4, 0.4, 0.2]),
+        ("same_month", 0.5),
     )
 ]
 HISTORY = (

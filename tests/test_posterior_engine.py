@@ -41,6 +41,8 @@ def drawn_overrides(rng: np.random.Generator, families: tuple[str, ...]) -> tupl
             (code, "rehire_months", round(rng.uniform(3, 24), 4)),
             (code, "tour_months", round(rng.uniform(6, 36), 4)),
             (code, "delay_weights", [0.0] * whole + [round(1 - frac, 4), frac]),
+            # some runs never look within the month: a batch mixes them with runs that may
+            (code, "same_month", 0.0 if rng.uniform() < 0.3 else round(rng.uniform(0, 1), 4)),
             (
                 code,
                 "instruments",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.conftest import TOY, event, read_csv
+from tests.conftest import TOY, event, event_table, read_csv
 from tests.test_observations import observation
 
 # 5 CN diplomats expelled on 10 March, 3 more on 20 March, and a consulate closed in March
@@ -141,7 +141,10 @@ def test_an_event_keeps_the_date_it_was_announced(toy_file):
 @pytest.mark.parametrize(
     ("announced", "problem"),
     [
-        ("2020-04-05", "2020-04-05 is after the date in force 2020-04-02 (allowed: a date on or before the event's date)"),
+        (
+            "2020-04-05",
+            "2020-04-05 is after the date in force 2020-04-02 (allowed: a date on or before the event's date)",
+        ),
         ("2020-05", "2020-05 is after the date in force 2020-04-02 (allowed: a date on or before the event's date)"),
         ("2019-12-30", "2019-12-30 is before the run starts (allowed: 2020-01 to the event's date)"),
     ],
@@ -213,3 +216,46 @@ def test_events_csv_and_the_export_carry_the_announcement(tmp_path, toy_file):
     assert [(r["date"], r["in_force"]) for r in coded.rows] == [("2020-03-25", "2020-04-02"), ("2020-06", "2020-06")]
     plover = export_events(rows, ("CN", "UK"), "plover", {"CN": "CHN", "UK": "GBR"})
     assert [(r["date"], r["in_force"]) for r in plover.rows] == [("2020-03-25", "2020-04-02"), ("2020-06", "2020-06")]
+
+
+# --- answers within the month ---------------------------------------------------------------------
+
+# UK's incident of 4 March 2020 (a shock, forced in every mode); CN mirrors it, UK holds back.
+INCIDENT = event(date="2020-03-04", actor="UK", kind="shock", name="incident", severity=-6.0)
+
+
+def policy_acts(toy_file, same_month: float, keys) -> list[list[tuple[str, str, str]]]:
+    from sim.engines.drivers import simulate_batch
+    from sim.experiments.choices import make_plan
+    from sim.files.scenario_file import load_scenario
+
+    scenario = load_scenario(toy_file(INCIDENT))
+    plan = make_plan(
+        scenario,
+        "behavioural",
+        policies={"CN": "mirror", "UK": "restraint"},
+        overrides=[("CN", "same_month", same_month)],
+    )
+    ensemble = simulate_batch(scenario, plan, keys)
+    return [
+        [(r["date"], r["actor"], r["kind"]) for r in run if r["cause"] == "policy"] for run in event_table(ensemble)
+    ]
+
+
+def test_an_answer_within_the_month_falls_in_the_month_of_what_it_answers(toy_file):
+    # looking within the month, CN answers in March, and once: the incident is not answered again
+    assert policy_acts(toy_file, 1.0, [1, 2]) == [[("2020-03", "CN", "expel")]] * 2
+    # by default a side looks at the start of the next month: the answer falls in April
+    assert policy_acts(toy_file, 0.0, [1, 2]) == [[("2020-04", "CN", "expel")]] * 2
+
+
+def test_same_month_is_the_chance_of_looking_within_the_month(toy_file):
+    from sim.rules import rng
+    from sim.rules.calendar import parse_date
+
+    keys = rng.run_keys(5, 40)
+    acts = policy_acts(toy_file, 0.3, keys)
+    looked = rng.uniform(keys, parse_date("2020-03")[0], 0, rng.SLOT_SAME_MONTH) < 0.3
+    assert [run[0][0] for run in acts] == ["2020-03" if late else "2020-04" for late in looked]
+    assert all(len(run) == 1 for run in acts)
+    assert 0 < int(looked.sum()) < 40

@@ -1,6 +1,7 @@
 """How a side's decisions become measures in a month: the repertoire's choice (with the side's
 instruments), packages, initiatives and crises, applied to the runs that act, and logged as
-typed records. A part of `Dynamics` (sim/engines/dynamics.py), kept apart for size."""
+typed records; and the order of the month's forced events and announcements. A part of
+`Dynamics` (sim/engines/dynamics.py), kept apart for size."""
 
 from __future__ import annotations
 
@@ -9,17 +10,19 @@ import numpy as np
 from sim.engines.varying import instruments_of
 from sim.rules import rng
 from sim.rules.domain import Cause
-from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Shock, apply_measure
+from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock, apply_measure, infeasibility
 from sim.rules.repertoire import NONE, choose, choose_instruments, still_feasible
 
 
 class Acting:
     """The acting half of `Dynamics`: it reads and changes the attributes `Dynamics` sets up."""
 
-    def _execute(self, month, side, severity, kind, size, like, error, log, record, strict=False) -> np.ndarray:
+    def _execute(
+        self, month, side, severity, kind, size, like, error, log, record, strict=False, slots=rng.SLOTS_INSTRUMENTS
+    ) -> np.ndarray:
         """Turn the desired severities into measures (repertoire) and apply them. Returns the
         severity executed per run (a package's most severe part). `strict`: only the preferred
-        kind, nothing in its place."""
+        kind, nothing in its place; `slots`: the instruments' draws."""
         executed = np.zeros(self.runs)
         due = np.flatnonzero(severity != 0)
         if not len(due):
@@ -33,7 +36,7 @@ class Acting:
             choice.kind[choice.kind != kind[due]] = NONE
         elif instruments is not None and (severity[due] < 0).any():
             keys = self.keys[due]
-            draws = tuple(rng.uniform(keys, month, side, slot) for slot in rng.SLOTS_INSTRUMENTS)
+            draws = tuple(rng.uniform(keys, month, side, slot) for slot in slots)
             drawn, second = choose_instruments(self.world, state, side, severity[due], like[due], instruments, draws)
             hostile = severity[due] < 0
             for name in ("kind", "size", "post", "prop"):
@@ -73,6 +76,41 @@ class Acting:
             record(side, measure.kind, rows, effect.severity)
             causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
             self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
+
+    def _in_month(self, month: int) -> list[tuple[Measure | Shock, bool]]:
+        """The month's forced events and the announcements of later ones (True), in day order,
+        then in the order of the scenario file."""
+        items = [(e, False) for e in self.forced.get(month, ())] + [(e, True) for e in self.announced.get(month, ())]
+        return sorted(items, key=lambda item: (item[0].announced[1] if item[1] else item[0].day, item[0].seq))
+
+    def _announce(self, event: Measure | Shock, record) -> None:
+        """The other side perceives a measure when it is announced, as hostile (or friendly) as it
+        would be on the missions as they stand; the missions change when it takes effect."""
+        every, runs = np.arange(self.runs), self.runs
+        if isinstance(event, Shock):
+            record(event.actor, None, every, np.full(runs, event.severity), unplanned=event.owned)
+            return
+        if CATALOGUE[event.kind].role is Role.SELF:
+            return
+        state = self.state.take(every)
+        if infeasibility(self.world, state, event) is None:
+            severity = apply_measure(self.world, state, event, every).severity
+        else:  # not yet possible as things stand (staff it removes not yet there): the kind's own severity
+            severity = np.full(runs, float(CATALOGUE[event.kind].severity))
+        record(event.actor, event.kind, every, severity, unplanned=True)
+
+    def _answer_now(self, month: int, side: int, answer, log, record) -> None:
+        """Carry out at once the answers a side decided after the month's forced events."""
+        severity, kind, size, like, error, answering = answer
+        slots = rng.SLOTS_INSTRUMENTS_SAME_MONTH
+        executed = self._execute(month, side, severity, kind, size, like, error, log, record, slots=slots)
+        self.own_now[:, side] = executed
+        self.own_now_error[:, side] = error & (executed != 0)
+        self._owe(
+            side,
+            np.maximum(-executed - answering, 0.0) * (executed < 0),
+            np.maximum(executed - answering, 0.0) * (executed > 0),
+        )
 
     def _initiatives(self, month: int, log, record) -> None:
         """Conciliatory initiatives a side has announced for this month (a lever): taken in every

@@ -1,6 +1,9 @@
-"""How a side decides in a month: it perceives what the other side did last month (with
+"""How a side decides in a month: it perceives what the other side did since it last looked (with
 misperception), nets it against its accounts, lets its policy decide, and queues the answer for
-the month its delay says. A part of `Dynamics` (sim/engines/dynamics.py), kept apart for size."""
+the month its delay says. A side looks once a month: at the start, on what the other did the month
+before; or, with probability `same_month`, after the month's forced events, on those too, and then
+an answer without delay is carried out at once, in the month of what it answers. A part of
+`Dynamics` (sim/engines/dynamics.py), kept apart for size."""
 
 from __future__ import annotations
 
@@ -17,12 +20,20 @@ NOTICE_CONCILIATION = 0.5  # any real conciliatory act is noticed (talks are +1)
 class Deciding:
     """The deciding half of `Dynamics`: it reads and changes the attributes `Dynamics` sets up."""
 
-    def perceive(self, month: int, side: int) -> Seen:
-        """What `side` makes of the other side's acts of last month, and its account with it."""
+    def perceive(
+        self,
+        month: int,
+        side: int,
+        looking: np.ndarray | None = None,
+        hostility: np.ndarray | None = None,
+        conciliation: np.ndarray | None = None,
+    ) -> Seen:
+        """What `side` makes of the other side's acts (by default those of last month), and its
+        account with it; only the runs `looking` (default all) settle their accounts."""
         behaviour = self.values[side]  # scalars, or arrays over the runs (sim.engines.varying)
         other = 1 - side
-        hostility = self.shown_hostility[:, other].copy()
-        conciliation = self.shown_conciliation[:, other].copy()
+        hostility = (self.shown_hostility[:, other] if hostility is None else hostility).copy()
+        conciliation = (self.shown_conciliation[:, other] if conciliation is None else conciliation).copy()
         if np.any(behaviour.perception_error > 0):
             phantom = rng.uniform(self.keys, month, side, rng.SLOT_PERCEIVE_PHANTOM) < behaviour.perception_error
             hostility = np.where((hostility == 0) & phantom, behaviour.phantom_severity, hostility)
@@ -33,8 +44,11 @@ class Deciding:
             hostility = hostility * factor
             conciliation = conciliation * factor
         answered = np.minimum(hostility, self.debt[:, side])
-        self.debt[:, side] -= answered
         reciprocated = np.minimum(conciliation, self.credit[:, side])
+        if looking is not None:
+            answered = np.where(looking, answered, 0.0)
+            reciprocated = np.where(looking, reciprocated, 0.0)
+        self.debt[:, side] -= answered
         self.credit[:, side] -= reciprocated
         provocation = hostility - answered
         overture = conciliation - reciprocated
@@ -53,11 +67,59 @@ class Deciding:
         )
 
     def decide(self, month: int, side: int) -> None:
-        """Side `side` perceives, decides and queues its answer (nothing happens to the missions)."""
+        """Side `side` perceives, decides and queues its answer (nothing happens to the missions).
+        Where it may look later in the month (`same_month`), the runs that look now keep what they
+        saw and every run decides when the month's forced events are in (`decide_late`)."""
         if month < self.plan.active_from:
             return
+        late = self._late(month, side)
+        other = 1 - side
+        if late is None:
+            self._decide(
+                month, side, self.perceive(month, side), self.like_kind[:, other], self.like_conciliatory[:, other]
+            )
+            return
+        early = self.perceive(month, side, looking=~late)
+        self.pending[side] = (late, early, self.like_kind[:, other].copy(), self.like_conciliatory[:, other].copy())
+
+    def _late(self, month: int, side: int) -> np.ndarray | None:
+        """The runs in which `side` looks after the month's forced events; None: none can."""
+        chance = self.values[side].same_month
+        if np.ndim(chance) == 0 and chance <= 0:
+            return None
+        return rng.uniform(self.keys, month, side, rng.SLOT_SAME_MONTH) < chance
+
+    def decide_late(self, month: int, side: int, seen_now) -> np.ndarray | None:
+        """After the month's forced events: the runs that look now see what the other did since
+        they last looked (last month's acts and this month's so far), and every run decides.
+        `seen_now` is the month's (hostility, conciliation, worst, like, kindest, like_c) so far;
+        what a late look saw is taken out of it. Returns the answers due at once, or None."""
+        if self.pending[side] is None:
+            return None
+        late, early, like_h, like_c = self.pending[side]
+        self.pending[side] = None
+        other = 1 - side
+        shown_h, shown_c, worst, like, kindest, like_kind_c = seen_now
+        hostility = np.maximum(self.shown_hostility[:, other], shown_h[:, other])
+        conciliation = np.maximum(self.shown_conciliation[:, other], shown_c[:, other])
+        seen = self.perceive(month, side, looking=late, hostility=hostility, conciliation=conciliation)
+        for name, value in list(vars(seen).items()):
+            setattr(seen, name, np.where(late, value, getattr(early, name)))
+        harder = late & (worst[:, other] > self.worst[:, other])
+        warmer = late & (kindest[:, other] > self.kindest[:, other])
+        like_h = np.where(harder, like[:, other], like_h)
+        like_c = np.where(warmer, like_kind_c[:, other], like_c)
+        for accumulated, empty in ((shown_h, 0.0), (shown_c, 0.0), (worst, 0.0), (kindest, 0.0)):
+            accumulated[late, other] = empty
+        like[late, other] = NONE
+        like_kind_c[late, other] = NONE
+        return self._decide(month, side, seen, like_h, like_c, late)
+
+    def _decide(self, month, side, seen: Seen, like_h, like_c, late=None) -> np.ndarray | None:
+        """The policy decides on `seen`; the answer is queued for the month its delay says, or,
+        in the runs that looked `late` and drew no delay, returned to be carried out at once
+        (severity, kind, size, like, error, answering per run; 0 severity where none)."""
         behaviour = self.values[side]
-        seen = self.perceive(month, side)
         response = self.policies[side].decide(seen, self.memory[side])
         severity, kind, size = response.severity.astype(float), response.kind, response.size
         error = np.zeros(self.runs, dtype=bool)
@@ -73,11 +135,12 @@ class Deciding:
         # like for like: the kind of the act answered; a conciliatory step is like for like only
         # when it reciprocates an overture (a unilateral step restores in the documented order)
         reciprocating = (severity > 0) & (seen.overture > 0)
-        like = np.where(
-            severity < 0,
-            self.like_kind[:, 1 - side],
-            np.where(reciprocating, self.like_conciliatory[:, 1 - side], NONE),
-        )
+        like = np.where(severity < 0, like_h, np.where(reciprocating, like_c, NONE))
+        now = None
+        if late is not None:
+            now = late & (delay == 0) & (severity != 0)
+            answer_now = (np.where(now, severity, 0.0), kind, size, like, error & now, answering)
+            severity = np.where(now, 0.0, severity)
         rows = np.flatnonzero(severity != 0)
         slots, accept = self._free_slots(side, rows, delay[rows], severity[rows])
         rows, slots = rows[accept], slots[accept]
@@ -87,6 +150,7 @@ class Deciding:
         self.queue_error[rows, side, slots] = error[rows]
         self.queue_answering[rows, side, slots] = answering[rows]
         self.queue_like[rows, side, slots] = like[rows]
+        return answer_now if now is not None and now.any() else None
 
     def _free_slots(
         self, side: int, rows: np.ndarray, wanted: np.ndarray, severity: np.ndarray

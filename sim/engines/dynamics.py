@@ -8,8 +8,11 @@ month, in this order:
    own account (`debt`: its hostile acts not yet answered; `credit`: its conciliatory steps not
    yet reciprocated), and its policy decides; an execution error may change the decision; the
    decision is queued for the month its delay says;
-2. the month's forced events are committed in record order, then the answers falling due this
-   month (side 0, then side 1), turned into measures by the repertoire, then random crises;
+2. the month's forced events are committed in day order (then the order of the file), with the
+   announcements of later ones; then a side that looks within the month (`same_month`) perceives
+   what the other did since it last looked and decides, and an answer without delay is carried
+   out at once (side 0, then side 1, both having decided); then initiatives, the answers falling
+   due this month (side 0, then side 1), turned into measures by the repertoire, then random crises;
 3. rotation, and (when policies act) re-staffing toward the starting size.
 
 Every random number comes from `sim.rules.rng` as a function of (run key, month, side, slot).
@@ -94,6 +97,11 @@ class Dynamics(Deciding, Acting):
         self.shown_conciliation = np.zeros((runs, 2))
         self.like_kind = np.full((runs, 2), NONE, dtype=np.int64)  # most severe hostile kind last month
         self.like_conciliatory = np.full((runs, 2), NONE, dtype=np.int64)  # most conciliatory kind last month
+        self.worst = np.zeros((runs, 2))  # the severity of like_kind's act, and of like_conciliatory's
+        self.kindest = np.zeros((runs, 2))
+        self.pending: list = [None, None]  # a side's early looks, while some of its runs look late
+        self.own_now = np.zeros((runs, 2))  # what a side carried out at once this month
+        self.own_now_error = np.zeros((runs, 2), dtype=bool)
         self.own_last = np.zeros((runs, 2))
         self.own_error = np.zeros((runs, 2), dtype=bool)
         self.acts = np.zeros((runs, 2, 2), dtype=np.int64)  # policy measures per side: hostile, conciliatory
@@ -197,6 +205,13 @@ class Dynamics(Deciding, Acting):
             self.within[day] = self.state.take(every)
 
         if month >= self.plan.active_from:
+            self.own_now[:] = 0.0
+            self.own_now_error[:] = False
+            seen_now = (shown_h, shown_c, worst, like, kindest, like_c)
+            now = [self.decide_late(month, side, seen_now) for side in (0, 1)]
+            for side in (0, 1):
+                if now[side] is not None:
+                    self._answer_now(month, side, now[side], log, record)
             self._initiatives(month, log, record)
             for side in (0, 1):
                 self._answer(month, side, log, record)
@@ -208,6 +223,7 @@ class Dynamics(Deciding, Acting):
             self._owe(side, dealt_h[:, side], dealt_c[:, side])
         self.like_kind = like
         self.like_conciliatory = like_c
+        self.worst, self.kindest = worst, kindest
         rotate(self.world, self.state, self.tour)
         if month >= self.plan.active_from:
             restaff(
@@ -219,28 +235,6 @@ class Dynamics(Deciding, Acting):
                 self.tour,
             )
         return log
-
-    def _in_month(self, month: int) -> list[tuple[Measure | Shock, bool]]:
-        """The month's forced events and the announcements of later ones (True), in day order,
-        then in the order of the scenario file."""
-        items = [(e, False) for e in self.forced.get(month, ())] + [(e, True) for e in self.announced.get(month, ())]
-        return sorted(items, key=lambda item: (item[0].announced[1] if item[1] else item[0].day, item[0].seq))
-
-    def _announce(self, event: Measure | Shock, record) -> None:
-        """The other side perceives a measure when it is announced, as hostile (or friendly) as it
-        would be on the missions as they stand; the missions change when it takes effect."""
-        every, runs = np.arange(self.runs), self.runs
-        if isinstance(event, Shock):
-            record(event.actor, None, every, np.full(runs, event.severity), unplanned=event.owned)
-            return
-        if CATALOGUE[event.kind].role is Role.SELF:
-            return
-        state = self.state.take(every)
-        if infeasibility(self.world, state, event) is None:
-            severity = apply_measure(self.world, state, event, every).severity
-        else:  # not yet possible as things stand (staff it removes not yet there): the kind's own severity
-            severity = np.full(runs, float(CATALOGUE[event.kind].severity))
-        record(event.actor, event.kind, every, severity, unplanned=True)
 
     def _answer(self, month: int, side: int, log, record) -> None:
         severity = self.queue_severity[:, side, 0].copy()
@@ -261,8 +255,9 @@ class Dynamics(Deciding, Acting):
             queue[:, side, -1] = empty
         executed = self._execute(month, side, severity, kind, size, like, error, log, record)
         acting = executed != 0
-        self.own_last[:, side] = executed
-        self.own_error[:, side] = error & acting
+        # a side's act of the month: the answer due, or else one it carried out at once
+        self.own_last[:, side] = np.where(acting, executed, self.own_now[:, side])
+        self.own_error[:, side] = np.where(acting, error, self.own_now_error[:, side])
         # What goes beyond the provocation answered (or the overture reciprocated) opens an account.
         self._owe(
             side,

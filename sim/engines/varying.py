@@ -40,6 +40,7 @@ VARYING = (
     "crisis_rate",
     "rehire_months",
     "tour_months",
+    "same_month",
 )
 _BLANK = Behaviour()
 
@@ -88,6 +89,7 @@ class SideValues:
     crisis_rate: float | np.ndarray
     rehire_months: float | np.ndarray
     tour_months: float | np.ndarray  # nan: the scenario's
+    same_month: float | np.ndarray
     cumulative: np.ndarray
     last_delay: int | np.ndarray
     policy: Policy

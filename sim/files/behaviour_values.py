@@ -96,6 +96,7 @@ class BehaviourModel(Strict):
     notice: Number(*BOUNDS["notice"]) = _DEFAULT.notice
     rehire_months: Number(*BOUNDS["rehire_months"]) = _DEFAULT.rehire_months
     tour_months: Number(*BOUNDS["tour_months"]) | None = _DEFAULT.tour_months
+    same_month: Number(*BOUNDS["same_month"]) = _DEFAULT.same_month
 
     def given(self) -> dict[str, object]:
         return {key: getattr(self, key) for key in KEYS if key in self.model_fields_set}

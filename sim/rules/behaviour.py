@@ -16,7 +16,7 @@ class BehaviourError(SimError):
     """A behaviour parameter that is unknown or out of bounds."""
 
 
-STOCHASTIC_KEYS = ("perception_error", "misread_sigma", "execution_error", "crisis_rate")
+STOCHASTIC_KEYS = ("perception_error", "misread_sigma", "execution_error", "crisis_rate", "same_month")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Behaviour:
     notice: float = 2.0  # hostility left below this severity after netting goes unanswered
     rehire_months: float = 12.0  # where re-staffing, an empty local post is filled within about this long
     tour_months: float | None = None  # its sent staff's tour; None: the scenario's missions.SIDE.tour_months
+    same_month: float = 0.0  # probability that it looks at a month's forced events within that month
 
     @property
     def initiatives(self) -> tuple[tuple[object, int], ...]:
@@ -70,6 +71,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "notice": (0.0, 10.0),
     "rehire_months": (1.0, 120.0),
     "tour_months": (1.0, 120.0),
+    "same_month": (0.0, 1.0),
 }
 KEYS = tuple(f.name for f in fields(Behaviour))
 MAX_DELAY_MONTHS = 24  # delay_weights holds at most this many + 1 weights (0, 1, ... months)

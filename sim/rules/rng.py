@@ -34,6 +34,10 @@ SLOT_CRISIS_SEVERITY = 8
 SLOTS_INSTRUMENTS = (9, 10, 11, 12)
 # which posterior draw a run uses (drawn at month 0, which no run simulates)
 SLOT_POSTERIOR = 13
+# whether a side looks after the month's forced events (same_month), and the instruments' draws of
+# an answer carried out at once (a month may then hold two answers of one side)
+SLOT_SAME_MONTH = 14
+SLOTS_INSTRUMENTS_SAME_MONTH = (15, 16, 17, 18)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
