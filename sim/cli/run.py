@@ -155,6 +155,6 @@ def run(
     if replicates > 1 and not result.random:
         click.echo(
             "note: nothing random is switched on (no misperception, execution error, crises, random "
-            "delays or forgiveness), so every run is the same; see --set",
+            "delays, looks within the month or forgiveness), so every run is the same; see --set",
             err=True,
         )
