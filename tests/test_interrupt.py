@@ -17,11 +17,24 @@ from tests.test_workers import wait_for, workers_of, write_sweep
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
 
 
+def _answer_ctrl_c() -> None:
+    # A shell that starts the suite in the background (`pytest &`) ignores SIGINT, and a child
+    # inherits that; Python then never turns Ctrl-C into KeyboardInterrupt. A terminal's command
+    # hears it, so the command under test must too.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt(command: list[str], ready) -> tuple[int, list[str]]:
     """Start `command` in its own process group, wait until `ready(process)`, then press Ctrl-C
     (SIGINT to the whole group, as a terminal does)."""
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_answer_ctrl_c,
     )
     try:
         wait_for(lambda: ready(process))
