@@ -100,6 +100,21 @@ def event(**keys: object) -> str:
     return "\n".join(lines).replace("'", '"') + "\n"
 
 
+def refusal(path: Path) -> str:
+    """`tft validate PATH` refuses the file as every bad input is refused: exit status 2, one line
+    that names the file, no traceback. Returns the line."""
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    outcome = CliRunner().invoke(cli, ["validate", str(path)])
+    message = outcome.stderr.strip()
+    assert outcome.exit_code == 2, outcome.output
+    assert "\n" not in message and "Traceback" not in outcome.output
+    assert message.startswith(f"Error: {path}: "), message
+    return message
+
+
 @pytest.fixture
 def toy_file(tmp_path: Path):
     """Write the toy scenario plus extra TOML text; returns its path."""

@@ -11,7 +11,7 @@ from sim.engines.drivers import simulate_batch
 from sim.experiments.choices import make_plan
 from sim.files.scenario_file import load_scenario
 from sim.rules.rng import run_keys
-from tests.conftest import TOY, event, read_csv
+from tests.conftest import TOY, event, read_csv, refusal
 
 SHOCK = event(date="2020-03-04", actor="CN", kind="shock", name="incident", severity=-6.0)
 
@@ -59,14 +59,9 @@ def test_replay_is_the_same_and_the_log_says_who_did_it(toy_file, tmp_path):
 )
 def test_bad_blame_is_one_line(toy_file, tmp_path, extra, expected):
     path = toy_file(SHOCK + extra, name="bad.toml")
-    outcome = CliRunner().invoke(cli, ["validate", str(path)])
-    assert outcome.exit_code == 2 and "Traceback" not in outcome.output
-    message = outcome.stderr.strip()
-    assert "\n" not in message and message.startswith(f"Error: {path}: {expected}"), message
+    assert refusal(path).startswith(f"Error: {path}: {expected}")
 
 
 def test_only_shocks_take_blame(toy_file):
     text = TOY + event(date="2020-03", actor="UK", kind="expel", size=1, post="cn_embassy") + 'party = "JP"\n'
-    outcome = CliRunner().invoke(cli, ["validate", str(toy_file(text=text, name="expel.toml"))])
-    assert outcome.exit_code == 2
-    assert "key 'party' is not used by kind 'expel'" in outcome.stderr
+    assert "key 'party' is not used by kind 'expel'" in refusal(toy_file(text=text, name="expel.toml"))

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import cli
-from tests.conftest import TOY, event, read_csv
+from tests.conftest import TOY, event, read_csv, refusal
 
 # A cultural body of CN beside its mission: counted when an observation names it, never otherwise.
 BODY = """
@@ -60,12 +60,10 @@ REPLAYED = [35, 35 + 20 + 10 + 5, 35 + 20 + 30 + 0 + 2 + 3, 1, 44, 2, 35 + 20 + 
 
 
 @pytest.fixture
-def observed(tmp_path):
+def observed(toy_file):
     from sim.files.scenario_file import load_scenario
 
-    path = tmp_path / "observed.toml"
-    path.write_text(OBSERVED, encoding="utf-8")
-    return load_scenario(path)
+    return load_scenario(toy_file(text=OBSERVED, name="observed.toml"))
 
 
 def test_each_observation_names_the_figure_it_counts(observed):
@@ -270,9 +268,7 @@ def test_bad_observations_give_one_line(case, tmp_path):
     text, expected = BAD[case]
     path = tmp_path / "bad.toml"
     path.write_text(TOY + text, encoding="utf-8")
-    outcome = CliRunner().invoke(cli, ["validate", str(path)])
-    assert outcome.exit_code == 2
-    assert outcome.stderr.strip() == f"Error: {path}: {expected}"
+    assert refusal(path) == f"Error: {path}: {expected}"
 
 
 def test_the_examples_of_the_docs_are_observations_of_the_dyads():

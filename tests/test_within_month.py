@@ -37,12 +37,10 @@ FIGURES = [
 
 
 @pytest.fixture
-def days(tmp_path):
+def days(toy_file):
     from sim.files.scenario_file import load_scenario
 
-    path = tmp_path / "days.toml"
-    path.write_text(DAYS, encoding="utf-8")
-    return load_scenario(path)
+    return load_scenario(toy_file(text=DAYS, name="days.toml"))
 
 
 def test_a_count_dated_to_a_day_names_the_figure_of_that_day(days):
