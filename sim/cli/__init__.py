@@ -3,17 +3,26 @@ Each command is a thin module here; the library does the work."""
 
 from __future__ import annotations
 
-from sim.cli import (  # noqa: F401  (the commands register on the group)
-    app,
-    calibration_check,
-    experiments,
-    export,
-    inspection,
-    robust,
-    run,
-    transfer,
+from sim.cli.base import LazyCommands, cli
+
+# The module of each command, imported only when the command runs or the commands are listed:
+# a replay must not pay for importing what sweeps, fits or the page use.
+cli.commands = LazyCommands(
+    {
+        "app": "sim.cli.app",
+        "calibrate": "sim.cli.experiments",
+        "export": "sim.cli.export",
+        "infer": "sim.cli.experiments",
+        "plot": "sim.cli.inspection",
+        "policies": "sim.cli.inspection",
+        "robust": "sim.cli.robust",
+        "run": "sim.cli.run",
+        "sbc": "sim.cli.calibration_check",
+        "sweep": "sim.cli.experiments",
+        "transfer": "sim.cli.transfer",
+        "validate": "sim.cli.inspection",
+    }
 )
-from sim.cli.base import cli
 
 
 def main() -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import stat
 import sys
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 
 import click
@@ -98,6 +100,39 @@ results_option = click.option(
     show_default=True,
     help="Folder under which results are written: <scenario>/<run-id>/ for runs, <sweep>/<id>/ for sweeps.",
 )
+
+
+class LazyCommands(MutableMapping):
+    """The group's commands, each imported from its module (`modules`: command name -> module)
+    when it is asked for, so a command imports only what it uses; listing them (as `tft --help`
+    does) imports them all. Importing a module registers its commands here."""
+
+    def __init__(self, modules: Mapping[str, str]):
+        self.modules = dict(modules)
+        self.loaded: dict[str, click.Command] = {}
+
+    def _load(self, names) -> None:
+        for module in dict.fromkeys(self.modules[name] for name in names if name not in self.loaded):
+            importlib.import_module(module)
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name in self.modules:
+            self._load([name])
+        return self.loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self.loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self.loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self._load(self.modules)
+        return iter(self.loaded)
+
+    def __len__(self) -> int:
+        self._load(self.modules)
+        return len(self.loaded)
 
 
 class OneLineErrors(click.Group):
