@@ -17,10 +17,10 @@ import sys
 
 import pytest
 from sim.cli import cli
-loaded_by_cli = sorted(m for m in ("matplotlib", "mesa", "pandas", "scipy", "pyarrow") if m in sys.modules)
+loaded_by_cli = sorted(m for m in ("matplotlib", "mesa", "pandas", "scipy", "pyarrow", "numba") if m in sys.modules)
 cli(["run", sys.argv[1], "--results", sys.argv[2], "--run-id", "one"], standalone_mode=False)
 print(json.dumps(sorted(m for m in sys.modules if m.startswith("sim."))))
-print(loaded_by_cli, sorted(m for m in ("mesa", "pandas", "scipy", "pyarrow") if m in sys.modules))
+print(loaded_by_cli, sorted(m for m in ("mesa", "pandas", "scipy", "pyarrow", "numba") if m in sys.modules))
 """
 # What other commands use: their command modules, and the models of files a replay does not read.
 NOT_FOR_A_REPLAY = (
@@ -32,7 +32,7 @@ NOT_FOR_A_REPLAY = (
 
 
 @pytest.mark.slow
-def test_a_replay_with_its_figure_imports_no_mesa_pandas_scipy_pyarrow_or_other_commands(tmp_path):
+def test_a_replay_with_its_figure_imports_no_mesa_pandas_scipy_pyarrow_numba_or_other_commands(tmp_path):
     scenario = ROOT / "scenarios" / "us_russia_2016_2022.toml"
     done = subprocess.run(
         [sys.executable, "-c", REPLAY, str(scenario), str(tmp_path)], capture_output=True, text=True, check=True

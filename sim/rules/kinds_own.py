@@ -179,7 +179,9 @@ class ReturnStaff(OwnMeasure, MeasureSpec):
         side, categories = measure.target, removed_categories(measure.categories)
         posts = _drawn_posts(world, side, measure.post)
         drawn = self._drawn(world, state, rows, side, measure.post, measure.categories)
-        wanted = allocate(drawn.reshape(len(rows), -1), np.minimum(size.astype(np.int64), drawn.sum(axis=(1, 2))))
+        wanted = allocate(
+            drawn.reshape(len(rows), -1), np.minimum(size.astype(np.int64), drawn.sum(axis=(1, 2))), runs=len(rows)
+        )
         wanted = wanted.reshape(drawn.shape)
         back = np.zeros(len(rows), dtype=np.int64)
         for i, post in enumerate(posts):

@@ -11,33 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.allocation import allocate
-from sim.rules.domain import SENT, Category, PostStatus
-from sim.rules.staffing import room_under_cap, within_scoped_caps
+from sim.rules.compiled import kernel, pick
+from sim.rules.domain import PostStatus
+from sim.rules.staffing import admit
 from sim.rules.state import State, World
-
-
-def _within_cap(world: World, state: State, side: int, wanted: np.ndarray) -> np.ndarray:
-    """Arrivals wanted per run and post cell (int[R, ...]) cut to the room under the cap, in
-    proportion, where the cap binds; untouched elsewhere."""
-    flat = wanted.reshape(len(wanted), -1)
-    room = room_under_cap(world, state, None, side)
-    body = world.body[world.post_slice(side)]
-    if body.any():
-        # the mission's cap does not count its bodies
-        cells = np.repeat(~body, wanted.shape[2])
-        binding = flat[:, cells].sum(axis=1) > room
-        if binding.any():
-            flat = flat.copy()
-            block = flat[binding]
-            block[:, cells] = allocate(block[:, cells], room[binding])
-            flat[binding] = block
-        return flat.reshape(wanted.shape)
-    binding = flat.sum(axis=1) > room
-    if binding.any():
-        flat = flat.copy()
-        flat[binding] = allocate(flat[binding], room[binding])
-    return flat.reshape(wanted.shape)
 
 
 def tours(
@@ -51,30 +28,92 @@ def tours(
     return out
 
 
+@kernel
+def rotate_runs(
+    staff, departure_carry, replacement_carry, visa_rate, staff_cap, scoped_cap, tour, world_arrays, change
+):
+    """One month of rotation in every run (`rotate`); `change`: int64[R, 2], set to the net change."""
+    post_owner, body, scope_cells, scope_side, bounds = world_arrays
+    posts = staff.shape[1]
+    granted = np.zeros((posts, 2), np.int64)
+    for r in range(staff.shape[0]):
+        for p in range(posts):
+            side = post_owner[p]
+            for c in range(2):
+                present = staff[r, p, c]
+                carry = departure_carry[r, p, c] + present / tour[r, side]
+                leaving = min(int(np.floor(carry)), present)
+                departure_carry[r, p, c] = carry - leaving
+                staff[r, p, c] = present - leaving
+                change[r, side] -= leaving
+                carry = replacement_carry[r, p, c] + leaving * visa_rate[r, side]
+                granted[p, c] = int(np.floor(carry))
+                replacement_carry[r, p, c] = carry - granted[p, c]
+        for side in range(2):
+            lo, hi = bounds[side, 0], bounds[side, 1]
+            wanted = granted[lo:hi].copy().reshape(-1)
+            change[r, side] += admit(
+                staff, r, wanted, lo, 2, side, staff_cap, scoped_cap, body, scope_cells, scope_side
+            )
+
+
 def rotate(world: World, state: State, tour: np.ndarray | None = None) -> np.ndarray:
     """Advance rotation one month for every run; `tour`: each run's tours, float[R, 2] (`tours`;
     default the scenario's). Returns the net staff change, int[R, 2]."""
     if tour is None:
         tour = tours(world, state.runs)
-    staff = state.staff[:, :, :2]  # a view: [R, P, 2] of the sent categories
-    state.departure_carry += staff / tour[:, world.post_owner][:, :, None]
-    departures = np.minimum(np.floor(state.departure_carry).astype(np.int64), staff)
-    state.departure_carry -= departures
-    staff -= departures
-
-    rate = state.visa_rate[:, world.post_owner]  # [R, P]
-    state.replacement_carry += departures * rate[:, :, None]
-    granted = np.floor(state.replacement_carry).astype(np.int64)
-    state.replacement_carry -= granted
-
     change = np.zeros((state.runs, 2), dtype=np.int64)
-    for side in (0, 1):
-        sl = world.post_slice(side)
-        allowed = _within_cap(world, state, side, granted[:, sl, :])
-        allowed = within_scoped_caps(world, state, side, allowed, list(SENT))
-        staff[:, sl, :] += allowed
-        change[:, side] = allowed.sum(axis=(1, 2)) - departures[:, sl, :].sum(axis=(1, 2))
+    pick(rotate_runs, state.runs)(
+        state.staff,
+        state.departure_carry,
+        state.replacement_carry,
+        state.visa_rate,
+        state.staff_cap,
+        state.scoped_cap,
+        np.ascontiguousarray(tour, dtype=np.float64),
+        world.kernel_arrays,
+        change,
+    )
     return change
+
+
+@kernel
+def restaff_runs(
+    staff,
+    restaff_carry,
+    drawn_down,
+    post_status,
+    visa_rate,
+    local_hiring,
+    staff_cap,
+    scoped_cap,
+    establishment,
+    tour,
+    rehire,
+    side,
+    world_arrays,
+    arrivals,
+):
+    """One month of re-staffing of one side in every run (`restaff`); `rehire`: float[R]."""
+    post_owner, body, scope_cells, scope_side, bounds = world_arrays
+    lo, hi = bounds[side, 0], bounds[side, 1]
+    wanted = np.zeros((hi - lo) * 3, np.int64)
+    for r in range(staff.shape[0]):
+        for p in range(lo, hi):
+            open_ = 1.0 if post_status[r, p] == OPEN else 0.0
+            for c in range(3):
+                short = establishment[p, c] - staff[r, p, c]
+                if c < 2:
+                    short -= drawn_down[r, p, c]  # staff drawn down are still the mission's: no new hires for them
+                gap = float(max(short, 0)) * open_
+                if c < 2:
+                    carry = restaff_carry[r, p, c] + gap * (1.0 / tour[r, side]) * visa_rate[r, side]
+                else:
+                    carry = restaff_carry[r, p, c] + gap * (1.0 / rehire[r]) * (1.0 if local_hiring[r, side] else 0.0)
+                hired = min(int(np.floor(carry)), int(gap))
+                restaff_carry[r, p, c] = carry - hired if gap > 0 else 0.0
+                wanted[(p - lo) * 3 + c] = hired
+        arrivals[r, side] = admit(staff, r, wanted, lo, 3, side, staff_cap, scoped_cap, body, scope_cells, scope_side)
 
 
 def restaff(
@@ -92,23 +131,28 @@ def restaff(
     arrivals = np.zeros((state.runs, 2), dtype=np.int64)
     if tour is None:
         tour = tours(world, state.runs)
+    tour = np.ascontiguousarray(tour, dtype=np.float64)
+    establishment = np.ascontiguousarray(establishment, dtype=np.int64)
+    run = pick(restaff_runs, state.runs)
     for side in sides:
-        sl = world.post_slice(side)
-        gap = establishment[None, sl, :] - state.staff[:, sl, :]
-        gap[:, :, :2] -= state.drawn_down[:, sl, :]  # staff drawn down are still the mission's: no new hires for them
-        gap = np.maximum(gap, 0).astype(float)
-        gap *= (state.post_status[:, sl] == PostStatus.OPEN)[:, :, None]
-        pace = np.empty((state.runs, 3))  # each run's share of a gap filled a month
-        pace[:, list(SENT)] = 1.0 / tour[:, side, None]
-        pace[:, Category.LOCAL] = 1.0 / np.asarray(rehire_months[side], dtype=float)
-        rate = np.empty((state.runs, 3))
-        rate[:, :2] = state.visa_rate[:, side, None]
-        rate[:, 2] = state.local_hiring[:, side]
-        carry = state.restaff_carry[:, sl, :] + gap * pace[:, None, :] * rate[:, None, :]
-        wanted = np.minimum(np.floor(carry).astype(np.int64), gap.astype(np.int64))
-        state.restaff_carry[:, sl, :] = np.where(gap > 0, carry - wanted, 0.0)
-        allowed = _within_cap(world, state, side, wanted)
-        allowed = within_scoped_caps(world, state, side, allowed, [0, 1, 2])
-        state.staff[:, sl, :] += allowed
-        arrivals[:, side] = allowed.sum(axis=(1, 2))
+        rehire = np.ascontiguousarray(np.broadcast_to(np.asarray(rehire_months[side], dtype=np.float64), (state.runs,)))
+        run(
+            state.staff,
+            state.restaff_carry,
+            state.drawn_down,
+            state.post_status,
+            state.visa_rate,
+            state.local_hiring,
+            state.staff_cap,
+            state.scoped_cap,
+            establishment,
+            tour,
+            rehire,
+            side,
+            world.kernel_arrays,
+            arrivals,
+        )
     return arrivals
+
+
+OPEN = int(PostStatus.OPEN)

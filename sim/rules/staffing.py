@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.allocation import allocate
+from sim.rules.allocation import allocate, allocate_cells
+from sim.rules.compiled import kernel, pick
 from sim.rules.domain import Category, PostStatus, PropertyStatus
 from sim.rules.state import NO_CAP, State, World
 
@@ -18,7 +19,7 @@ def _take_sent(staff: np.ndarray, n: np.ndarray, diplomats_first: bool) -> tuple
     else:
         shape = staff.shape[:-1]
         flat = staff[..., :2].reshape(-1, 2)
-        diplomats = allocate(flat, np.broadcast_to(n, shape).reshape(-1))[:, 0].reshape(shape)
+        diplomats = allocate(flat, np.broadcast_to(n, shape).reshape(-1), runs=len(staff))[:, 0].reshape(shape)
     support = np.minimum(n - diplomats, staff[..., Category.SUPPORT])
     return diplomats, support
 
@@ -43,7 +44,7 @@ def remove_sent_staff(
         return diplomats + support
     posts = world.posts_of(side)
     block = state.staff[np.ix_(rows, posts)]  # [R', Pm, 3]
-    share = allocate(block[:, :, :2].sum(axis=2), n)
+    share = allocate(block[:, :, :2].sum(axis=2), n, runs=len(rows))
     diplomats, support = _take_sent(block, share, diplomats_first)
     block[:, :, Category.DIPLOMATS] -= diplomats
     block[:, :, Category.SUPPORT] -= support
@@ -68,7 +69,8 @@ def remove_from(
     posts = world.posts_of(side) if post is None else np.array([post])
     cells = np.ix_(rows, posts, categories)
     block = state.staff[cells]
-    share = allocate(block.reshape(len(rows), -1), np.asarray(n, dtype=np.int64)).reshape(block.shape)
+    share = allocate(block.reshape(len(rows), -1), np.asarray(n, dtype=np.int64), runs=len(rows))
+    share = share.reshape(block.shape)
     state.staff[cells] = block - share
     return share.sum(axis=(1, 2))
 
@@ -95,7 +97,7 @@ def cut_to_ceiling(
     cut_total = np.zeros(len(rows), dtype=np.int64)
     for category in categories:
         counts = block[:, :, category]
-        share = allocate(counts, np.minimum(excess, counts.sum(axis=1)))
+        share = allocate(counts, np.minimum(excess, counts.sum(axis=1)), runs=len(rows))
         block[:, :, category] -= share
         taken = share.sum(axis=1)
         excess -= taken
@@ -150,43 +152,73 @@ def occupy_post(world: World, state: State, rows: np.ndarray, post: int) -> None
         )
 
 
+@kernel
+def mission_room(staff, r, side, lo, hi, body, staff_cap):
+    """Places left under a side's cap in run `r` (posts lo..hi-1 are the side's; its bodies do not
+    count); UNCAPPED when there is no cap."""
+    cap = staff_cap[r, side]
+    if cap == NO_CAP:
+        return UNCAPPED
+    total = 0
+    for p in range(lo, hi):
+        if not body[p]:
+            total += staff[r, p, 0] + staff[r, p, 1] + staff[r, p, 2]
+    return max(cap - total, 0)
+
+
+@kernel
+def scope_room_of(staff, r, scope, scope_cells, scoped_cap):
+    """Places left under one cap scope in run `r`; UNCAPPED when it has no cap."""
+    cap = scoped_cap[r, scope]
+    if cap == NO_CAP:
+        return UNCAPPED
+    count = 0
+    for p in range(staff.shape[1]):
+        for c in range(3):
+            if scope_cells[scope, p, c]:
+                count += staff[r, p, c]
+    return max(cap - count, 0)
+
+
+@kernel
+def rooms(staff, rows, side, lo, hi, body, staff_cap, scope, scope_cells, scoped_cap, out):
+    """`mission_room` (scope < 0) or `scope_room_of` of each run in `rows`, into `out`."""
+    for i in range(rows.shape[0]):
+        if scope < 0:
+            out[i] = mission_room(staff, rows[i], side, lo, hi, body, staff_cap)
+        else:
+            out[i] = scope_room_of(staff, rows[i], scope, scope_cells, scoped_cap)
+
+
+def _rooms(world: World, state: State, rows: np.ndarray | None, side: int, scope: int) -> np.ndarray:
+    rows = np.arange(state.runs) if rows is None else np.asarray(rows, dtype=np.int64)
+    sl = world.post_slice(side)
+    out = np.empty(len(rows), dtype=np.int64)
+    fn = pick(rooms, len(rows))
+    fn(
+        state.staff,
+        rows,
+        side,
+        sl.start,
+        sl.stop,
+        world.body,
+        state.staff_cap,
+        scope,
+        world.scope_cells,
+        state.scoped_cap,
+        out,
+    )
+    return out
+
+
 def room_under_cap(world: World, state: State, rows: np.ndarray | None, side: int) -> np.ndarray:
     """Places left under the cap per run (all runs when `rows` is None); very large when no cap."""
-    if rows is None:
-        cap = state.staff_cap[:, side]
-        total = state.staff[:, world.mission(side), :].sum(axis=(1, 2))
-    else:
-        cap = state.staff_cap[rows, side]
-        total = state.staff[np.ix_(rows, world.posts_of(side))].sum(axis=(1, 2))
-    return np.where(cap == NO_CAP, UNCAPPED, np.maximum(cap - total, 0))
+    return _rooms(world, state, rows, side, -1)
 
 
 def scope_room(world: World, state: State, rows: np.ndarray | None, scope: int) -> np.ndarray:
     """Places left under one cap scope per run (all runs when `rows` is None)."""
-    staff = state.staff if rows is None else state.staff[rows]
-    cap = state.scoped_cap[:, scope] if rows is None else state.scoped_cap[rows, scope]
-    count = (staff * world.scope_cells[scope][None]).sum(axis=(1, 2))
-    return np.where(cap == NO_CAP, UNCAPPED, np.maximum(cap - count, 0))
-
-
-def within_scoped_caps(world: World, state: State, side: int, wanted: np.ndarray, categories: list[int]) -> np.ndarray:
-    """Arrivals wanted at a side's posts (int[R, posts of side, len(categories)]) cut, in
-    proportion, to the room under each narrower cap that counts them; unchanged where none binds."""
-    for scope in world.scopes_of(side):
-        cells = world.scope_cells[scope][world.post_slice(side)][:, categories].reshape(-1)
-        if not cells.any():
-            continue
-        flat = wanted.reshape(len(wanted), -1)
-        room = scope_room(world, state, None, scope)
-        binding = flat[:, cells].sum(axis=1) > room
-        if binding.any():
-            flat = flat.copy()
-            inside = flat[binding][:, cells]
-            block = flat[binding]
-            block[:, cells] = allocate(inside, room[binding])
-            flat[binding] = block
-            wanted = flat.reshape(wanted.shape)
-    return wanted
+    return _rooms(world, state, rows, world.cap_scopes[scope].side, scope)
 
 
 def room_for(world: World, state: State, rows: np.ndarray, side: int, post: int, category: int) -> np.ndarray:
@@ -198,3 +230,38 @@ def room_for(world: World, state: State, rows: np.ndarray, side: int, post: int,
         if world.scope_cells[scope][post, category]:
             room = np.minimum(room, scope_room(world, state, rows, scope))
     return room
+
+
+@kernel
+def admit(staff, r, wanted, lo, ncat, side, staff_cap, scoped_cap, body, scope_cells, scope_side):
+    """Arrivals at a side's posts in run `r`: `wanted` (int64[posts x ncat], post by post, the
+    side's posts from `lo`, the first `ncat` categories) is cut in place, in proportion, to the
+    room under the mission's cap (which does not count its bodies) and then under each narrower
+    cap of the side that counts some of its cells, and added to the staff. Returns the arrivals."""
+    cells = wanted.shape[0]
+    mask = np.empty(cells, np.bool_)
+    room = mission_room(staff, r, side, lo, lo + cells // ncat, body, staff_cap)
+    want = 0
+    for i in range(cells):
+        mask[i] = not body[lo + i // ncat]
+        if mask[i]:
+            want += wanted[i]
+    if want > room:
+        allocate_cells(wanted, mask, room)
+    for scope in range(scope_side.shape[0]):
+        if scope_side[scope] != side:
+            continue
+        counted = False
+        want = 0
+        for i in range(cells):
+            mask[i] = scope_cells[scope, lo + i // ncat, i % ncat]
+            if mask[i]:
+                counted = True
+                want += wanted[i]
+        if counted and want > scope_room_of(staff, r, scope, scope_cells, scoped_cap):
+            allocate_cells(wanted, mask, scope_room_of(staff, r, scope, scope_cells, scoped_cap))
+    arrived = 0
+    for i in range(cells):
+        staff[r, lo + i // ncat, i % ncat] += wanted[i]
+        arrived += wanted[i]
+    return arrived

@@ -72,6 +72,18 @@ class World:
             posts = self.posts_of(scope.side) if scope.posts is None else list(scope.posts)
             cells[np.ix_([index], posts, list(scope.categories))] = True
         object.__setattr__(self, "scope_cells", cells)
+        # the layout as the kernels read it (sim.rules.compiled): numbers and arrays only
+        object.__setattr__(
+            self,
+            "kernel_arrays",
+            (
+                np.ascontiguousarray(self.post_owner, dtype=np.int64),
+                np.ascontiguousarray(body),
+                np.ascontiguousarray(cells),
+                np.array([scope.side for scope in self.cap_scopes], dtype=np.int64),
+                np.array([[sl.start, sl.stop] for sl in slices], dtype=np.int64),
+            ),
+        )
 
     def scope_index(
         self, side: int, posts: tuple[int, ...] | None, categories: tuple[Category, ...] | None

@@ -1,0 +1,79 @@
+"""Rules written once as loops over runs: compiled with numba for a batch, plain Python for one run.
+
+A kernel is an ordinary Python function over numpy arrays with a leading run axis that loops over
+runs and touches one run's numbers at a time. `@kernel` registers it and returns it unchanged, so
+it runs as Python wherever it is called directly. `pick(fn, runs)` returns what a caller should
+call: the function itself for a single run (a replay pays neither numba's import nor a compiled
+function's loading), and its compiled twin for a batch. Both execute the same source with IEEE
+double arithmetic in the same order, so a run's numbers do not depend on which one ran it
+(`tests/test_kernels.py`).
+
+The compiled twins are made together the first time a batch needs one: each kernel's code is
+given a copy of its module's namespace in which every kernel name stands for its compiled twin, so
+a kernel calling another kernel calls compiled code. numba caches the machine code on disk
+(`cache=True`, beside the module or in numba's cache folder when that is not writable): the first
+batch after an install compiles, later processes load.
+
+`TFT_JIT=0` runs every kernel as Python (to debug a rule with pdb), `TFT_JIT=1` compiles even for
+a single run; unset, the choice is by the number of runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+_KERNELS: dict[str, Callable[..., Any]] = {}
+_TWINS: dict[str, Any] = {}
+
+
+def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Register a kernel (a plain function, returned unchanged)."""
+    known = _KERNELS.get(fn.__name__)
+    if known is not None and known is not fn and known.__module__ != fn.__module__:
+        raise ValueError(f"two kernels named {fn.__name__}")
+    _KERNELS[fn.__name__] = fn
+    return fn
+
+
+def jit_mode() -> str:
+    """'0' (never compile), '1' (always) or 'auto' (a batch of more than one run)."""
+    mode = os.environ.get("TFT_JIT", "auto").strip().lower()
+    return mode if mode in ("0", "1") else "auto"
+
+
+def pick(fn: Callable[..., Any], runs: int) -> Callable[..., Any]:
+    """What to call for `runs` runs: the kernel as Python, or its compiled twin."""
+    mode = jit_mode()
+    if mode == "0" or (mode == "auto" and runs <= 1):
+        return fn
+    return twins()[fn.__name__]
+
+
+def twins() -> dict[str, Any]:
+    """The compiled twin of every registered kernel, made (lazily compiled) on first use."""
+    missing = [name for name in _KERNELS if name not in _TWINS]
+    if not missing:
+        return _TWINS
+    import numba
+
+    spaces: dict[str, dict[str, Any]] = {}
+    for name in _KERNELS:
+        module = _KERNELS[name].__module__
+        if module not in spaces:
+            spaces[module] = dict(vars(sys.modules[module]))
+    made = dict(_TWINS)
+    for name, fn in _KERNELS.items():
+        if name in made:
+            continue
+        code = types.FunctionType(fn.__code__, spaces[fn.__module__], name, fn.__defaults__, fn.__closure__)
+        code.__qualname__ = fn.__qualname__
+        code.__module__ = fn.__module__
+        made[name] = numba.njit(cache=True, nogil=True)(code)
+    for space in spaces.values():
+        space.update(made)
+    _TWINS.update(made)
+    return _TWINS

@@ -1,0 +1,162 @@
+"""Rules written as loops over runs (sim.rules.compiled) give the same numbers compiled and as plain
+Python, and the allocation they share keeps its definition."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.engines.drivers import simulate_batch
+from sim.experiments.choices import make_plan
+from sim.files.scenario_file import load_scenario
+from sim.rules.allocation import allocate
+from sim.rules.domain import Category, PostKind, PostStatus
+from sim.rules.rng import run_keys
+from sim.rules.rotation import restaff, rotate, tours
+from sim.rules.state import CapScope, State, World
+from tests.conftest import ROOT, event_table
+
+MODES = ("0", "1")  # TFT_JIT: plain Python, compiled
+
+
+def jit(mode: str, fn, *args):
+    """fn(*args) with TFT_JIT set to `mode`."""
+    before = os.environ.get("TFT_JIT")
+    os.environ["TFT_JIT"] = mode
+    try:
+        return fn(*args)
+    finally:
+        if before is None:
+            del os.environ["TFT_JIT"]
+        else:
+            os.environ["TFT_JIT"] = before
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.lists(st.integers(0, 60), min_size=1, max_size=7), min_size=1, max_size=4).filter(
+        lambda rows: len({len(r) for r in rows}) == 1
+    ),
+    wanted=st.lists(st.integers(0, 400), min_size=4, max_size=4),
+)
+def test_allocation_is_largest_remainder_with_ties_to_the_lower_column(rows, wanted):
+    counts = np.array(rows, dtype=np.int64)
+    n = np.array(wanted[: len(rows)], dtype=np.int64)
+    shares = jit("0", allocate, counts, n)
+    np.testing.assert_array_equal(shares, jit("1", allocate, counts, n))
+    for count, share, people in zip(counts, shares, n, strict=True):
+        total = int(count.sum())
+        given_out = min(int(people), total)
+        assert int(share.sum()) == given_out
+        assert (share <= count).all() and (share >= 0).all()
+        if total == 0:
+            continue
+        quota = [Fraction(int(c) * given_out, total) for c in count]
+        floors = [q.numerator // q.denominator for q in quota]
+        extra = [int(s) - f for s, f in zip(share, floors, strict=True)]
+        assert set(extra) <= {0, 1}
+        # the extra people go to the largest remainders, the lower column first among equals
+        order = sorted(range(len(count)), key=lambda j: (-(quota[j] - floors[j]), j))
+        assert [extra[j] for j in order] == sorted(extra, reverse=True)
+
+
+def _world() -> World:
+    # side 0: embassy, consulate, media bureau; side 1: embassy, consulate; a narrower cap on
+    # side 0's consulate (all categories) and one on side 1's sent staff
+    return World(
+        sides=("AA", "BB"),
+        post_ids=("a_emb", "a_con", "a_media", "b_emb", "b_con"),
+        post_owner=np.array([0, 0, 0, 1, 1]),
+        post_kind=np.array(
+            [PostKind.EMBASSY, PostKind.CONSULATE, PostKind.MEDIA_BUREAU, PostKind.EMBASSY, PostKind.CONSULATE]
+        ),
+        head_post=np.array([0, 3]),
+        property_ids=(),
+        property_owner=np.zeros(0, dtype=np.int64),
+        tour_months=np.array([24.0, 30.0]),
+        cap_scopes=(
+            CapScope(0, (1,), (Category.DIPLOMATS, Category.SUPPORT, Category.LOCAL)),
+            CapScope(1, None, (Category.DIPLOMATS, Category.SUPPORT)),
+        ),
+    )
+
+
+def _state(runs: int, seed: int) -> State:
+    rng = np.random.default_rng(seed)
+    staff = rng.integers(0, 80, size=(runs, 5, 3)).astype(np.int64)
+    return State(
+        staff=staff,
+        post_status=rng.choice([PostStatus.OPEN, PostStatus.OPEN, PostStatus.CLOSED], size=(runs, 5)).astype(np.int8),
+        property_status=np.zeros((runs, 0), dtype=np.int8),
+        staff_cap=rng.choice([-1, 150, 250, 400], size=(runs, 2)).astype(np.int64),
+        visa_rate=rng.choice([1.0, 0.5, 0.0, 1.25], size=(runs, 2)),
+        travel_limit_km=np.full((runs, 2), np.nan),
+        banking=np.ones((runs, 2), dtype=bool),
+        local_hiring=rng.random((runs, 2)) < 0.7,
+        ambassador=np.ones((runs, 2), dtype=bool),
+        scoped_cap=rng.choice([-1, 20, 60, 120], size=(runs, 2)).astype(np.int64),
+        drawn_down=rng.integers(0, 3, size=(runs, 5, 2)).astype(np.int64),
+    )
+
+
+def _counts(world: World, state: State) -> np.ndarray:
+    """Each run's count under each cap: the two missions' (bodies aside), then each narrower cap's."""
+    missions = [state.staff[:, world.posts_of(side)].sum(axis=(1, 2)) for side in (0, 1)]
+    scopes = [(state.staff * world.scope_cells[s][None]).sum(axis=(1, 2)) for s in range(len(world.cap_scopes))]
+    return np.stack(missions + scopes, axis=1)
+
+
+def _months(mode: str, monkeypatch) -> tuple[State, list[np.ndarray], bool]:
+    monkeypatch.setenv("TFT_JIT", mode)
+    world, state = _world(), _state(40, 5)
+    establishment = np.full((5, 3), 70, dtype=np.int64)
+    tour = tours(world, state.runs, (np.linspace(24, 36, state.runs), np.nan))
+    caps = np.concatenate([state.staff_cap, state.scoped_cap], axis=1)
+    changes, bound = [], False
+    for _ in range(30):
+        changes.append(rotate(world, state, tour))
+        before = _counts(world, state)
+        changes.append(restaff(world, state, establishment, (0, 1), (np.linspace(3, 24, state.runs), 12.0), tour))
+        after = _counts(world, state)
+        # arrivals never take a count above its cap (a count already above it stays where it was)
+        assert ((caps < 0) | (after <= np.maximum(caps, before))).all()
+        bound |= bool(((caps >= 0) & (after == caps) & (before < caps)).any())
+    return state, changes, bound
+
+
+def test_rotation_and_restaffing_compiled_equal_plain_python_under_binding_caps(monkeypatch):
+    plain, plain_changes, bound = _months("0", monkeypatch)
+    compiled, compiled_changes, _ = _months("1", monkeypatch)
+    for name, values in vars(plain).items():
+        np.testing.assert_array_equal(values, getattr(compiled, name), err_msg=name)
+    for first, second in zip(plain_changes, compiled_changes, strict=True):
+        np.testing.assert_array_equal(first, second)
+    assert bound  # some arrivals were cut to exactly the room a cap left
+
+
+@pytest.mark.slow
+def test_an_ensemble_is_the_same_compiled_and_as_plain_python(monkeypatch):
+    scenario = load_scenario(ROOT / "scenarios" / "us_russia_2016_2025.toml")
+    overrides = [
+        (side, key, value)
+        for side in scenario.codes
+        for key, value in (("perception_error", 0.1), ("crisis_rate", 1.5))
+    ]
+    plan = make_plan(
+        scenario, "behavioural", policies={c: "escalate:k=1.5" for c in scenario.codes}, overrides=overrides
+    )
+    keys = run_keys(11, 12)
+    runs = {}
+    for mode in MODES:
+        monkeypatch.setenv("TFT_JIT", mode)
+        runs[mode] = simulate_batch(scenario, plan, keys)
+    for name, values in runs["0"].figures.items():
+        np.testing.assert_array_equal(values, runs["1"].figures[name], err_msg=name)
+    assert event_table(runs["0"]) == event_table(runs["1"])
+    np.testing.assert_array_equal(runs["0"].acts, runs["1"].acts)
+    assert (runs["0"].acts.sum(axis=(1, 2)) > 0).all()  # every run's policies acted
