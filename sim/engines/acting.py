@@ -28,7 +28,7 @@ class Acting:
         if not len(due):
             return executed
         # The repertoire looks only at the runs that act this month.
-        state = self.state.take(due)
+        state = self.state.look(due)
         choice = choose(self.world, state, side, severity[due], like[due], kind[due], size[due])
         second = None
         instruments = instruments_of(self.values[side], due)
@@ -49,18 +49,21 @@ class Acting:
     def _apply(self, month, side, due, choice, error, log, record, executed, check=False) -> None:
         """Apply the chosen measures to the runs `due`; the executed severity of a run is its most
         severe measure. `check`: drop a measure the month's earlier measures made impossible."""
-        groups = np.stack([choice.kind, choice.post, choice.prop], axis=1)
+        # one code per (kind, post, property), ordered as those triples are (NONE is -1)
+        posts, props = len(self.world.post_ids) + 1, len(self.world.property_ids) + 1
+        codes = (choice.kind * posts + choice.post + 1) * props + choice.prop + 1
         acting = choice.kind != NONE
-        for key in np.unique(groups[acting], axis=0):
-            picked = acting & (groups == key).all(axis=1)
+        for code in np.unique(codes[acting]):
+            picked = acting & (codes == code)
             rows = due[picked]
+            kind, post, prop = int(code) // (posts * props), int(code) // props % posts - 1, int(code) % props - 1
             measure = Measure(
-                kind=MeasureKind(int(key[0])),
+                kind=MeasureKind(kind),
                 actor=side,
                 target=1 - side,
                 month=month,
-                post=int(key[1]) if key[1] != NONE else None,
-                prop=int(key[2]) if key[2] != NONE else None,
+                post=post if post != NONE else None,
+                prop=prop if prop != NONE else None,
                 cause=Cause.POLICY,
             )
             sizes = choice.size[picked]
@@ -92,7 +95,7 @@ class Acting:
             return
         if CATALOGUE[event.kind].role is Role.SELF:
             return
-        state = self.state.take(every)
+        state = self.state.look(every)
         if infeasibility(self.world, state, event) is None:
             severity = apply_measure(self.world, state, event, every).severity
         else:  # not yet possible as things stand (staff it removes not yet there): the kind's own severity

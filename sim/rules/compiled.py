@@ -3,10 +3,10 @@
 A kernel is an ordinary Python function over numpy arrays with a leading run axis that loops over
 runs and touches one run's numbers at a time. `@kernel` registers it and returns it unchanged, so
 it runs as Python wherever it is called directly. `pick(fn, runs)` returns what a caller should
-call: the function itself for a single run (a replay pays neither numba's import nor a compiled
-function's loading), and its compiled twin for a batch. Both execute the same source with IEEE
-double arithmetic in the same order, so a run's numbers do not depend on which one ran it
-(`tests/test_kernels.py`).
+call: the function itself for a single run in a process that has not loaded numba (a replay pays
+neither numba's import nor a compiled function's loading), and its compiled twin otherwise. Both
+execute the same source with IEEE double arithmetic in the same order, so a run's numbers do not
+depend on which one ran it (`tests/test_kernels.py`).
 
 The compiled twins are made together the first time a batch needs one: each kernel's code is
 given a copy of its module's namespace in which every kernel name stands for its compiled twin, so
@@ -15,7 +15,7 @@ a kernel calling another kernel calls compiled code. numba caches the machine co
 batch after an install compiles, later processes load.
 
 `TFT_JIT=0` runs every kernel as Python (to debug a rule with pdb), `TFT_JIT=1` compiles even for
-a single run; unset, the choice is by the number of runs.
+a single run; unset, the choice is as above.
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ def jit_mode() -> str:
 
 
 def pick(fn: Callable[..., Any], runs: int) -> Callable[..., Any]:
-    """What to call for `runs` runs: the kernel as Python, or its compiled twin."""
+    """What to call for `runs` runs: the kernel as Python, or its compiled twin. A single run is
+    compiled too once numba is loaded in this process (it costs nothing more then)."""
     mode = jit_mode()
-    if mode == "0" or (mode == "auto" and runs <= 1):
+    if mode == "0" or (mode == "auto" and runs <= 1 and "numba" not in sys.modules):
         return fn
     return twins()[fn.__name__]
 

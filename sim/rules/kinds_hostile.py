@@ -99,7 +99,7 @@ class RemovesSentStaff(PeopleSeverity, MeasureSpec):
         }
 
     def option(self, world, state, target, magnitude, size_hint):
-        sent = state.staff[:, world.posts_of(target), :2].sum(axis=(1, 2))
+        sent = state.mission_staff(world, target)[:, :2].sum(axis=1)
         n = np.minimum(self.people_for(magnitude), sent)
         runs = state.runs
         return Option(n >= 1, n, nothing(runs), nothing(runs))

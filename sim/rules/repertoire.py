@@ -82,7 +82,7 @@ def choose(
         if settled.all():
             break
         kinds = {"preferred": preferred_kind, "like": like_kind}.get(how)
-        options = [fixed] if fixed is not None else sorted({int(k) for k in kinds[~settled] if k >= 0})
+        options = [fixed] if fixed is not None else [int(k) for k in np.unique(kinds[~settled]) if k >= 0]
         for value in options:
             spec = CATALOGUE[MeasureKind(value)]
             wants_hostile = spec.hostile

@@ -36,6 +36,8 @@ def rotate_runs(
     post_owner, body, scope_cells, scope_side, bounds = world_arrays
     posts = staff.shape[1]
     granted = np.zeros((posts, 2), np.int64)
+    wanted = np.empty(posts * 2, np.int64)
+    mask = np.empty(posts * 2, np.bool_)
     for r in range(staff.shape[0]):
         for p in range(posts):
             side = post_owner[p]
@@ -51,9 +53,12 @@ def rotate_runs(
                 replacement_carry[r, p, c] = carry - granted[p, c]
         for side in range(2):
             lo, hi = bounds[side, 0], bounds[side, 1]
-            wanted = granted[lo:hi].copy().reshape(-1)
+            cells = (hi - lo) * 2
+            for p in range(lo, hi):
+                wanted[(p - lo) * 2] = granted[p, 0]
+                wanted[(p - lo) * 2 + 1] = granted[p, 1]
             change[r, side] += admit(
-                staff, r, wanted, lo, 2, side, staff_cap, scoped_cap, body, scope_cells, scope_side
+                staff, r, wanted[:cells], mask, lo, 2, side, staff_cap, scoped_cap, body, scope_cells, scope_side
             )
 
 
@@ -98,6 +103,7 @@ def restaff_runs(
     post_owner, body, scope_cells, scope_side, bounds = world_arrays
     lo, hi = bounds[side, 0], bounds[side, 1]
     wanted = np.zeros((hi - lo) * 3, np.int64)
+    mask = np.empty((hi - lo) * 3, np.bool_)
     for r in range(staff.shape[0]):
         for p in range(lo, hi):
             open_ = 1.0 if post_status[r, p] == OPEN else 0.0
@@ -113,7 +119,9 @@ def restaff_runs(
                 hired = min(int(np.floor(carry)), int(gap))
                 restaff_carry[r, p, c] = carry - hired if gap > 0 else 0.0
                 wanted[(p - lo) * 3 + c] = hired
-        arrivals[r, side] = admit(staff, r, wanted, lo, 3, side, staff_cap, scoped_cap, body, scope_cells, scope_side)
+        arrivals[r, side] = admit(
+            staff, r, wanted, mask, lo, 3, side, staff_cap, scoped_cap, body, scope_cells, scope_side
+        )
 
 
 def restaff(

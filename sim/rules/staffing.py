@@ -10,18 +10,35 @@ from sim.rules.domain import Category, PostStatus, PropertyStatus
 from sim.rules.state import NO_CAP, State, World
 
 
-def _take_sent(staff: np.ndarray, n: np.ndarray, diplomats_first: bool) -> tuple[np.ndarray, np.ndarray]:
-    """From staff[..., 3] take n sent staff: diplomats first (expulsions target diplomats), or in
-    proportion to diplomats and support (a posting limit or a cut of one's own falls on both).
-    Returns (diplomats, support) taken."""
-    if diplomats_first:
-        diplomats = np.minimum(n, staff[..., Category.DIPLOMATS])
-    else:
-        shape = staff.shape[:-1]
-        flat = staff[..., :2].reshape(-1, 2)
-        diplomats = allocate(flat, np.broadcast_to(n, shape).reshape(-1), runs=len(staff))[:, 0].reshape(shape)
-    support = np.minimum(n - diplomats, staff[..., Category.SUPPORT])
-    return diplomats, support
+@kernel
+def remove_sent_runs(staff, rows, posts, n, spread, diplomats_first, removed):
+    """`remove_sent_staff` in each run of `rows`: n[i] sent staff leave run rows[i]'s `posts`, shared
+    among the posts in proportion to their sent staff when `spread` (else `posts` is one post);
+    at a post, diplomats first or in proportion to diplomats and support. Sets `removed`."""
+    count = posts.shape[0]
+    shares = np.empty(count, np.int64)
+    every = np.ones(count, np.bool_)
+    pair = np.empty(2, np.int64)
+    both = np.ones(2, np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for j in range(count):
+            shares[j] = staff[r, posts[j], 0] + staff[r, posts[j], 1] if spread else n[i]
+        if spread:
+            allocate_cells(shares, every, n[i])
+        removed[i] = 0
+        for j in range(count):
+            p = posts[j]
+            if diplomats_first:
+                diplomats = min(shares[j], staff[r, p, 0])
+            else:
+                pair[0], pair[1] = staff[r, p, 0], staff[r, p, 1]
+                allocate_cells(pair, both, shares[j])
+                diplomats = pair[0]
+            support = min(shares[j] - diplomats, staff[r, p, 1])
+            staff[r, p, 0] -= diplomats
+            staff[r, p, 1] -= support
+            removed[i] += diplomats + support
 
 
 def remove_sent_staff(
@@ -34,22 +51,15 @@ def remove_sent_staff(
     diplomats_first: bool = True,
 ) -> np.ndarray:
     """Remove n sent staff from a post, or from all the mission's posts in proportion to their
-    sent staff. Returns the number removed per run."""
-    n = np.asarray(n, dtype=np.int64)
-    if post is not None:
-        block = state.staff[rows, post, :]
-        diplomats, support = _take_sent(block, n, diplomats_first)
-        state.staff[rows, post, Category.DIPLOMATS] -= diplomats
-        state.staff[rows, post, Category.SUPPORT] -= support
-        return diplomats + support
-    posts = world.posts_of(side)
-    block = state.staff[np.ix_(rows, posts)]  # [R', Pm, 3]
-    share = allocate(block[:, :, :2].sum(axis=2), n, runs=len(rows))
-    diplomats, support = _take_sent(block, share, diplomats_first)
-    block[:, :, Category.DIPLOMATS] -= diplomats
-    block[:, :, Category.SUPPORT] -= support
-    state.staff[np.ix_(rows, posts)] = block
-    return (diplomats + support).sum(axis=1)
+    sent staff (expulsions take diplomats first; a posting limit or a cut of one's own falls on
+    diplomats and support in proportion). Returns the number removed per run."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    n = np.ascontiguousarray(np.broadcast_to(np.asarray(n, dtype=np.int64), rows.shape))
+    posts = np.ascontiguousarray(world.posts_of(side) if post is None else [post], dtype=np.int64)
+    removed = np.empty(len(rows), dtype=np.int64)
+    fn = pick(remove_sent_runs, len(rows))
+    fn(state.staff, rows, posts, n, post is None, diplomats_first, removed)
+    return removed
 
 
 UNCAPPED = np.iinfo(np.int64).max // 4  # the room left where there is no cap
@@ -233,13 +243,13 @@ def room_for(world: World, state: State, rows: np.ndarray, side: int, post: int,
 
 
 @kernel
-def admit(staff, r, wanted, lo, ncat, side, staff_cap, scoped_cap, body, scope_cells, scope_side):
+def admit(staff, r, wanted, mask, lo, ncat, side, staff_cap, scoped_cap, body, scope_cells, scope_side):
     """Arrivals at a side's posts in run `r`: `wanted` (int64[posts x ncat], post by post, the
     side's posts from `lo`, the first `ncat` categories) is cut in place, in proportion, to the
     room under the mission's cap (which does not count its bodies) and then under each narrower
-    cap of the side that counts some of its cells, and added to the staff. Returns the arrivals."""
+    cap of the side that counts some of its cells, and added to the staff. Returns the arrivals.
+    `mask`: bool[at least as many cells], room to work in."""
     cells = wanted.shape[0]
-    mask = np.empty(cells, np.bool_)
     room = mission_room(staff, r, side, lo, lo + cells // ncat, body, staff_cap)
     want = 0
     for i in range(cells):

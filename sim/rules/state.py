@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.rules.compiled import kernel, pick
 from sim.rules.domain import BODIES, Category, NoticeScope, PostKind, PostStatus, PropertyStatus
 
 NO_CAP = -1  # staff_cap value meaning "no cap"
@@ -128,6 +129,18 @@ def cap_scope(side: int, posts: tuple[int, ...] | None, categories: tuple[Catego
     return CapScope(side, None if posts is None else tuple(sorted(posts)), categories)
 
 
+@kernel
+def mission_sums(staff, lo, hi, body, out):
+    """Each run's staff by category at posts lo..hi-1 that are not bodies, into out (int64[R, 3])."""
+    for r in range(staff.shape[0]):
+        for c in range(3):
+            out[r, c] = 0
+        for p in range(lo, hi):
+            if not body[p]:
+                for c in range(3):
+                    out[r, c] += staff[r, p, c]
+
+
 @dataclass
 class State:
     """Holdings and conditions of both missions in every run (leading axis: run)."""
@@ -188,16 +201,46 @@ class State:
         """A copy of some runs."""
         return State(**{name: value[rows] for name, value in vars(self).items()})
 
+    def look(self, rows: np.ndarray) -> Look:
+        """Some runs, for a look that ends before this state changes again (a choice among
+        measures, a measure tried on a copy): each field is copied when first read."""
+        return Look(self, rows)
+
     def repeat(self, runs: int) -> State:
         """This (single-run) state repeated along the run axis."""
         return State(**{name: np.repeat(value[:1], runs, axis=0) for name, value in vars(self).items()})
 
     def mission_staff(self, world: World, side: int) -> np.ndarray:
-        """Staff of a side's mission by category, summed over its posts: int[R, 3]."""
-        return self.staff[:, world.mission(side), :].sum(axis=1)
+        """Staff of a side's mission by category, summed over its posts (not its bodies): int[R, 3]."""
+        out = np.empty((self.runs, 3), dtype=np.int64)
+        bounds = world.kernel_arrays[4]
+        pick(mission_sums, self.runs)(self.staff, bounds[side, 0], bounds[side, 1], world.body, out)
+        return out
 
     def staff_total(self, world: World, side: int) -> np.ndarray:
         return self.mission_staff(world, side).sum(axis=1)
+
+
+class Look:
+    """Some runs of a `State` (`State.look`), each field copied from it when first read, so a look
+    that reads a few fields of many runs copies only those."""
+
+    def __init__(self, state: State, rows: np.ndarray):
+        self._state, self._rows = state, rows
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name.startswith("_") or name not in State.__dataclass_fields__:
+            raise AttributeError(name)
+        value = getattr(self._state, name)[self._rows]
+        setattr(self, name, value)
+        return value
+
+    @property
+    def runs(self) -> int:
+        return len(self._rows)
+
+    mission_staff = State.mission_staff
+    staff_total = State.staff_total
 
 
 FIGURES = (
@@ -225,9 +268,9 @@ def mission_figures(world: World, state: State, columns: tuple[str, ...] | None 
     each mission's posts (its bodies are not counted). With `columns`, only those (the cheap path
     for summaries)."""
     if columns is not None and tuple(columns) == ("staff_total",):
-        return {"staff_total": np.stack([state.staff[:, world.mission(s), :].sum(axis=(1, 2)) for s in (0, 1)], axis=1)}
+        return {"staff_total": np.stack([state.staff_total(world, s) for s in (0, 1)], axis=1)}
     slices = [world.mission(s) for s in (0, 1)]
-    by_side = np.stack([state.staff[:, sl, :].sum(axis=1) for sl in slices], axis=1)  # [R, 2, 3]
+    by_side = np.stack([state.mission_staff(world, s) for s in (0, 1)], axis=1)  # [R, 2, 3]
 
     def posts(status: int) -> np.ndarray:
         return np.stack([(state.post_status[:, sl] == status).sum(axis=1) for sl in slices], axis=1)
