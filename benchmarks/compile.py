@@ -1,13 +1,13 @@
 """What the compiled rules cost a process: numba's import, compiling them once, loading them after.
 
-Each measurement is a fresh process that simulates 2 runs of the 2016-2025 scenario in
-behavioural mode (mirror on both sides, perception error 0.05), so every compiled rule a batch
-uses is called. `cold`: numba's cache is an empty folder (`NUMBA_CACHE_DIR`), so the rules are
-compiled; `cached`: the same folder again, so they are loaded; `python`: `TFT_JIT=0`, the rules
-run as plain Python and numba is not imported. The script prints the median of `--repeats`
-processes of each (wall and CPU seconds of the batch itself, and of importing numba).
+Each measurement is a fresh process that imports numba (timed apart), then simulates `--runs` runs
+(default 200) of the 2016-2025 scenario in behavioural mode (mirror on both sides, perception
+error 0.05), enough for every compiled rule an ensemble uses to be called. `cold`: numba's cache
+is an empty folder (`NUMBA_CACHE_DIR`), so the rules are compiled; `cached`: the same folder
+again, so they are loaded; `python`: `TFT_JIT=0`, the rules run as plain Python. The script
+prints the median of `--repeats` processes of each (wall and CPU seconds).
 
-    python benchmarks/compile.py [--repeats 3]
+    python benchmarks/compile.py [--repeats 3] [--runs 200]
 """
 
 from __future__ import annotations
@@ -36,16 +36,16 @@ scenario = load_scenario(Path(sys.argv[1]))
 noise = [(side, "perception_error", 0.05) for side in scenario.codes]
 plan = make_plan(scenario, "behavioural", policies={c: "mirror" for c in scenario.codes}, overrides=noise)
 before = time.perf_counter(), time.process_time()
-simulate_batch(scenario, plan, run_keys(1, 2), log_events=False, columns=("staff_total",))
+simulate_batch(scenario, plan, run_keys(1, int(sys.argv[2])), log_events=False, columns=("staff_total",))
 after = time.perf_counter(), time.process_time()
 print(json.dumps({"import_wall": imported[0] - started[0], "import_cpu": imported[1] - started[1],
                   "batch_wall": after[0] - before[0], "batch_cpu": after[1] - before[1]}))
 """
 
 
-def measure(env: dict[str, str]) -> dict[str, float]:
+def measure(env: dict[str, str], runs: int) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(ROOT / "scenarios" / "us_russia_2016_2025.toml")],
+        [sys.executable, "-c", CHILD, str(ROOT / "scenarios" / "us_russia_2016_2025.toml"), str(runs)],
         capture_output=True,
         text=True,
         check=True,
@@ -58,16 +58,17 @@ def measure(env: dict[str, str]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
     results: dict[str, list[dict[str, float]]] = {"cold": [], "cached": [], "python": []}
     for _ in range(args.repeats):
         with tempfile.TemporaryDirectory() as cache:
             env = dict(os.environ, NUMBA_CACHE_DIR=cache, TFT_JIT="auto")
-            results["cold"].append(measure(env))
-            results["cached"].append(measure(env))
-            results["python"].append(measure(dict(env, TFT_JIT="0")))
+            results["cold"].append(measure(env, args.runs))
+            results["cached"].append(measure(env, args.runs))
+            results["python"].append(measure(dict(env, TFT_JIT="0"), args.runs))
     print(f"median of {args.repeats} fresh processes; load average {os.getloadavg()[0]:.1f}")
-    print(f"{'':8} {'import numba wall s':>20} {'CPU s':>7} {'2-run batch wall s':>19} {'CPU s':>7}")
+    print(f"{'':8} {'import numba wall s':>20} {'CPU s':>7} {f'{args.runs}-run batch wall s':>19} {'CPU s':>7}")
     for name, rows in results.items():
         med = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
         imported = f"{med['import_wall']:20.3f} {med['import_cpu']:7.3f}"

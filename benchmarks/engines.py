@@ -68,7 +68,7 @@ def batch_peak_memory(scenario, plan, runs: int) -> int:
 def mesa(scenario, plan, runs: int) -> float:
     keys = run_keys(scenario.seed, runs)
     started = time.perf_counter()
-    simulate_mesa(scenario, plan, keys, log_events=False, columns=("staff_total",))
+    simulate_mesa(scenario, plan, keys, log_events=False)
     return time.perf_counter() - started
 
 

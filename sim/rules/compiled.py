@@ -73,7 +73,10 @@ def twins() -> dict[str, Any]:
         code = types.FunctionType(fn.__code__, spaces[fn.__module__], name, fn.__defaults__, fn.__closure__)
         code.__qualname__ = fn.__qualname__
         code.__module__ = fn.__module__
-        made[name] = numba.njit(cache=True, nogil=True)(code)
+        try:
+            made[name] = numba.njit(cache=True, nogil=True)(code)
+        except RuntimeError:  # no folder numba may write its cache in: compile in each process
+            made[name] = numba.njit(cache=False, nogil=True)(code)
     for space in spaces.values():
         space.update(made)
     _TWINS.update(made)
