@@ -11,9 +11,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import colormaps  # noqa: E402
+from matplotlib.cm import ScalarMappable  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.markers import MarkerStyle  # noqa: E402
 from matplotlib.transforms import IdentityTransform  # noqa: E402
 
@@ -27,6 +31,7 @@ BOUND_WORDS = {"equal": "about", "upper": "at most", "lower": "at least"}
 # An event group is labelled on the chart when it is at least this hostile or conciliatory.
 MAJOR_HOSTILE = -5.0
 MAJOR_CONCILIATORY = 3.0
+SEVERITY_COLOURS = colormaps["RdYlGn"]  # red: hostile, green: conciliatory
 
 
 def plain_text(draw):
@@ -227,7 +232,7 @@ def _strip_marks(strip, groups: list[dict], sides: list[str]) -> None:
             "*" if group["kind"] == "shock" else ("v" if severity < 0 else ("^" if severity > 0 else "s"))
         )
         paths.append(style.get_path().transformed(style.get_transform()))
-        faces.append("black" if group["kind"] == "shock" else plt.cm.RdYlGn((severity + 10) / 20))
+        faces.append("black" if group["kind"] == "shock" else SEVERITY_COLOURS((severity + 10) / 20))
     x = mdates.date2num(np.array([_month(g["month"]) for g in shown]).astype("datetime64[D]"))
     marks = PathCollection(
         paths,
@@ -262,10 +267,10 @@ def staff_figure(
     undrawn += [obs for obs in observations if obs["side"] not in colour]
     panels = 3 if counts else 2
     ratios = [4, 1.6, 1.1] if counts else [4, 1.1]
-    fig, axes = plt.subplots(
+    fig = Figure(figsize=(13, 7.5 + 1.8 * (panels - 2)))
+    axes = fig.subplots(
         panels,
         1,
-        figsize=(13, 7.5 + 1.8 * (panels - 2)),
         sharex=True,
         gridspec_kw={"height_ratios": ratios, "hspace": 0.06},
     )
@@ -286,21 +291,22 @@ def staff_figure(
         axes[1].legend(loc="center right", fontsize=8, framealpha=0.9)
     handles, labels = ax.get_legend_handles_labels()
     for bound, marker in BOUND_MARKERS.items():
-        handles.append(plt.Line2D([], [], marker=marker, ls="none", mfc="white", mec="0.3", mew=2, ms=8))
+        handles.append(Line2D([], [], marker=marker, ls="none", mfc="white", mec="0.3", mew=2, ms=8))
         labels.append(f"observed ({BOUND_WORDS[bound]})")
     ax.legend(handles, labels, loc="center right", fontsize=9, framealpha=0.9)
     ax.set_ylabel("staff (people)")
     ax.set_ylim(bottom=0)
     ax.ticklabel_format(axis="y", style="plain", useOffset=False)  # whole people, no "1e6" above the axis
     ax.grid(alpha=0.3)
-    ax.set_title(title, fontsize=12)
+    # placed, not moved: nothing is drawn above the chart, and matplotlib would measure every tick to be sure
+    ax.set_title(title, fontsize=12, y=1.0)
 
     groups = _group_events(events)
     _annotate_major(ax, groups, colour)
 
     _strip_marks(strip, groups, sides)
     colour_key = fig.colorbar(
-        plt.cm.ScalarMappable(norm=plt.Normalize(-10, 10), cmap=plt.cm.RdYlGn),
+        ScalarMappable(norm=Normalize(-10, 10), cmap=SEVERITY_COLOURS),
         ax=strip,
         orientation="vertical",
         fraction=0.02,
@@ -321,10 +327,7 @@ def staff_figure(
         undrawn, "trajectories.csv has no line of them (it counts whole missions, not posts or bodies)"
     )
     lay_out(fig, list(axes[:-1]), sides, note)
-    try:
-        save_figure(fig, path, tight=False)
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, tight=False)
 
 
 @plain_text
@@ -338,7 +341,8 @@ def fan_figure(
     """Each side's median staff_total over the runs, with the 50% and 90% bands, and the observations;
     `marks` (month, side) are drawn as ticks along the bottom (e.g. the record's measures by side)."""
     sides = list(dict.fromkeys(row["side"] for row in quantiles))
-    fig, ax = plt.subplots(figsize=(13, 6))
+    fig = Figure(figsize=(13, 6))
+    ax = fig.subplots()
     runs = quantiles[0]["runs"] if quantiles else "0"
     for i, side in enumerate(sides):
         rows = [r for r in quantiles if r["side"] == side]
@@ -380,7 +384,4 @@ def fan_figure(
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.9)
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    try:
-        save_figure(fig, path)
-    finally:
-        plt.close(fig)
+    save_figure(fig, path)
