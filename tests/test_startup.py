@@ -55,3 +55,40 @@ def test_each_command_is_registered_by_the_module_the_group_imports_for_it():
         importlib.import_module(module)
         assert cli.commands.loaded[name].callback.__module__ == module
     assert sorted(cli.commands.loaded) == sorted(cli.commands.modules)
+
+
+def test_every_command_goes_through_library_errors_which_ends_the_quiet_start():
+    from sim.cli import cli
+
+    assert [name for name, command in cli.commands.items() if "verbose" not in [p.name for p in command.params]] == []
+
+
+WORK = """
+import gc
+import sys
+
+import sim.experiments.run
+
+run_scenario = sim.experiments.run.run_scenario
+
+
+def spy(*args, **kwargs):
+    print(gc.isenabled(), gc.get_freeze_count() > 50_000, "matplotlib" in sys.modules)
+    return run_scenario(*args, **kwargs)
+
+
+sim.experiments.run.run_scenario = spy
+from sim.cli import main
+
+sys.argv = ["tft", "run", sys.argv[1], "--results", sys.argv[2], "--no-plot"]
+main()
+"""
+
+
+@pytest.mark.slow
+def test_tft_collects_garbage_again_once_a_command_has_imported_what_it_uses(tmp_path):
+    scenario = ROOT / "scenarios" / "us_russia_2016_2022.toml"
+    done = subprocess.run(
+        [sys.executable, "-c", WORK, str(scenario), str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[0] == "True True True"

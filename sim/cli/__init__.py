@@ -3,7 +3,7 @@ Each command is a thin module here; the library does the work."""
 
 from __future__ import annotations
 
-from sim.cli.base import LazyCommands, cli
+from sim.cli.base import LazyCommands, cli, quiet_start
 
 # The module of each command, imported only when the command runs or the commands are listed:
 # a replay must not pay for importing what sweeps, fits or the page use.
@@ -26,4 +26,5 @@ cli.commands = LazyCommands(
 
 
 def main() -> None:
+    quiet_start()
     cli(prog_name="tft")

@@ -90,7 +90,7 @@ from sim.experiments.choices import ENGINES, KEEP
 @click.option("--no-plot", is_flag=True, help="Skip the figures.")
 @params_option
 @posterior_options
-@library_errors
+@library_errors(imports=("sim.experiments.run", "sim.plots.result"))
 def run(
     scenario: Path,
     results_root: Path,
