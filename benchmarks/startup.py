@@ -7,7 +7,12 @@ wall time and the median CPU time (user + system, which a loaded machine disturb
 and their ratios. With `--imports`, it also prints the modules whose import took longest in one
 replay (`python -X importtime`, cumulative microseconds).
 
-    python benchmarks/startup.py [--repeats 7] [--imports 15] [--engine batch]
+Every module's compiled bytecode is cached (in a temporary folder, by an unmeasured first run of
+each command), as it is for an installed package: with PYTHONDONTWRITEBYTECODE set and the
+package installed in editable mode, each replay would otherwise compile the package's modules
+again, which the floor's libraries never do. `--no-bytecode-cache` measures it that way.
+
+    python benchmarks/startup.py [--repeats 7] [--imports 15] [--engine batch] [--no-bytecode-cache]
 """
 
 from __future__ import annotations
@@ -33,11 +38,11 @@ FLOOR = (
 )
 
 
-def timed(command: list[str]) -> tuple[float, float]:
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the child) of one command, which must succeed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT, env=env)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -48,13 +53,14 @@ def replay_command(results: Path, extra: list[str], python: list[str] | None = N
     return [*python, "-m", "sim", "run", str(SCENARIO), "--results", str(results), *extra]
 
 
-def slowest_imports(results: Path, extra: list[str], count: int) -> list[tuple[int, str]]:
+def slowest_imports(results: Path, extra: list[str], count: int, env: dict[str, str]) -> list[tuple[int, str]]:
     done = subprocess.run(
         replay_command(results, extra, [sys.executable, "-X", "importtime"]),
         check=True,
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=env,
     )
     found = []
     for line in done.stderr.splitlines():
@@ -69,18 +75,25 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="runs of each command (medians are reported)")
     parser.add_argument("--imports", type=int, default=0, help="list this many of the slowest imports of a replay")
     parser.add_argument("--engine", default=None, help="pass --engine to tft run (default: its own choice)")
+    parser.add_argument(
+        "--no-bytecode-cache", action="store_true", help="leave Python's bytecode cache as the environment sets it"
+    )
     args = parser.parse_args()
     extra = ["--engine", args.engine] if args.engine else []
     floor, replay = [], []
     with tempfile.TemporaryDirectory() as folder:
+        env = dict(os.environ)
+        if not args.no_bytecode_cache:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = os.path.join(folder, "bytecode")
         results = Path(folder) / "results"
         floor_script = [sys.executable, "-c", FLOOR.format(path=os.path.join(folder, "empty.png"))]
-        timed(floor_script)  # warm the file cache once, unmeasured
-        timed(replay_command(results, extra))
+        timed(floor_script, env)  # warm the file and bytecode caches once, unmeasured
+        timed(replay_command(results, extra), env)
         for _ in range(args.repeats):
-            floor.append(timed(floor_script))
-            replay.append(timed(replay_command(results, extra)))
-        imports = slowest_imports(results, extra, args.imports) if args.imports else []
+            floor.append(timed(floor_script, env))
+            replay.append(timed(replay_command(results, extra), env))
+        imports = slowest_imports(results, extra, args.imports, env) if args.imports else []
     print(f"median of {args.repeats}      wall s   CPU s")
     rows = (("floor (numpy, click, matplotlib, empty figure)", floor), ("tft run replay 2016-2022", replay))
     for name, times in rows:
