@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -102,11 +103,14 @@ def _value(row: dict[str, str], parts: tuple[str, ...]) -> float:
 
 
 def _markers(ax, observations: list[dict[str, str]], colour: str) -> None:
-    for obs in observations:
+    """A marker per observation, by its bound; consecutive ones with the same marker are one line,
+    which draws them in the same order as one line each would (and is much faster to make)."""
+    for marker, run in itertools.groupby(observations, key=lambda obs: BOUND_MARKERS.get(obs["bound"], "o")):
+        run = list(run)
         ax.plot(
-            _month(obs["date"]) + np.timedelta64(0, "D"),
-            float(obs["value"]),
-            marker=BOUND_MARKERS.get(obs["bound"], "o"),
+            np.array([_month(obs["date"]) for obs in run]) + np.timedelta64(0, "D"),
+            [float(obs["value"]) for obs in run],
+            marker=marker,
             ms=8,
             mfc="white",
             mec=colour,
