@@ -92,3 +92,12 @@ def test_tft_collects_garbage_again_once_a_command_has_imported_what_it_uses(tmp
         [sys.executable, "-c", WORK, str(scenario), str(tmp_path)], capture_output=True, text=True, check=True
     )
     assert done.stdout.splitlines()[0] == "True True True"
+
+
+@pytest.mark.parametrize("name", ["mesa", "matplotlib", "numpy"])
+def test_a_manifest_reads_the_versions_importlib_metadata_reads(name):
+    from importlib.metadata import version
+
+    from sim.files.results import installed_version
+
+    assert installed_version(name) == version(name)
