@@ -160,3 +160,24 @@ def test_an_ensemble_is_the_same_compiled_and_as_plain_python(monkeypatch):
     assert event_table(runs["0"]) == event_table(runs["1"])
     np.testing.assert_array_equal(runs["0"].acts, runs["1"].acts)
     assert (runs["0"].acts.sum(axis=(1, 2)) > 0).all()  # every run's policies acted
+
+
+def test_the_compiled_rules_are_cached_under_a_digest_of_every_rules_module(tmp_path, monkeypatch):
+    from sim.rules import compiled
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for path in compiled.RULES.rglob("*.py"):
+        target = rules / path.relative_to(compiled.RULES)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    # numba sees a change to a function's own file only: a change to a rule another kernel calls,
+    # or to a constant in another module, must still give another folder
+    assert compiled.sources_digest(rules) == compiled.sources_digest()
+    domain = rules / "domain.py"
+    domain.write_text(domain.read_text().replace("OPEN = 0", "OPEN = 3"))
+    assert compiled.sources_digest(rules) != compiled.sources_digest()
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    folder = compiled.cache_folder()
+    assert folder.parent == tmp_path / "cache" and folder.is_dir()
+    assert folder.name.startswith(f"rules-{compiled.sources_digest()}-numba")

@@ -10,9 +10,12 @@ depend on which one ran it (`tests/test_kernels.py`).
 
 The compiled twins are made together the first time a batch needs one: each kernel's code is
 given a copy of its module's namespace in which every kernel name stands for its compiled twin, so
-a kernel calling another kernel calls compiled code. numba caches the machine code on disk
-(`cache=True`, beside the module or in numba's cache folder when that is not writable): the first
-batch after an install compiles, later processes load.
+a kernel calling another kernel calls compiled code. numba caches the machine code on disk: the
+first batch after an install compiles, later processes load. numba notices a change to the file a
+function is in, not to a function it calls in another file or a constant it imports, so the cache
+lives in a folder named by a digest of every rules module (`cache_folder`): a change anywhere in
+`sim/rules/` compiles afresh. The folder is under `NUMBA_CACHE_DIR` when that is set, else in the
+package's `__pycache__`, else in the user's cache folder; with none writable, each process compiles.
 
 `TFT_JIT=0` runs every kernel as Python (to debug a rule with pdb), `TFT_JIT=1` compiles even for
 a single run; unset, the choice is as above.
@@ -20,10 +23,13 @@ a single run; unset, the choice is as above.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+import tempfile
 import types
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 _KERNELS: dict[str, Callable[..., Any]] = {}
@@ -54,6 +60,44 @@ def pick(fn: Callable[..., Any], runs: int) -> Callable[..., Any]:
     return twins()[fn.__name__]
 
 
+RULES = Path(__file__).resolve().parent
+
+
+def sources_digest(folder: Path = RULES) -> str:
+    """A digest of every Python source under `folder` (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError:
+        return False
+    return True
+
+
+def cache_folder() -> Path | None:
+    """Where the compiled rules are cached: a folder named by `sources_digest`, or None."""
+    import numba
+    import numpy as np
+
+    name = f"rules-{sources_digest()}-numba{numba.__version__}-numpy{np.__version__}"
+    given = os.environ.get("NUMBA_CACHE_DIR")
+    if given:
+        bases = [Path(given)]
+    else:
+        home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        bases = [RULES / "__pycache__" / "numba", home / "tft-sim" / "numba"]
+    for base in bases:
+        if _writable(base / name):
+            return base / name
+    return None
+
+
 def twins() -> dict[str, Any]:
     """The compiled twin of every registered kernel, made (lazily compiled) on first use."""
     missing = [name for name in _KERNELS if name not in _TWINS]
@@ -67,17 +111,30 @@ def twins() -> dict[str, Any]:
         if module not in spaces:
             spaces[module] = dict(vars(sys.modules[module]))
     made = dict(_TWINS)
+    folder = cache_folder()
     for name, fn in _KERNELS.items():
         if name in made:
             continue
         code = types.FunctionType(fn.__code__, spaces[fn.__module__], name, fn.__defaults__, fn.__closure__)
         code.__qualname__ = fn.__qualname__
         code.__module__ = fn.__module__
-        try:
-            made[name] = numba.njit(cache=True, nogil=True)(code)
-        except RuntimeError:  # no folder numba may write its cache in: compile in each process
-            made[name] = numba.njit(cache=False, nogil=True)(code)
+        made[name] = _compile(numba, code, folder)
     for space in spaces.values():
         space.update(made)
     _TWINS.update(made)
     return _TWINS
+
+
+def _compile(numba, code: types.FunctionType, folder: Path | None) -> Any:
+    """numba's twin of `code`, cached in `folder` (numba reads its cache folder from its config
+    when a function is decorated, so the config is set for that moment only)."""
+    if folder is None:
+        return numba.njit(cache=False, nogil=True)(code)
+    before = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = str(folder)
+    try:
+        return numba.njit(cache=True, nogil=True)(code)
+    except RuntimeError:  # numba found no folder it may write in after all
+        return numba.njit(cache=False, nogil=True)(code)
+    finally:
+        numba.config.CACHE_DIR = before
