@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -59,3 +60,27 @@ def test_workers_that_keep_dying_are_one_line_about_the_run(toy_file, monkeypatc
     chunks = ChunkSimulation(dies, scenario, replay_plan(scenario), root_seed=1)
     with pytest.raises(SimError, match=r"--workers: worker processes died more than 1 times .*nothing was written"):
         list(simulated(chunks, runs=4, chunk_runs=1, workers=2))
+
+
+def slow_first(first, count):
+    if first == 0:
+        time.sleep(0.5)  # the chunk the others must wait for before they are written
+    return first, count
+
+
+def test_chunks_finished_ahead_of_the_one_awaited_are_bounded():
+    from sim.experiments.chunks import Ordered, chunk_tasks
+    from sim.experiments.executors import AHEAD_PER_WORKER, PoolExecutor
+
+    order, handed, most = Ordered(1), [], 0
+    executor = PoolExecutor(2)
+    try:
+        for first, count in executor.map(chunk_tasks(12, 1), slow_first, held=order.held):
+            order.put(first, count)
+            most = max(most, order.held())
+            handed += [first for first, _ in order.ready()]
+    finally:
+        executor.close()
+    assert handed == list(range(12))
+    # without the bound, the eleven fast chunks would all wait for the slow first one
+    assert 1 <= most <= AHEAD_PER_WORKER * 2 == 4

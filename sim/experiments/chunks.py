@@ -42,27 +42,30 @@ class ChunkSimulation:
         return first, self.simulate(self.scenario, self.plan, self.keys(first, count), log_events=self.log_events)
 
 
+def chunk_tasks(runs: int, chunk_runs: int) -> Iterator[tuple[int, int]]:
+    """(first run, runs) of every chunk, made as they are needed, not listed."""
+    return ((first, min(chunk_runs, runs - first)) for first in range(0, runs, chunk_runs))
+
+
 def simulated(chunks: ChunkSimulation, runs: int, chunk_runs: int, workers: int = 1) -> Iterator[tuple[int, Ensemble]]:
     """(first run, its chunk) for every chunk of `chunk_runs` runs, in run order; with more than
-    one worker, chunks run on a local process pool, at most two per worker ahead of the one
-    awaited, so memory does not grow with the runs."""
-    tasks = [(first, min(chunk_runs, runs - first)) for first in range(0, runs, chunk_runs)]
-    if workers <= 1 or len(tasks) == 1:
-        for task in tasks:
+    one worker, chunks run on a local process pool. Memory does not grow with the runs: at most
+    `AHEAD_PER_WORKER` chunks per worker are in flight or finished and waiting for an earlier one
+    (`Ordered.held`), besides the one handed back."""
+    if workers <= 1 or runs <= chunk_runs:
+        for task in chunk_tasks(runs, chunk_runs):
             yield chunks(*task)
         return
     from sim.experiments.executors import POOL_RESTARTS, PoolExecutor  # a single process needs no pool
     from sim.files.sweep_store import SweepError
 
-    executor = PoolExecutor(min(workers, len(tasks)))
-    finished: dict[int, Ensemble] = {}
-    following = 0
+    executor = PoolExecutor(min(workers, -(-runs // chunk_runs)))
+    order = Ordered(chunk_runs)
     try:
-        for first, chunk in executor.map(tasks, chunks):
-            finished[first] = chunk
-            while following < runs and following in finished:
-                yield following, finished.pop(following)
-                following += chunk_runs
+        for first, chunk in executor.map(chunk_tasks(runs, chunk_runs), chunks, held=order.held):
+            order.put(first, chunk)
+            del chunk  # held by `order` alone, and let go once handed back
+            yield from order.ready()
     except SweepError:  # the pool gave up; its own words are about a sweep's parts, which a run has not
         executor.close(abort=True)
         raise SimError(
@@ -73,3 +76,25 @@ def simulated(chunks: ChunkSimulation, runs: int, chunk_runs: int, workers: int 
         executor.close(abort=True)
         raise
     executor.close()
+
+
+class Ordered:
+    """Chunks that finish in any order, handed back in run order: those that finished before the
+    one awaited are held until it comes."""
+
+    def __init__(self, chunk_runs: int):
+        self.chunk_runs = chunk_runs
+        self.following = 0
+        self.finished: dict[int, Ensemble] = {}
+
+    def held(self) -> int:
+        return len(self.finished)
+
+    def put(self, first: int, chunk: Ensemble) -> None:
+        self.finished[first] = chunk
+
+    def ready(self) -> Iterator[tuple[int, Ensemble]]:
+        while self.following in self.finished:
+            first = self.following
+            self.following += self.chunk_runs
+            yield first, self.finished.pop(first)

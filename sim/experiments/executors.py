@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sim.errors import SimError
 from sim.files.sweep_store import SweepError
 
+AHEAD_PER_WORKER = 2  # units per worker in flight, or finished and held by the caller (see `PoolExecutor.map`)
 POOL_RESTARTS = 3  # new pools after lost workers, before the sweep gives up (finished parts are kept)
 WATCH_SECONDS = 0.5  # how often a worker checks that its parent is alive
 PROBE_SECONDS = 5.0  # how long a scheduler address may take to answer like a Dask scheduler
@@ -87,8 +88,8 @@ def _watch_parent(parent: int) -> None:
 
 
 class PoolExecutor(Executor):
-    """A local process pool; at most two units per worker are submitted ahead, so memory does not
-    grow with the number of units."""
+    """A local process pool; at most `AHEAD_PER_WORKER` units per worker are submitted ahead, so
+    memory does not grow with the number of units."""
 
     def __init__(self, workers: int, note: Callable[[str], None] | None = None):
         self.workers = workers
@@ -117,7 +118,10 @@ class PoolExecutor(Executor):
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
-    def map(self, tasks, function=None):
+    def map(self, tasks, function=None, held: Callable[[], int] | None = None):
+        """`held`, if given, counts the results the caller has received but not yet used (held in
+        memory): new units are submitted only while those and the units in flight are fewer than
+        `AHEAD_PER_WORKER` per worker, so the caller's memory is bounded too."""
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
@@ -127,10 +131,16 @@ class PoolExecutor(Executor):
         running: dict = {}
         restarts = 0
         exhausted = False
+        ahead = AHEAD_PER_WORKER * self.workers
         while pending or running or not exhausted:
             broken = False
-            while len(running) < 2 * self.workers:
-                task = pending.popleft() if pending else next(source, None)
+            while len(running) < ahead:
+                if pending:
+                    task = pending.popleft()
+                elif exhausted or (running and held is not None and len(running) + held() >= ahead):
+                    break
+                else:
+                    task = next(source, None)
                 if task is None:
                     exhausted = True
                     break
@@ -142,7 +152,8 @@ class PoolExecutor(Executor):
                     break
             done, _ = wait(running, return_when=FIRST_COMPLETED) if running else (set(), set())
             lost = []
-            for future in done:
+            while done:
+                future = done.pop()
                 task = running.pop(future)
                 try:
                     result = future.result()
@@ -150,7 +161,9 @@ class PoolExecutor(Executor):
                     lost.append(task)
                     broken = True
                     continue
+                del future  # the result is the caller's now: kept here, it would outlive its use
                 yield result
+                del result
             if not broken:
                 continue
             # every unit in flight went down with the pool: keep what finished, run the rest again
