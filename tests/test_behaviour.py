@@ -226,18 +226,20 @@ def test_ensemble_files_and_rerunning_one_run_alone(tmp_path):
         "trajectories.csv",
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["runs"] == 12 and manifest["engine"] == "batch" and len(manifest["run_seeds"]) == 12
+    assert manifest["runs"] == 12 and manifest["engine"] == "batch" and "run_seeds" not in manifest
     assert manifest["behaviour"]["RU"]["policy"] == "escalate:k=1.5"
     rows = read_csv(folder / "trajectories.csv")
     assert list(rows[0])[0] == "run" and len(rows) == 12 * 84 * 2
     assert list(read_csv(folder / "events.csv")[0])[0] == "run"
     pick = 5
-    alone = run_scenario(
-        path, tmp_path, RunOptions(run_seed=int(manifest["run_seeds"][pick]), run_id="alone", **choices)
-    ).folder
+    seed = next(r["seed"] for r in read_csv(folder / "runs.csv") if r["run"] == str(pick))
+    alone = run_scenario(path, tmp_path, RunOptions(run_seed=int(seed), run_id="alone", **choices)).folder
+    by_index = run_scenario(path, tmp_path, RunOptions(run_index=pick, seed=7, run_id="index", **choices))
+    assert by_index.manifest["run_seed"] == seed and by_index.manifest["run_index"] == pick
     again = read_csv(alone / "trajectories.csv")
     mine = [{k: v for k, v in r.items() if k != "run"} for r in rows if r["run"] == str(pick)]
     assert again == mine
+    assert (by_index.folder / "trajectories.csv").read_bytes() == (alone / "trajectories.csv").read_bytes()
     events = [
         {k: v for k, v in r.items() if k != "run"} for r in read_csv(folder / "events.csv") if r["run"] == str(pick)
     ]

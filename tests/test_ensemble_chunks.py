@@ -29,7 +29,6 @@ def test_chunks_and_workers_change_no_file(toy_file, tmp_path, keep):
     assert written == (list(FILES) if keep == "all" else ["runs.csv", "quantiles.csv"])
     for name in written:
         assert (parted.folder / name).read_bytes() == (whole.folder / name).read_bytes(), name
-    assert parted.manifest["run_seeds"] == whole.manifest["run_seeds"]
 
 
 def test_workers_split_an_ensemble_into_a_chunk_each_at_least(toy_file, tmp_path):
@@ -84,3 +83,18 @@ def test_chunks_finished_ahead_of_the_one_awaited_are_bounded():
     assert handed == list(range(12))
     # without the bound, the eleven fast chunks would all wait for the slow first one
     assert 1 <= most <= AHEAD_PER_WORKER * 2 == 4
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(run_index=2, replicates=3), "--run-index re-runs one run"),
+        (dict(run_index=2, run_seed=5), "--run-index re-runs one run"),
+        (dict(run_index=10**6), "--run-index: 1000000 is not a run of an ensemble (allowed: 0 to 999,999)"),
+    ],
+)
+def test_run_index_is_one_run_of_an_ensemble(toy_file, tmp_path, options, message):
+    from sim.experiments.choices import PlanError
+
+    with pytest.raises(PlanError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        run_scenario(toy_file(), tmp_path, RunOptions(**options))

@@ -45,18 +45,21 @@ def test_negative_seed_runs_or_first_run_are_refused(args):
         run_keys(*args)
 
 
-def test_a_large_ensemble_keeps_its_seeds_in_runs_csv_not_the_manifest(toy_file, tmp_path, monkeypatch):
+def test_an_ensemble_keeps_its_seeds_in_runs_csv_and_its_manifest_lists_none(toy_file, tmp_path):
     from sim.experiments import run as run_module
     from tests.conftest import read_csv
 
-    monkeypatch.setattr(run_module, "SEEDS_LISTED_UP_TO", 4)
     options = dict(mode="behavioural", overrides=[("CN", "perception_error", 0.2)], keep="summary", seed=9)
     path = toy_file()
-    small = run_module.run_scenario(path, tmp_path, run_module.RunOptions(replicates=4, run_id="small", **options))
-    large = run_module.run_scenario(
-        path, tmp_path, run_module.RunOptions(replicates=5, chunk_runs=2, run_id="large", **options)
-    )
-    assert small.manifest["run_seeds"] == [str(k) for k in run_keys(9, 4).tolist()]
-    assert large.manifest["run_seeds"] is None and large.manifest["runs"] == 5
-    seeds = [row["seed"] for row in read_csv(large.folder / "runs.csv") if row["side"] == "CN"]
-    assert seeds == [str(k) for k in run_keys(9, 5).tolist()]
+    manifests = []
+    for runs in (3, 9):
+        result = run_module.run_scenario(
+            path, tmp_path, run_module.RunOptions(replicates=runs, chunk_runs=2, run_id=f"n{runs}", **options)
+        )
+        seeds = [row["seed"] for row in read_csv(result.folder / "runs.csv") if row["side"] == "CN"]
+        assert seeds == [str(k) for k in run_keys(9, runs).tolist()]
+        manifests.append({k: v for k, v in result.manifest.items() if k not in ("started", "finished")})
+    small, large = manifests
+    # nothing in the manifest grows with the runs: only the count differs
+    assert {k for k in small if small[k] != large[k]} == {"runs"} and (small["runs"], large["runs"]) == (3, 9)
+    assert "run_seeds" not in large and large["run_keys"] == run_module.RUN_KEYS and large["run_index"] is None

@@ -46,7 +46,13 @@ from sim.experiments.choices import ENGINES, KEEP
     "--run-seed",
     type=click.IntRange(min=0, max=2**64 - 1),
     default=None,
-    help="Re-run the one run with this seed (from an ensemble's manifest run_seeds).",
+    help="Re-run the one run with this seed (an ensemble's runs.csv lists each run's seed).",
+)
+@click.option(
+    "--run-index",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Re-run run I of an ensemble alone, from the root seed (--seed, or the scenario's).",
 )
 @policy_option
 @click.option(
@@ -100,6 +106,7 @@ def run(
     replicates: int,
     seed: int | None,
     run_seed: int | None,
+    run_index: int | None,
     policies: dict[str, str],
     overrides: tuple[str, ...],
     engine: str | None,
@@ -135,6 +142,7 @@ def run(
         replicates=replicates,
         seed=seed,
         run_seed=run_seed,
+        run_index=run_index,
         policies=policies,
         overrides=overrides,
         engine=engine,

@@ -13,7 +13,7 @@ from sim.engines.drivers import simulate_batch, simulate_mesa
 from sim.engines.plan import Mode
 from sim.experiments.choices import ENGINES, KEEP, PlanError, make_plan
 from sim.experiments.chunks import ChunkSimulation, simulated
-from sim.experiments.limits import CHUNK_RUNS, check_disk, check_runs, chunk_for
+from sim.experiments.limits import CHUNK_RUNS, MAX_RUNS, check_disk, check_runs, chunk_for
 from sim.experiments.posterior import (
     ALL,
     DRAWS_FILE,
@@ -57,13 +57,18 @@ from sim.files.results import (
 from sim.files.scenario_file import load_scenario
 from sim.rules.behaviour import Behaviour
 from sim.rules.calendar import month_label
+from sim.rules.rng import run_keys
 from sim.rules.scenario import Scenario
 from sim.rules.state import FIGURES, TRAJECTORY_COLUMNS
 
 KEEP_ALL_UP_TO = 1000  # with --keep auto, ensembles up to this many runs keep every trajectory and event
-# The manifest lists run seeds up to this many runs; above, runs.csv's seed column holds them, so
-# memory does not grow with the runs (keys are regenerated chunk by chunk from the root seed).
-SEEDS_LISTED_UP_TO = 100_000
+# How run seeds are made, in the manifest instead of a list of them: a list would grow with the
+# runs, and runs.csv's seed column has each one (keys are regenerated chunk by chunk).
+RUN_KEYS = (
+    "run i's seed is numpy.random.SeedSequence(root_seed, spawn_key=(i,)).generate_state(1, numpy.uint64)[0] "
+    "(sim.rules.rng.run_keys), as runs.csv's seed column lists; tft run --run-index i (with the same --seed) "
+    "or --run-seed SEED re-runs it alone"
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class RunOptions:
     replicates: int = 1
     seed: int | None = None
     run_seed: int | None = None
+    run_index: int | None = None  # re-run run i of the ensemble from the root seed, alone
     policies: Mapping[str, str] = field(default_factory=dict)
     overrides: Sequence[tuple[str, str, object] | str] = ()
     engine: str | None = None
@@ -115,11 +121,12 @@ def run_scenario(
     """Load, check and run a scenario; write `results_root/<scenario>/<run-id>/`.
 
     `options.replicates` runs get keys spawned from the root seed (`seed`, default the
-    scenario's); `run_seed` instead runs the one run with that key, as recorded in an ensemble's
-    manifest. Runs go through the engine `chunk_runs` at a time. An ensemble always writes per-run
-    outcomes (runs.csv) and per-month quantiles (quantiles.csv); full trajectories and events
-    only with `keep="all"` (or "auto" up to KEEP_ALL_UP_TO runs), so memory does not grow with
-    the runs. Figures are drawn afterwards from the folder (`sim.plots.result.plot_result`).
+    scenario's); `run_seed` instead runs the one run with that key, as runs.csv records it, and
+    `run_index` the one run with that index among the root seed's. Runs go through the engine
+    `chunk_runs` at a time. An ensemble always writes per-run outcomes (runs.csv) and per-month
+    quantiles (quantiles.csv); full trajectories and events only with `keep="all"` (or "auto" up
+    to KEEP_ALL_UP_TO runs), so memory does not grow with the runs. Figures are drawn afterwards
+    from the folder (`sim.plots.result.plot_result`).
     """
     options = options or RunOptions()
     mode, start_from, until = options.mode, options.start_from, options.until
@@ -142,12 +149,20 @@ def run_scenario(
         raise PlanError(f"--replicates: {replicates} is not a number of runs (allowed: 1 or more)")
     if run_seed is not None and replicates != 1:
         raise PlanError("--run-seed re-runs one run; it cannot be combined with --replicates")
+    run_index = options.run_index
+    if run_index is not None:
+        if run_seed is not None or replicates != 1:
+            raise PlanError("--run-index re-runs one run; it cannot be combined with --run-seed or --replicates")
+        if not 0 <= run_index < MAX_RUNS:
+            raise PlanError(f"--run-index: {run_index} is not a run of an ensemble (allowed: 0 to {MAX_RUNS - 1:,})")
     if keep not in KEEP:
         raise PlanError(f"--keep: unknown value '{keep}' (allowed: {', '.join(KEEP)})")
     if chunk_runs < 1:
         raise PlanError(f"--chunk: {chunk_runs} is not a number of runs (allowed: 1 or more)")
     check_runs(replicates)
     root_seed = scenario.seed if seed is None else seed
+    if run_index is not None:
+        run_seed = int(run_keys(root_seed, 1, first=run_index)[0])
     runs = 1 if run_seed is not None else replicates
     if options.workers < 1:
         raise PlanError(f"--workers: {options.workers} is not a number of processes (allowed: 1 or more)")
@@ -203,6 +218,7 @@ def run_scenario(
                 if drawn:  # a run's draw is a function of its key alone
                     keys = np.asarray(chunk.keys, dtype=np.uint64)
                     writers[DRAWS_FILE].write(draw_rows(posterior, posterior.draws(keys), keys, first))
+                del chunk  # not kept while the next one is simulated
         except BaseException as exc:
             for writer in writers.values():
                 writer.close(exc)
@@ -222,8 +238,9 @@ def run_scenario(
             "behaviour": behaviours_for_manifest(plan, scenario.codes),
             "kept": "all" if keep_all else "summary",
             "chunk_runs": chunk_runs,
-            "run_seeds": [str(k) for k in chunks.keys(0, runs).tolist()] if runs <= SEEDS_LISTED_UP_TO else None,
+            "run_keys": RUN_KEYS,
             "run_seed": str(run_seed) if run_seed is not None else None,
+            "run_index": run_index,
             "params": str(params) if params is not None else None,
         }
         if posterior is not None:

@@ -216,7 +216,7 @@ def write_json(path: Path, data: dict) -> None:
         handle.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-MANIFEST_LIMIT = 256 * 2**20  # bytes: a manifest lists every run seed, 22 bytes each
+MANIFEST_LIMIT = 256 * 2**20  # bytes: far above any manifest tft writes (older ones listed up to 100,000 run seeds)
 
 
 def read_json(path: Path, what: str = "manifest") -> dict:
