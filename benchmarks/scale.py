@@ -3,18 +3,24 @@
 The work: the 2016-2025 scenario in behavioural mode with noise (perception error 0.05, misread
 sigma 0.3, execution error 0.02, crises 0.5 a year, delays of 0-2 months on both sides), N runs
 from one root seed, keeping per-run outcomes (runs.csv) and per-month quantiles only. Each
-command runs as a fresh process; the script prints its wall time, run-months per second, and
-the peak resident memory of the parent process and of its largest worker (from `wait4`), which
-should stay flat as N grows: keys are regenerated chunk by chunk and nothing per run is kept.
+command runs as a fresh process; the script prints its wall time, its CPU time (the process
+and its workers, from `wait4`), run-months per second, the peak resident memory of the parent
+process and of its largest worker (`getrusage` inside the parent), which should stay flat as N
+grows: keys are regenerated chunk by chunk and nothing per run is kept, and the 1-minute load
+average when it ended. Cases up to --cheap runs are repeated (--repeats fresh processes,
+alternately) and their median shown.
 
-    python benchmarks/scale.py                              # N = 1,000, 10,000, 100,000; 1 and 2 workers
-    python benchmarks/scale.py --runs 1000000 --workers 2   # the million
+    python benchmarks/scale.py                                    # N = 1,000, 10,000, 100,000; 1 and 2 workers
+    python benchmarks/scale.py --runs 1000 10000 100000 1000000   # up to the million
+    python benchmarks/scale.py --runs 1000000 --workers 2         # the million on two workers
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,9 +49,9 @@ def command(runs: int, workers: int, results: Path) -> list[str]:
     ]
 
 
-def measure(runs: int, workers: int, results: Path) -> tuple[float, float, float]:
-    """(wall seconds, peak RSS in MB of the parent, of its largest worker) of one ensemble."""
-    started = time.perf_counter()
+def measure(runs: int, workers: int, results: Path) -> dict[str, float]:
+    """Wall and CPU seconds (the process and its workers), and peak RSS in MB of the parent and
+    of its largest worker, of one ensemble in a fresh process."""
     # the workers' peak comes from the parent's own view of its children (RUSAGE_CHILDREN inside it)
     probe = (
         "import resource, runpy, sys, atexit\n"
@@ -58,29 +64,55 @@ def measure(runs: int, workers: int, results: Path) -> tuple[float, float, float
         "runpy.run_module('sim', run_name='__main__')\n"
     )
     cmd = command(runs, workers, results)
-    done = subprocess.run([sys.executable, "-c", probe, *cmd[3:]], capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr}")
-    line = [x for x in done.stderr.splitlines() if x.startswith("PEAK ")][-1]
+    with tempfile.TemporaryFile("w+") as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-c", probe, *cmd[3:]], stdout=subprocess.DEVNULL, stderr=errors, cwd=ROOT
+        )
+        _, status, usage = os.wait4(process.pid, 0)  # the CPU time of the process and its workers
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        stderr = errors.read()
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{stderr}")
+    line = [x for x in stderr.splitlines() if x.startswith("PEAK ")][-1]
     own, kids = (int(v) / 1024 for v in line.split()[1:])
-    return wall, own, kids
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"wall": wall, "cpu": cpu, "parent": own, "worker": kids, "load": os.getloadavg()[0]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--runs", type=int, nargs="+", default=[1_000, 10_000, 100_000], help="ensemble sizes N")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker processes to try")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="fresh processes per case where they are cheap (the median is shown)"
+    )
+    parser.add_argument(
+        "--cheap", type=int, default=10_000, help="ensembles up to this many runs are repeated; larger ones run once"
+    )
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start")
-    print(f"{'runs':>9} {'workers':>7} {'wall s':>8} {'run-months/s':>13} {'parent MB':>10} {'worker MB':>10}")
+    print("| runs | workers | repeats | wall s | CPU s | run-months/s | parent MB | worker MB | load average |")
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
         for runs in args.runs:
-            for workers in args.workers:
-                wall, own, kids = measure(runs, workers, Path(folder))
-                worker = f"{kids:10.0f}" if workers > 1 else f"{'-':>10}"
-                speed = runs * MONTHS / wall
-                print(f"{runs:>9,} {workers:>7} {wall:8.1f} {speed:13,.0f} {own:10.0f} {worker}", flush=True)
+            repeats = args.repeats if runs <= args.cheap else 1
+            taken: dict[int, list[dict[str, float]]] = {w: [] for w in args.workers}
+            for _ in range(repeats):  # alternately, so a change in the load falls on every case alike
+                for workers in args.workers:
+                    taken[workers].append(measure(runs, workers, Path(folder)))
+                    for written in Path(folder).iterdir():  # a million runs' runs.csv is 100 MB
+                        shutil.rmtree(written)
+            for workers, measured in taken.items():
+                m = {key: statistics.median(x[key] for x in measured) for key in measured[0]}
+                worker = f"{m['worker']:.0f}" if workers > 1 else "–"
+                print(
+                    f"| {runs:,} | {workers} | {repeats} | {m['wall']:.1f} | {m['cpu']:.1f} | "
+                    f"{runs * MONTHS / m['wall']:,.0f} | {m['parent']:.0f} | {worker} | {m['load']:.1f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
