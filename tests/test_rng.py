@@ -62,4 +62,7 @@ def test_an_ensemble_keeps_its_seeds_in_runs_csv_and_its_manifest_lists_none(toy
     small, large = manifests
     # nothing in the manifest grows with the runs: only the count differs
     assert {k for k in small if small[k] != large[k]} == {"runs"} and (small["runs"], large["runs"]) == (3, 9)
-    assert "run_seeds" not in large and large["run_keys"] == run_module.RUN_KEYS and large["run_index"] is None
+    assert "run_seeds" not in large and large["run_keys"] == run_module.RUN_KEYS
+    assert large["run_seed"] is None and large["run_index"] is None
+    one = run_module.run_scenario(path, tmp_path, run_module.RunOptions(run_id="one", **options))
+    assert one.manifest["run_seed"] == str(run_keys(9, 1)[0]) and one.manifest["run_index"] is None

@@ -66,8 +66,8 @@ KEEP_ALL_UP_TO = 1000  # with --keep auto, ensembles up to this many runs keep e
 # runs, and runs.csv's seed column has each one (keys are regenerated chunk by chunk).
 RUN_KEYS = (
     "run i's seed is numpy.random.SeedSequence(root_seed, spawn_key=(i,)).generate_state(1, numpy.uint64)[0] "
-    "(sim.rules.rng.run_keys), as runs.csv's seed column lists; tft run --run-index i (with the same --seed) "
-    "or --run-seed SEED re-runs it alone"
+    "(sim.rules.rng.run_keys), as an ensemble's runs.csv lists in its seed column; tft run --run-index i "
+    "(with the same --seed) or --run-seed SEED re-runs it alone"
 )
 
 
@@ -239,7 +239,7 @@ def run_scenario(
             "kept": "all" if keep_all else "summary",
             "chunk_runs": chunk_runs,
             "run_keys": RUN_KEYS,
-            "run_seed": str(run_seed) if run_seed is not None else None,
+            "run_seed": str(int(chunks.keys(0, 1)[0])) if runs == 1 else None,
             "run_index": run_index,
             "params": str(params) if params is not None else None,
         }
