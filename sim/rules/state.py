@@ -68,6 +68,14 @@ class World:
             self, "_mission", tuple(sl if not body[sl].any() else self._posts[s] for s, sl in enumerate(slices))
         )
         object.__setattr__(self, "_properties", tuple(np.flatnonzero(self.property_owner == s) for s in (0, 1)))
+        # which side's mission each post counts in (bodies in neither), and whose each property is: int[P|Q, 2]
+        mission = np.zeros((len(self.post_ids), 2), dtype=np.int64)
+        owns = np.zeros((len(self.property_ids), 2), dtype=np.int64)
+        for side in (0, 1):
+            mission[self._posts[side], side] = 1
+            owns[self._properties[side], side] = 1
+        object.__setattr__(self, "mission_posts", mission)
+        object.__setattr__(self, "side_properties", owns)
         cells = np.zeros((len(self.cap_scopes), len(self.post_ids), len(ALL_CATEGORIES)), dtype=bool)
         for index, scope in enumerate(self.cap_scopes):
             posts = self.posts_of(scope.side) if scope.posts is None else list(scope.posts)
@@ -269,24 +277,20 @@ def mission_figures(world: World, state: State, columns: tuple[str, ...] | None 
     for summaries)."""
     if columns is not None and tuple(columns) == ("staff_total",):
         return {"staff_total": np.stack([state.staff_total(world, s) for s in (0, 1)], axis=1)}
-    slices = [world.mission(s) for s in (0, 1)]
-    by_side = np.stack([state.mission_staff(world, s) for s in (0, 1)], axis=1)  # [R, 2, 3]
-
-    def posts(status: int) -> np.ndarray:
-        return np.stack([(state.post_status[:, sl] == status).sum(axis=1) for sl in slices], axis=1)
-
-    seized = state.property_status == PropertyStatus.SEIZED
-    lost = np.stack([seized[:, world.properties_of(s)].sum(axis=1) for s in (0, 1)], axis=1)
-    owned = np.array([len(world.properties_of(s)) for s in (0, 1)])
+    # staff by category and posts by status, summed over each side's mission: [R, category | status, side]
+    by_side = state.staff.transpose(0, 2, 1) @ world.mission_posts
+    status = (state.post_status[:, :, None] == STATUSES).transpose(0, 2, 1).astype(np.int64) @ world.mission_posts
+    lost = (state.property_status == SEIZED).astype(np.int64) @ world.side_properties
+    owned = world.side_properties.sum(axis=0)
     figures = {
-        "diplomats": by_side[:, :, Category.DIPLOMATS],
-        "support": by_side[:, :, Category.SUPPORT],
-        "local": by_side[:, :, Category.LOCAL],
-        "staff_total": by_side.sum(axis=2),
+        "diplomats": by_side[:, DIPLOMATS],
+        "support": by_side[:, SUPPORT],
+        "local": by_side[:, LOCAL],
+        "staff_total": by_side.sum(axis=1),
         "staff_cap": state.staff_cap.copy(),
-        "posts_open": posts(PostStatus.OPEN),
-        "posts_suspended": posts(PostStatus.SUSPENDED),
-        "posts_closed": posts(PostStatus.CLOSED),
+        "posts_open": status[:, OPEN],
+        "posts_suspended": status[:, SUSPENDED],
+        "posts_closed": status[:, CLOSED],
         "properties_held": owned[None, :] - lost,
         "properties_lost": lost,
         "visa_rate": state.visa_rate.copy(),
@@ -296,3 +300,9 @@ def mission_figures(world: World, state: State, columns: tuple[str, ...] | None 
         "ambassador": state.ambassador.copy(),
     }
     return figures if columns is None else {name: figures[name] for name in columns}
+
+
+OPEN, SUSPENDED, CLOSED = int(PostStatus.OPEN), int(PostStatus.SUSPENDED), int(PostStatus.CLOSED)
+STATUSES = np.array([OPEN, SUSPENDED, CLOSED], dtype=np.int8)
+SEIZED = int(PropertyStatus.SEIZED)
+DIPLOMATS, SUPPORT, LOCAL = int(Category.DIPLOMATS), int(Category.SUPPORT), int(Category.LOCAL)
