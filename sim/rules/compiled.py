@@ -17,6 +17,13 @@ lives in a folder named by a digest of every rules module (`cache_folder`): a ch
 `sim/rules/` compiles afresh. The folder is under `NUMBA_CACHE_DIR` when that is set, else in the
 package's `__pycache__`, else in the user's cache folder; with none writable, each process compiles.
 
+As Python, a kernel reads and writes its arrays through memoryviews (`python_twins`): an element
+read from one is a Python number, and arithmetic on Python numbers is several times faster than on
+numpy scalars, with the same IEEE double results. The arrays a kernel makes for itself with
+`np.zeros`, `np.empty` or `np.ones` are memoryviews too. A memoryview is indexed by a full tuple of
+integers or sliced along one axis only; a kernel that takes a row of a 2-D array (`a[r]`) is
+registered with `kernel(views=False)` and is given numpy arrays.
+
 `TFT_JIT=0` runs every kernel as Python (to debug a rule with pdb), `TFT_JIT=1` compiles even for
 a single run; unset, the choice is as above.
 """
@@ -32,17 +39,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 _KERNELS: dict[str, Callable[..., Any]] = {}
 _TWINS: dict[str, Any] = {}
+_PYTHON: dict[str, Callable[..., Any]] = {}
+_NO_VIEWS: set[str] = set()
 
 
-def kernel(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Register a kernel (a plain function, returned unchanged)."""
-    known = _KERNELS.get(fn.__name__)
-    if known is not None and known is not fn and known.__module__ != fn.__module__:
-        raise ValueError(f"two kernels named {fn.__name__}")
-    _KERNELS[fn.__name__] = fn
-    return fn
+def kernel(fn: Callable[..., Any] | None = None, *, views: bool = True) -> Any:
+    """Register a kernel (a plain function, returned unchanged). `views=False`: as Python, it is
+    given its arrays as numpy arrays, not memoryviews (it takes sub-arrays of them)."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        known = _KERNELS.get(fn.__name__)
+        if known is not None and known is not fn and known.__module__ != fn.__module__:
+            raise ValueError(f"two kernels named {fn.__name__}")
+        _KERNELS[fn.__name__] = fn
+        if not views:
+            _NO_VIEWS.add(fn.__name__)
+        _PYTHON.clear()
+        return fn
+
+    return register if fn is None else register(fn)
 
 
 def jit_mode() -> str:
@@ -56,8 +75,70 @@ def pick(fn: Callable[..., Any], runs: int) -> Callable[..., Any]:
     compiled too once numba is loaded in this process (it costs nothing more then)."""
     mode = jit_mode()
     if mode == "0" or (mode == "auto" and runs <= 1 and "numba" not in sys.modules):
-        return fn
+        return python_twins()[fn.__name__]
     return twins()[fn.__name__]
+
+
+def _views(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return memoryview(value)
+    if isinstance(value, tuple):
+        return tuple(_views(item) for item in value)
+    return value
+
+
+class _ViewsNumpy:
+    """numpy as a kernel run as Python sees it: the arrays it makes are memoryviews."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(np, name)
+
+    @staticmethod
+    def zeros(shape: Any, dtype: Any = float) -> memoryview:
+        return memoryview(np.zeros(shape, dtype))
+
+    @staticmethod
+    def empty(shape: Any, dtype: Any = float) -> memoryview:
+        return memoryview(np.empty(shape, dtype))
+
+    @staticmethod
+    def ones(shape: Any, dtype: Any = float) -> memoryview:
+        return memoryview(np.ones(shape, dtype))
+
+
+def python_twins() -> dict[str, Callable[..., Any]]:
+    """Each kernel as Python, reading its arrays through memoryviews: the same code object in a
+    namespace where `np` makes memoryviews and each kernel name stands for its Python twin."""
+    if _PYTHON and len(_PYTHON) == len(_KERNELS):
+        return _PYTHON
+    spaces: dict[str, dict[str, Any]] = {}
+    inner: dict[str, Callable[..., Any]] = {}
+    for name, fn in _KERNELS.items():
+        if fn.__module__ not in spaces:
+            spaces[fn.__module__] = dict(vars(sys.modules[fn.__module__]), np=_ViewsNumpy())
+        inner[name] = _rebuilt(fn, spaces[fn.__module__])
+    for space in spaces.values():
+        space.update(inner)
+    made = {name: fn if name in _NO_VIEWS else _with_views(fn) for name, fn in inner.items()}
+    _PYTHON.clear()
+    _PYTHON.update(made)
+    return _PYTHON
+
+
+def _with_views(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def called(*args: Any) -> Any:
+        return fn(*(_views(arg) for arg in args))
+
+    called.__name__ = called.__qualname__ = fn.__name__
+    return called
+
+
+def _rebuilt(fn: Callable[..., Any], space: dict[str, Any]) -> types.FunctionType:
+    """`fn`'s code with the globals `space`."""
+    code = types.FunctionType(fn.__code__, space, fn.__name__, fn.__defaults__, fn.__closure__)
+    code.__qualname__ = fn.__qualname__
+    code.__module__ = fn.__module__
+    return code
 
 
 RULES = Path(__file__).resolve().parent
@@ -83,7 +164,6 @@ def _writable(folder: Path) -> bool:
 def cache_folder() -> Path | None:
     """Where the compiled rules are cached: a folder named by `sources_digest`, or None."""
     import numba
-    import numpy as np
 
     name = f"rules-{sources_digest()}-numba{numba.__version__}-numpy{np.__version__}"
     given = os.environ.get("NUMBA_CACHE_DIR")
@@ -115,10 +195,7 @@ def twins() -> dict[str, Any]:
     for name, fn in _KERNELS.items():
         if name in made:
             continue
-        code = types.FunctionType(fn.__code__, spaces[fn.__module__], name, fn.__defaults__, fn.__closure__)
-        code.__qualname__ = fn.__qualname__
-        code.__module__ = fn.__module__
-        made[name] = _compile(numba, code, folder)
+        made[name] = _compile(numba, _rebuilt(fn, spaces[fn.__module__]), folder)
     for space in spaces.values():
         space.update(made)
     _TWINS.update(made)

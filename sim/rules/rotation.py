@@ -9,6 +9,8 @@ nothing; a visa denial shrinks a mission slowly, as in 2020-2023. Local staff do
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.rules.compiled import kernel, pick
@@ -32,34 +34,31 @@ def tours(
 def rotate_runs(
     staff, departure_carry, replacement_carry, visa_rate, staff_cap, scoped_cap, tour, world_arrays, change
 ):
-    """One month of rotation in every run (`rotate`); `change`: int64[R, 2], set to the net change."""
+    """One month of rotation in every run (`rotate`); `change`: int64[R, 2], set to the net change.
+    A side's arrivals depend only on its own posts, so each side rotates and then admits in turn."""
     post_owner, body, scope_cells, scope_side, bounds = world_arrays
-    posts = staff.shape[1]
-    granted = np.zeros((posts, 2), np.int64)
-    wanted = np.empty(posts * 2, np.int64)
-    mask = np.empty(posts * 2, np.bool_)
+    wanted = np.empty(staff.shape[1] * 2, np.int64)
+    mask = np.empty(staff.shape[1] * 2, np.bool_)
     for r in range(staff.shape[0]):
-        for p in range(posts):
-            side = post_owner[p]
-            for c in range(2):
-                present = staff[r, p, c]
-                carry = departure_carry[r, p, c] + present / tour[r, side]
-                leaving = min(int(np.floor(carry)), present)
-                departure_carry[r, p, c] = carry - leaving
-                staff[r, p, c] = present - leaving
-                change[r, side] -= leaving
-                carry = replacement_carry[r, p, c] + leaving * visa_rate[r, side]
-                granted[p, c] = int(np.floor(carry))
-                replacement_carry[r, p, c] = carry - granted[p, c]
         for side in range(2):
             lo, hi = bounds[side, 0], bounds[side, 1]
-            cells = (hi - lo) * 2
+            months, visas = tour[r, side], visa_rate[r, side]
+            left = 0
             for p in range(lo, hi):
-                wanted[(p - lo) * 2] = granted[p, 0]
-                wanted[(p - lo) * 2 + 1] = granted[p, 1]
-            change[r, side] += admit(
-                staff, r, wanted[:cells], mask, lo, 2, side, staff_cap, scoped_cap, body, scope_cells, scope_side
-            )
+                for c in range(2):
+                    present = staff[r, p, c]
+                    carry = departure_carry[r, p, c] + present / months
+                    leaving = min(math.floor(carry), present)
+                    departure_carry[r, p, c] = carry - leaving
+                    staff[r, p, c] = present - leaving
+                    left += leaving
+                    carry = replacement_carry[r, p, c] + leaving * visas
+                    granted = math.floor(carry)
+                    replacement_carry[r, p, c] = carry - granted
+                    wanted[(p - lo) * 2 + c] = granted
+            cells = wanted[: (hi - lo) * 2]
+            arrived = admit(staff, r, cells, mask, lo, 2, side, staff_cap, scoped_cap, body, scope_cells, scope_side)
+            change[r, side] += arrived - left
 
 
 def rotate(world: World, state: State, tour: np.ndarray | None = None) -> np.ndarray:
@@ -105,19 +104,25 @@ def restaff_runs(
     wanted = np.zeros((hi - lo) * 3, np.int64)
     mask = np.empty((hi - lo) * 3, np.bool_)
     for r in range(staff.shape[0]):
+        sent, visas = 1.0 / tour[r, side], visa_rate[r, side]
+        local, hiring = 1.0 / rehire[r], 1.0 if local_hiring[r, side] else 0.0
         for p in range(lo, hi):
-            open_ = 1.0 if post_status[r, p] == OPEN else 0.0
+            is_open = post_status[r, p] == OPEN
             for c in range(3):
                 short = establishment[p, c] - staff[r, p, c]
                 if c < 2:
                     short -= drawn_down[r, p, c]  # staff drawn down are still the mission's: no new hires for them
-                gap = float(max(short, 0)) * open_
+                if short <= 0 or not is_open:  # nothing to hire: the carry lapses
+                    restaff_carry[r, p, c] = 0.0
+                    wanted[(p - lo) * 3 + c] = 0
+                    continue
+                gap = float(short)
                 if c < 2:
-                    carry = restaff_carry[r, p, c] + gap * (1.0 / tour[r, side]) * visa_rate[r, side]
+                    carry = restaff_carry[r, p, c] + gap * sent * visas
                 else:
-                    carry = restaff_carry[r, p, c] + gap * (1.0 / rehire[r]) * (1.0 if local_hiring[r, side] else 0.0)
-                hired = min(int(np.floor(carry)), int(gap))
-                restaff_carry[r, p, c] = carry - hired if gap > 0 else 0.0
+                    carry = restaff_carry[r, p, c] + gap * local * hiring
+                hired = min(math.floor(carry), short)
+                restaff_carry[r, p, c] = carry - hired
                 wanted[(p - lo) * 3 + c] = hired
         arrivals[r, side] = admit(
             staff, r, wanted, mask, lo, 3, side, staff_cap, scoped_cap, body, scope_cells, scope_side

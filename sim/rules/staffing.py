@@ -251,13 +251,14 @@ def admit(staff, r, wanted, mask, lo, ncat, side, staff_cap, scoped_cap, body, s
     `mask`: bool[at least as many cells], room to work in."""
     cells = wanted.shape[0]
     room = mission_room(staff, r, side, lo, lo + cells // ncat, body, staff_cap)
-    want = 0
-    for i in range(cells):
-        mask[i] = not body[lo + i // ncat]
-        if mask[i]:
-            want += wanted[i]
-    if want > room:
-        allocate_cells(wanted, mask, room)
+    if room != UNCAPPED:
+        want = 0
+        for i in range(cells):
+            mask[i] = not body[lo + i // ncat]
+            if mask[i]:
+                want += wanted[i]
+        if want > room:
+            allocate_cells(wanted, mask, room)
     for scope in range(scope_side.shape[0]):
         if scope_side[scope] != side:
             continue
@@ -272,6 +273,7 @@ def admit(staff, r, wanted, mask, lo, ncat, side, staff_cap, scoped_cap, body, s
             allocate_cells(wanted, mask, scope_room_of(staff, r, scope, scope_cells, scoped_cap))
     arrived = 0
     for i in range(cells):
-        staff[r, lo + i // ncat, i % ncat] += wanted[i]
-        arrived += wanted[i]
+        if wanted[i]:
+            staff[r, lo + i // ncat, i % ncat] += wanted[i]
+            arrived += wanted[i]
     return arrived
