@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.rules.measures import EventRecord, MeasureKind
 from sim.rules.scenario import split_within, within_month
-from sim.rules.state import FIGURES, State, mission_figures
+from sim.rules.state import FIGURES, mission_figures
 
 if TYPE_CHECKING:
     from sim.engines.dynamics import Dynamics
@@ -39,30 +39,35 @@ class Figures:
 
     def begin(self, dynamics: Dynamics) -> None:
         self.months = len(dynamics.plan.months)
-        self.counted = dynamics.scenario.counted_figures
-        self.days: dict[int, list[str]] = {}  # the figures counted within the month, by day
+        counted = dynamics.scenario.counted_figures
+        by_day: dict[int, list[str]] = {}  # the figures counted within the month, by day
         for name in self.columns:
             column, day = split_within(name)
-            self.days.setdefault(day, []).append(column)
-
-    def _figures(self, dynamics: Dynamics, state: State, columns: Sequence[str]) -> dict[str, np.ndarray]:
-        plain = tuple(name for name in columns if name not in self.counted)
-        figures = mission_figures(dynamics.world, state, plain) if plain else {}
-        for name in columns:
-            if name in self.counted:
-                figures[name] = self.counted[name].values(dynamics.world, state)
-        return figures
+            by_day.setdefault(day, []).append(column)
+        # per day: the plain figures, those counted at some posts or categories, and the name each is kept under
+        self.days = [
+            (
+                day,
+                tuple(c for c in columns if c not in counted),
+                [(c, counted[c]) for c in columns if c in counted],
+                {c: within_month(c, day) if day else c for c in columns},
+            )
+            for day, columns in by_day.items()
+        ]
 
     def month_done(self, dynamics: Dynamics, t: int, month: int, log: list[list[EventRecord]]) -> None:
-        figures: dict[str, np.ndarray] = {}
-        for day, columns in self.days.items():
+        for day, plain, counted, names in self.days:
             state = dynamics.within[day] if day else dynamics.state
-            for name, values in self._figures(dynamics, state, columns).items():
-                figures[within_month(name, day) if day else name] = values
-        for name, values in figures.items():
-            if name not in self.values:
-                self.values[name] = np.empty((self.months, *values.shape), dtype=self.dtype or values.dtype)
-            self.values[name][t] = values
+            figures = mission_figures(dynamics.world, state, plain) if plain else {}
+            for name, figure in counted:
+                figures[name] = figure.values(dynamics.world, state)
+            for name, values in figures.items():
+                kept = self.values.get(names[name])
+                if kept is None:
+                    kept = self.values[names[name]] = np.empty(
+                        (self.months, *values.shape), dtype=self.dtype or values.dtype
+                    )
+                kept[t] = values
 
 
 class Events:

@@ -80,10 +80,11 @@ def pick(fn: Callable[..., Any], runs: int) -> Callable[..., Any]:
 
 
 def _views(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
+    kind = type(value)
+    if kind is np.ndarray:
         return memoryview(value)
-    if isinstance(value, tuple):
-        return tuple(_views(item) for item in value)
+    if kind is tuple:
+        return tuple([memoryview(item) if type(item) is np.ndarray else item for item in value])
     return value
 
 
@@ -127,7 +128,7 @@ def python_twins() -> dict[str, Callable[..., Any]]:
 
 def _with_views(fn: Callable[..., Any]) -> Callable[..., Any]:
     def called(*args: Any) -> Any:
-        return fn(*(_views(arg) for arg in args))
+        return fn(*[_views(arg) for arg in args])
 
     called.__name__ = called.__qualname__ = fn.__name__
     return called
