@@ -43,3 +43,7 @@ class ScenarioError(SimError):
 
 class ResultsError(SimError):
     """A results directory that is missing or not one this program wrote."""
+
+
+class CapacityError(SimError):
+    """A run that grew past what the engine can count (a mission of more than 2**30 staff)."""

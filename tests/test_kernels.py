@@ -181,3 +181,56 @@ def test_the_compiled_rules_are_cached_under_a_digest_of_every_rules_module(tmp_
     folder = compiled.cache_folder()
     assert folder.parent == tmp_path / "cache" and folder.is_dir()
     assert folder.name.startswith(f"rules-{compiled.sources_digest()}-numba")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_mission_past_what_32_bits_count_safely_stops_the_run(mode, monkeypatch):
+    from sim.errors import CapacityError
+    from sim.rules.state import STAFF_LIMIT
+
+    monkeypatch.setenv("TFT_JIT", mode)
+    world, state = _world(), _state(3, 2)
+    state.staff[:] = 0
+    state.drawn_down[:] = 0
+    state.staff_cap[:] = -1
+    state.scoped_cap[:] = -1
+    state.staff[1, 3, 2] = STAFF_LIMIT  # side 1's local staff: at the limit, still counted
+    rotate(world, state)
+    state.drawn_down[1, 4, 0] = 1  # one more, drawn down, is past it
+    with pytest.raises(CapacityError, match=f"grew to {STAFF_LIMIT + 1:,} staff"):
+        rotate(world, state)
+
+
+def test_staff_and_counts_are_kept_in_the_narrowest_types_that_hold_them():
+    scenario = load_scenario(ROOT / "scenarios" / "us_russia_2016_2022.toml")
+    plan = make_plan(scenario, "replay")
+    batch = simulate_batch(scenario, plan, run_keys(1, 1))
+    state = scenario.initial_state(2)
+    assert state.staff.dtype == np.int32 and state.drawn_down.dtype == np.int32
+    kinds = {name: values.dtype for name, values in batch.figures.items()}
+    for name in ("diplomats", "support", "local", "staff_total", "staff_cap"):
+        assert kinds[name] == np.int32, name
+    for name in ("posts_open", "posts_suspended", "posts_closed", "properties_held", "properties_lost"):
+        assert kinds[name] == np.int16, name
+    assert kinds["visa_rate"] == np.float64 and kinds["banking"] == np.bool_
+
+
+def test_a_kernel_run_as_python_reads_its_arrays_as_memoryviews(monkeypatch):
+    from sim.rules import compiled
+
+    seen = []
+
+    @compiled.kernel
+    def probe_kernel(values, world_arrays, out):
+        seen.append((type(values), type(world_arrays[0]), type(np.zeros(2, np.int64))))
+        out[0] = values[0, 1] + 1
+
+    try:
+        monkeypatch.setenv("TFT_JIT", "0")
+        out = np.zeros(1, dtype=np.int64)
+        compiled.pick(probe_kernel, 1)(np.arange(6).reshape(2, 3), (np.zeros(2),), out)
+        assert out[0] == 2
+        assert seen == [(memoryview, memoryview, memoryview)]
+    finally:
+        compiled._KERNELS.pop("probe_kernel")
+        compiled._PYTHON.clear()

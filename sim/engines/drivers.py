@@ -20,7 +20,7 @@ from sim.rules.behaviour import Behaviour
 from sim.rules.calendar import month_label
 from sim.rules.measures import EventRecord
 from sim.rules.scenario import Scenario
-from sim.rules.state import FIGURES, World
+from sim.rules.state import FIGURES, World, figure_dtype
 
 
 @dataclass
@@ -127,7 +127,8 @@ def simulate_mesa(scenario: Scenario, plan: Plan, keys: Sequence[int], log_event
         for name in FIGURES:
             values = np.array([[r[name] for r in rows[t * 2 : t * 2 + 2]] for t in range(months)])
             if name not in figures:
-                figures[name] = np.empty((months, len(keys), 2), dtype=values.dtype)
+                dtype = figure_dtype(model.world, name) or values.dtype
+                figures[name] = np.empty((months, len(keys), 2), dtype=dtype)
             figures[name][:, run, :] = values
         if log_events:
             events.append(model.event_log)

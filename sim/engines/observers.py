@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.rules.measures import EventRecord, MeasureKind
 from sim.rules.scenario import split_within, within_month
-from sim.rules.state import FIGURES, mission_figures
+from sim.rules.state import FIGURES, figure_dtype, mission_figures
 
 if TYPE_CHECKING:
     from sim.engines.dynamics import Dynamics
@@ -64,9 +64,8 @@ class Figures:
             for name, values in figures.items():
                 kept = self.values.get(names[name])
                 if kept is None:
-                    kept = self.values[names[name]] = np.empty(
-                        (self.months, *values.shape), dtype=self.dtype or values.dtype
-                    )
+                    dtype = self.dtype or figure_dtype(dynamics.world, name) or values.dtype
+                    kept = self.values[names[name]] = np.empty((self.months, *values.shape), dtype=dtype)
                 kept[t] = values
 
 

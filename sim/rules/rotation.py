@@ -13,10 +13,11 @@ import math
 
 import numpy as np
 
+from sim.errors import CapacityError
 from sim.rules.compiled import kernel, pick
 from sim.rules.domain import PostStatus
 from sim.rules.staffing import admit
-from sim.rules.state import State, World
+from sim.rules.state import STAFF_LIMIT, State, World
 
 
 def tours(
@@ -32,19 +33,23 @@ def tours(
 
 @kernel
 def rotate_runs(
-    staff, departure_carry, replacement_carry, visa_rate, staff_cap, scoped_cap, tour, world_arrays, change
+    staff, drawn_down, departure_carry, replacement_carry, visa_rate, staff_cap, scoped_cap, tour, world_arrays, change
 ):
     """One month of rotation in every run (`rotate`); `change`: int64[R, 2], set to the net change.
-    A side's arrivals depend only on its own posts, so each side rotates and then admits in turn."""
+    A side's arrivals depend only on its own posts, so each side rotates and then admits in turn.
+    Returns the most staff any side holds, counting those it has drawn down."""
     post_owner, body, scope_cells, scope_side, bounds = world_arrays
     wanted = np.empty(staff.shape[1] * 2, np.int64)
     mask = np.empty(staff.shape[1] * 2, np.bool_)
+    most = 0
     for r in range(staff.shape[0]):
         for side in range(2):
             lo, hi = bounds[side, 0], bounds[side, 1]
             months, visas = tour[r, side], visa_rate[r, side]
             left = 0
+            held = 0
             for p in range(lo, hi):
+                held += staff[r, p, 2] + drawn_down[r, p, 0] + drawn_down[r, p, 1]
                 for c in range(2):
                     present = staff[r, p, c]
                     carry = departure_carry[r, p, c] + present / months
@@ -52,6 +57,7 @@ def rotate_runs(
                     departure_carry[r, p, c] = carry - leaving
                     staff[r, p, c] = present - leaving
                     left += leaving
+                    held += present - leaving
                     carry = replacement_carry[r, p, c] + leaving * visas
                     granted = math.floor(carry)
                     replacement_carry[r, p, c] = carry - granted
@@ -59,6 +65,8 @@ def rotate_runs(
             cells = wanted[: (hi - lo) * 2]
             arrived = admit(staff, r, cells, mask, lo, 2, side, staff_cap, scoped_cap, body, scope_cells, scope_side)
             change[r, side] += arrived - left
+            most = max(most, held + arrived)
+    return most
 
 
 def rotate(world: World, state: State, tour: np.ndarray | None = None) -> np.ndarray:
@@ -67,8 +75,9 @@ def rotate(world: World, state: State, tour: np.ndarray | None = None) -> np.nda
     if tour is None:
         tour = tours(world, state.runs)
     change = np.zeros((state.runs, 2), dtype=np.int64)
-    pick(rotate_runs, state.runs)(
+    most = pick(rotate_runs, state.runs)(
         state.staff,
+        state.drawn_down,
         state.departure_carry,
         state.replacement_carry,
         state.visa_rate,
@@ -78,6 +87,11 @@ def rotate(world: World, state: State, tour: np.ndarray | None = None) -> np.nda
         world.kernel_arrays,
         change,
     )
+    if most > STAFF_LIMIT:
+        raise CapacityError(
+            f"a mission grew to {most:,} staff, more than the {STAFF_LIMIT:,} a run can count "
+            "(staff are counted in 32 bits); shorten the horizon or lower the sizes that add staff"
+        )
     return change
 
 

@@ -16,6 +16,12 @@ from sim.rules.compiled import kernel, pick
 from sim.rules.domain import BODIES, Category, NoticeScope, PostKind, PostStatus, PropertyStatus
 
 NO_CAP = -1  # staff_cap value meaning "no cap"
+# Staff are counted in 32 bits. Rotation checks every month that no side holds, with the staff it
+# has drawn down, more than STAFF_LIMIT (`rotate`): a side can gain at most a few times
+# sim.files.validation.MAX_MISSION people in a month, far less than the 2**31 - STAFF_LIMIT left,
+# so no count can wrap before the check sees it.
+STAFF = np.int32
+STAFF_LIMIT = 2**30
 ALL_CATEGORIES = (Category.DIPLOMATS, Category.SUPPORT, Category.LOCAL)
 
 
@@ -153,7 +159,7 @@ def mission_sums(staff, lo, hi, body, out):
 class State:
     """Holdings and conditions of both missions in every run (leading axis: run)."""
 
-    staff: np.ndarray  # int64[R, P, 3] by Category
+    staff: np.ndarray  # int32[R, P, 3] by Category (STAFF)
     post_status: np.ndarray  # int8[R, P] PostStatus
     property_status: np.ndarray  # int8[R, Q] PropertyStatus
     staff_cap: np.ndarray  # int64[R, 2], NO_CAP for none
@@ -175,7 +181,7 @@ class State:
     designated_outlets: np.ndarray = field(default=None)  # int64[R, 2] outlets designated foreign missions
     # Sent staff out of the country on an ordered departure (`draw_down`), by post and sent category,
     # until `return_staff` brings them back: not present, so no figure or cap counts them.
-    drawn_down: np.ndarray = field(default=None)  # int64[R, P, 2]
+    drawn_down: np.ndarray = field(default=None)  # int32[R, P, 2] (STAFF)
 
     def __post_init__(self) -> None:
         runs = self.staff.shape[0]
@@ -199,7 +205,9 @@ class State:
         if self.restaff_carry is None:
             self.restaff_carry = np.zeros(self.staff.shape, dtype=float)
         if self.drawn_down is None:
-            self.drawn_down = np.zeros(shape, dtype=np.int64)
+            self.drawn_down = np.zeros(shape, dtype=STAFF)
+        self.staff = np.asarray(self.staff, dtype=STAFF)
+        self.drawn_down = np.asarray(self.drawn_down, dtype=STAFF)
 
     @property
     def runs(self) -> int:
@@ -302,6 +310,21 @@ def mission_figures(world: World, state: State, columns: tuple[str, ...] | None 
     return figures if columns is None else {name: figures[name] for name in columns}
 
 
+def figure_dtype(world: World, name: str) -> np.dtype | None:
+    """The narrowest type that holds every value of a figure of trajectories.csv (None: the
+    figure's own): staff within STAFF (see STAFF_LIMIT), counts of posts or properties within
+    16 bits when a scenario has fewer than 2**15 of them."""
+    if name in STAFF_FIGURES:
+        return np.dtype(STAFF)
+    if name in POST_FIGURES or name in PROPERTY_FIGURES:
+        count = len(world.post_ids) if name in POST_FIGURES else len(world.property_ids)
+        return np.dtype(np.int16 if count < 2**15 else np.int32)
+    return None
+
+
+STAFF_FIGURES = frozenset(("diplomats", "support", "local", "staff_total", "staff_cap"))
+POST_FIGURES = frozenset(("posts_open", "posts_suspended", "posts_closed"))
+PROPERTY_FIGURES = frozenset(("properties_held", "properties_lost"))
 OPEN, SUSPENDED, CLOSED = int(PostStatus.OPEN), int(PostStatus.SUSPENDED), int(PostStatus.CLOSED)
 STATUSES = np.array([OPEN, SUSPENDED, CLOSED], dtype=np.int8)
 SEIZED = int(PropertyStatus.SEIZED)
