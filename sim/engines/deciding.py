@@ -7,6 +7,8 @@ an answer without delay is carried out at once, in the month of what it answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sim.engines.varying import delays_drawn
@@ -15,6 +17,29 @@ from sim.rules.policies.base import Seen
 from sim.rules.repertoire import NONE, restorable
 
 NOTICE_CONCILIATION = 0.5  # any real conciliatory act is noticed (talks are +1)
+
+
+class LazySeen(Seen):
+    """A `Seen` whose fields in `later` are computed when first read. A policy decides on what it
+    sees before anything changes the missions, so a field read then has the value it had when the
+    side looked; a look kept past a change must be `settle`d first."""
+
+    def __init__(self, later: dict[str, Callable[[], np.ndarray]], **fields: np.ndarray):
+        self.__dict__.update(fields)
+        self._later = later
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        make = self.__dict__.get("_later", {}).pop(name, None)
+        if make is None:
+            raise AttributeError(name)
+        value = make()
+        setattr(self, name, value)
+        return value
+
+    def settle(self) -> None:
+        """Compute every field now."""
+        for name in list(self._later):
+            getattr(self, name)
 
 
 class Deciding:
@@ -52,19 +77,26 @@ class Deciding:
         self.credit[:, side] -= reciprocated
         provocation = hostility - answered
         overture = conciliation - reciprocated
-        return Seen(
+        # what most policies never read is computed when a policy first reads it
+        later = {
+            "restorable": lambda: restorable(self.world, self.state, other),
+            "own_last": lambda: self.own_last[:, side].copy(),
+            "own_error": lambda: self.own_error[:, side].copy(),
+            "own_staff": lambda: self.state.staff_total(self.world, side).astype(float),
+            "other_staff": lambda: self.state.staff_total(self.world, other).astype(float),
+            "draw": lambda: rng.uniform(self.keys, month, side, rng.SLOT_POLICY),
+        }
+        seen = LazySeen(
+            later,
             hostility=hostility,
             conciliation=conciliation,
             provocation=np.where(provocation >= behaviour.notice, provocation, 0.0),
             overture=np.where(overture >= NOTICE_CONCILIATION, overture, 0.0),
             reciprocated=reciprocated,
-            own_last=self.own_last[:, side].copy(),
-            own_error=self.own_error[:, side].copy(),
-            restorable=restorable(self.world, self.state, other),
-            own_staff=self.state.staff_total(self.world, side).astype(float),
-            other_staff=self.state.staff_total(self.world, other).astype(float),
-            draw=rng.uniform(self.keys, month, side, rng.SLOT_POLICY),
         )
+        if looking is not None:  # kept, or merged with another look, past changes to the missions
+            seen.settle()
+        return seen
 
     def decide(self, month: int, side: int) -> None:
         """Side `side` perceives, decides and queues its answer (nothing happens to the missions).
@@ -103,8 +135,8 @@ class Deciding:
         hostility = np.maximum(self.shown_hostility[:, other], shown_h[:, other])
         conciliation = np.maximum(self.shown_conciliation[:, other], shown_c[:, other])
         seen = self.perceive(month, side, looking=late, hostility=hostility, conciliation=conciliation)
-        for name, value in list(vars(seen).items()):
-            setattr(seen, name, np.where(late, value, getattr(early, name)))
+        for name in Seen.__dataclass_fields__:
+            setattr(seen, name, np.where(late, getattr(seen, name), getattr(early, name)))
         harder = late & (worst[:, other] > self.worst[:, other])
         warmer = late & (kindest[:, other] > self.kindest[:, other])
         like_h = np.where(harder, like[:, other], like_h)
