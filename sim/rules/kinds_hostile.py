@@ -99,7 +99,8 @@ class RemovesSentStaff(PeopleSeverity, MeasureSpec):
         }
 
     def option(self, world, state, target, magnitude, size_hint):
-        sent = state.mission_staff(world, target)[:, :2].sum(axis=1)
+        staff = state.mission_staff(world, target)
+        sent = staff[:, Category.DIPLOMATS] + staff[:, Category.SUPPORT]
         n = np.minimum(self.people_for(magnitude), sent)
         runs = state.runs
         return Option(n >= 1, n, nothing(runs), nothing(runs))

@@ -78,11 +78,14 @@ def choose(
     hostile = severity < 0
     candidates = [("preferred", None), ("like", None)]
     candidates += [("ladder", k) for k in HOSTILE_LADDER] + [("ladder", k) for k in CONCILIATORY_ORDER]
+    unsized = np.full(runs, np.nan)
+    # a kind tried again (like for like, then on the ladder) offers what it offered the first time
+    offered: dict[int, tuple] = {}
     for how, fixed in candidates:
         if settled.all():
             break
         kinds = {"preferred": preferred_kind, "like": like_kind}.get(how)
-        options = [fixed] if fixed is not None else [int(k) for k in np.unique(kinds[~settled]) if k >= 0]
+        options = [fixed] if fixed is not None else _kinds_among(kinds[~settled])
         for value in options:
             spec = CATALOGUE[MeasureKind(value)]
             wants_hostile = spec.hostile
@@ -91,13 +94,20 @@ def choose(
                 applies &= kinds == value
             if not applies.any():
                 continue
-            hint = preferred_size if how == "preferred" else np.full(runs, np.nan)
-            option = spec.option(world, state, target, magnitude, hint)
+            if how == "preferred":
+                option = spec.option(world, state, target, magnitude, preferred_size)
+                reach = None
+            elif value in offered:
+                option, reach = offered[value]
+            else:
+                option = spec.option(world, state, target, magnitude, unsized)
+                reach = None
             if option is None:  # a kind a policy never takes (a state's measures on its own mission)
                 continue
             usable = applies & option.feasible
             if wants_hostile:
-                reach = spec.reach(world, state, target, option)
+                if reach is None:
+                    reach = spec.reach(world, state, target, option)
                 enough = usable & (reach >= magnitude - 0.5)
                 better = usable & ~enough & (reach > best)
                 best = np.where(better, reach, best)
@@ -106,11 +116,19 @@ def choose(
             else:
                 take = usable
                 settled |= usable
+            if how != "preferred":
+                offered[value] = (option, reach)
             choice.kind[take] = value
             choice.size[take] = option.size[take]
             choice.post[take] = option.post[take]
             choice.prop[take] = option.prop[take]
     return choice
+
+
+def _kinds_among(kinds: np.ndarray) -> list[int]:
+    """The kinds (not NONE) among `kinds`, in increasing order."""
+    kinds = kinds[kinds >= 0]
+    return np.flatnonzero(np.bincount(kinds)).tolist() if len(kinds) else []
 
 
 def restorable(world: World, state: State, side: int) -> np.ndarray:
