@@ -53,8 +53,11 @@ class Acting:
         posts, props = len(self.world.post_ids) + 1, len(self.world.property_ids) + 1
         codes = (choice.kind * posts + choice.post + 1) * props + choice.prop + 1
         acting = choice.kind != NONE
-        for code in np.unique(codes[acting]):
-            picked = acting & (codes == code)
+        taken = codes[acting]
+        # mostly every run that acts takes the same measure
+        distinct = taken[:1] if len(taken) and (taken == taken[0]).all() else np.unique(taken)
+        for code in distinct:
+            picked = acting if len(distinct) == 1 else acting & (codes == code)
             rows = due[picked]
             kind, post, prop = int(code) // (posts * props), int(code) // props % posts - 1, int(code) % props - 1
             measure = Measure(
@@ -77,8 +80,9 @@ class Acting:
             self.acts[rows, side, 0 if CATALOGUE[measure.kind].severity < 0 else 1] += 1
             self.kinds[rows, side, int(measure.kind)] += 1
             record(side, measure.kind, rows, effect.severity)
-            causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
-            self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
+            if self.log_events:
+                causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
+                self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
 
     def _in_month(self, month: int) -> list[tuple[Measure | Shock, bool]]:
         """The month's forced events and the announcements of later ones (True), in day order,
