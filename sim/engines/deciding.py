@@ -13,6 +13,8 @@ import numpy as np
 
 from sim.engines.varying import delays_drawn
 from sim.rules import rng
+from sim.rules.behaviour import queue_answers
+from sim.rules.compiled import pick
 from sim.rules.policies.base import Seen
 from sim.rules.repertoire import NONE, restorable
 
@@ -163,7 +165,7 @@ class Deciding:
             kind = np.where(flip, NONE, kind)
             size = np.where(flip, np.nan, size)
         answering = np.where(severity < 0, seen.provocation, seen.overture)
-        delay = delays_drawn(behaviour, rng.uniform(self.keys, month, side, rng.SLOT_DELAY))
+        delay = delays_drawn(behaviour, lambda: rng.uniform(self.keys, month, side, rng.SLOT_DELAY), self.runs)
         # like for like: the kind of the act answered; a conciliatory step is like for like only
         # when it reciprocates an overture (a unilateral step restores in the documented order)
         reciprocating = (severity > 0) & (seen.overture > 0)
@@ -173,32 +175,14 @@ class Deciding:
             now = late & (delay == 0) & (severity != 0)
             answer_now = (np.where(now, severity, 0.0), kind, size, like, error & now, answering)
             severity = np.where(now, 0.0, severity)
-        rows = np.flatnonzero(severity != 0)
-        slots, accept = self._free_slots(side, rows, delay[rows], severity[rows])
-        rows, slots = rows[accept], slots[accept]
-        self.queue_severity[rows, side, slots] = severity[rows]
-        self.queue_kind[rows, side, slots] = kind[rows]
-        self.queue_size[rows, side, slots] = size[rows]
-        self.queue_error[rows, side, slots] = error[rows]
-        self.queue_answering[rows, side, slots] = answering[rows]
-        self.queue_like[rows, side, slots] = like[rows]
+        queue = (
+            self.queue_severity,
+            self.queue_kind,
+            self.queue_size,
+            self.queue_error,
+            self.queue_answering,
+            self.queue_like,
+        )
+        answer = (severity, kind, size, error, answering, like)
+        pick(queue_answers, self.runs)(side, delay, self.depth_runs, answer, queue)
         return answer_now if now is not None and now.any() else None
-
-    def _free_slots(
-        self, side: int, rows: np.ndarray, wanted: np.ndarray, severity: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Each answer waits its drawn delay, or longer if an earlier answer already falls due
-        that month: one answer a month, never merged (severities do not add). When every later
-        month is taken too, the more severe of the two answers is kept. Returns (slot, accepted)."""
-        depth = self.queue_severity.shape[2]
-        slots = wanted.copy()
-        index = np.arange(len(rows))
-        busy = self.queue_severity[rows, side, :] != 0  # [rows, depth]
-        for _ in range(depth):
-            taken = busy[index, slots] & (slots < self.depth_runs[rows] - 1)
-            if not taken.any():
-                break
-            slots = np.where(taken, slots + 1, slots)
-        full = busy[index, slots]
-        kept = np.abs(self.queue_severity[rows, side, slots])
-        return slots, ~full | (np.abs(severity) > kept)

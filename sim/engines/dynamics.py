@@ -81,7 +81,8 @@ class Dynamics(Deciding, Acting):
         self.memory = [p.start(runs) for p in self.policies]
         self.tour = tours(self.world, runs, (self.values[0].tour_months, self.values[1].tour_months))
         # an answer waits at most its run's longest delay: a run's queue is as deep as its own weights
-        self.depth_runs = np.broadcast_to(np.maximum(self.values[0].delay_depth, self.values[1].delay_depth), (runs,))
+        depth_runs = np.maximum(self.values[0].delay_depth, self.values[1].delay_depth)
+        self.depth_runs = np.ascontiguousarray(np.broadcast_to(depth_runs, (runs,)), dtype=np.int64)
         depth = int(self.depth_runs.max()) if runs else 1
         self.queue_severity = np.zeros((runs, 2, depth))
         self.queue_kind = np.full((runs, 2, depth), NONE, dtype=np.int64)

@@ -14,7 +14,7 @@ simulated alone; tests/test_posterior_engine.py proves it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -147,8 +147,12 @@ def run_values(behaviours: Sequence[Behaviour], instruments: Instruments | None)
     )
 
 
-def delays_drawn(values: SideValues, u: np.ndarray) -> np.ndarray:
-    """The months each answer waits, from one uniform number per run."""
+def delays_drawn(values: SideValues, draw: Callable[[], np.ndarray], runs: int) -> np.ndarray:
+    """The months each answer waits, from one uniform number per run (`draw`, drawn only when
+    some run's answer may wait)."""
+    if np.ndim(values.last_delay) == 0 and values.last_delay == 0:
+        return np.zeros(runs, dtype=np.intp)
+    u = draw()
     if values.cumulative.ndim == 1:
         delay = np.searchsorted(values.cumulative, u, side="right")
     else:  # per run: how many cumulative weights lie at or below u (searchsorted's "right")

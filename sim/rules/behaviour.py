@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, fields
 
 from sim.errors import SimError
+from sim.rules.compiled import kernel
 from sim.rules.policies import parse_policy
 
 
@@ -106,3 +107,28 @@ def parse_initiative(text: str) -> tuple[tuple[object, int], ...]:
             raise BehaviourError(f"initiative '{item}': {exc}") from None
         steps.append((MeasureKind[name.upper()], month))
     return tuple(steps)
+
+
+@kernel
+def queue_answers(side, delay, depth, answer, queue):
+    """Queue each run's answer (a severity not 0) for `side`, `delay` months ahead or later if an
+    earlier answer already falls due that month: one answer a month, never merged (severities do
+    not add). Run r's queue holds depth[r] months; when every later month is taken too, the more
+    severe of the two answers is kept. `answer` is (severity, kind, size, error, answering, like)
+    per run, `queue` the six queues [run, side, month] they go into."""
+    severity, kind, size, error, answering, like = answer
+    queue_severity, queue_kind, queue_size, queue_error, queue_answering, queue_like = queue
+    for r in range(severity.shape[0]):
+        if severity[r] == 0:
+            continue
+        slot = delay[r]
+        while slot < depth[r] - 1 and queue_severity[r, side, slot] != 0:
+            slot += 1
+        if queue_severity[r, side, slot] != 0 and not abs(severity[r]) > abs(queue_severity[r, side, slot]):
+            continue
+        queue_severity[r, side, slot] = severity[r]
+        queue_kind[r, side, slot] = kind[r]
+        queue_size[r, side, slot] = size[r]
+        queue_error[r, side, slot] = error[r]
+        queue_answering[r, side, slot] = answering[r]
+        queue_like[r, side, slot] = like[r]
