@@ -13,8 +13,6 @@ import numpy as np
 
 from sim.engines.varying import delays_drawn
 from sim.rules import rng
-from sim.rules.behaviour import queue_answers
-from sim.rules.compiled import pick
 from sim.rules.policies.base import Seen
 from sim.rules.repertoire import NONE, restorable
 
@@ -175,14 +173,6 @@ class Deciding:
             now = late & (delay == 0) & (severity != 0)
             answer_now = (np.where(now, severity, 0.0), kind, size, like, error & now, answering)
             severity = np.where(now, 0.0, severity)
-        queue = (
-            self.queue_severity,
-            self.queue_kind,
-            self.queue_size,
-            self.queue_error,
-            self.queue_answering,
-            self.queue_like,
-        )
         answer = (severity, kind, size, error, answering, like)
-        pick(queue_answers, self.runs)(side, delay, self.depth_runs, answer, queue)
+        self.kernels.queue_answers(side, delay, self.depth_runs, answer, self.queues)
         return answer_now if now is not None and now.any() else None

@@ -21,6 +21,7 @@ Every random number comes from `sim.rules.rng` as a function of (run key, month,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,7 +31,8 @@ from sim.engines.deciding import Deciding
 from sim.engines.plan import Mode, Plan
 from sim.engines.varying import run_values, side_values
 from sim.errors import ScenarioError
-from sim.rules.behaviour import Behaviour
+from sim.rules.behaviour import Behaviour, age_accounts, owe, queue_answers, show, take_answers
+from sim.rules.compiled import pick
 from sim.rules.instruments import Instruments, estimate, parse_instruments
 from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock, apply_measure, infeasibility
 from sim.rules.repertoire import NONE
@@ -77,7 +79,8 @@ class Dynamics(Deciding, Acting):
                 raise ValueError(f"{len(behaviours)} behaviours for {runs} runs")
             self.values = [run_values([b[s] for b in behaviours], instruments[s]) for s in (0, 1)]
         self.policies = [v.policy for v in self.values]
-        self.memory_months = np.broadcast_to(np.stack([v.memory_months for v in self.values], axis=-1), (runs, 2))
+        memory_months = np.stack(np.broadcast_arrays(*(v.memory_months for v in self.values)), axis=-1)
+        self.memory_months = np.ascontiguousarray(np.broadcast_to(memory_months, (runs, 2)), dtype=float)
         self.memory = [p.start(runs) for p in self.policies]
         self.tour = tours(self.world, runs, (self.values[0].tour_months, self.values[1].tour_months))
         # an answer waits at most its run's longest delay: a run's queue is as deep as its own weights
@@ -90,6 +93,18 @@ class Dynamics(Deciding, Acting):
         self.queue_error = np.zeros((runs, 2, depth), dtype=bool)
         self.queue_answering = np.zeros((runs, 2, depth))  # the provocation (or overture) a decision answers
         self.queue_like = np.full((runs, 2, depth), NONE, dtype=np.int64)  # the kind it answers like for like
+        # the kernels of a month, compiled or not (sim.rules.compiled.pick), chosen once
+        self.kernels = SimpleNamespace(
+            **{fn.__name__: pick(fn, runs) for fn in (show, owe, age_accounts, take_answers, queue_answers)}
+        )
+        self.queues = (
+            self.queue_severity,
+            self.queue_kind,
+            self.queue_size,
+            self.queue_error,
+            self.queue_answering,
+            self.queue_like,
+        )
         self.debt = np.zeros((runs, 2))
         self.credit = np.zeros((runs, 2))
         # months since each side's debt [..., 0] and credit [..., 1] last grew
@@ -155,6 +170,7 @@ class Dynamics(Deciding, Acting):
         like = np.full((runs, 2), NONE, dtype=np.int64)
         kindest = np.zeros((runs, 2))
         like_c = np.full((runs, 2), NONE, dtype=np.int64)
+        strongest = (worst, like, kindest, like_c)
         every = np.arange(runs)
 
         dealt_h = np.zeros((runs, 2))
@@ -163,23 +179,11 @@ class Dynamics(Deciding, Acting):
         def record(
             actor: int, kind: MeasureKind | None, rows: np.ndarray, severity: np.ndarray, unplanned: bool = False
         ) -> None:
-            # A month is seen by its most severe act (severities are logarithmic: they do not add).
-            hostile = np.where(severity < 0, -severity, 0.0)
-            friendly = np.where(severity > 0, severity, 0.0)
-            shown_h[rows, actor] = np.maximum(shown_h[rows, actor], hostile)
-            shown_c[rows, actor] = np.maximum(shown_c[rows, actor], friendly)
-            if unplanned:
-                # Forced acts, shocks and crises were not decided by the policy; the actor still
-                # expects the other side to answer them (or to reciprocate).
-                dealt_h[rows, actor] = np.maximum(dealt_h[rows, actor], hostile)
-                dealt_c[rows, actor] = np.maximum(dealt_c[rows, actor], friendly)
-            if kind is not None:
-                harder = hostile > worst[rows, actor]
-                worst[rows[harder], actor] = hostile[harder]
-                like[rows[harder], actor] = int(kind)
-                warmer = friendly > kindest[rows, actor]
-                kindest[rows[warmer], actor] = friendly[warmer]
-                like_c[rows[warmer], actor] = int(kind)
+            # Forced acts, shocks and crises (`unplanned`) were not decided by the policy; the
+            # actor still expects the other side to answer them (or to reciprocate).
+            code = NONE if kind is None else int(kind)
+            severity = np.asarray(severity, dtype=float)
+            self.kernels.show(actor, code, unplanned, rows, severity, (shown_h, shown_c), (dealt_h, dealt_c), strongest)
 
         days = list(self.scenario.observed_days)
         for event, announcing in self._in_month(month):
@@ -238,22 +242,17 @@ class Dynamics(Deciding, Acting):
         return log
 
     def _answer(self, month: int, side: int, log, record) -> None:
-        severity = self.queue_severity[:, side, 0].copy()
-        kind = self.queue_kind[:, side, 0].copy()
-        size = self.queue_size[:, side, 0].copy()
-        error = self.queue_error[:, side, 0].copy()
-        answering = self.queue_answering[:, side, 0].copy()
-        like = self.queue_like[:, side, 0].copy()
-        for queue, empty in (
-            (self.queue_severity, 0.0),
-            (self.queue_kind, NONE),
-            (self.queue_size, np.nan),
-            (self.queue_error, False),
-            (self.queue_answering, 0.0),
-            (self.queue_like, NONE),
-        ):
-            queue[:, side, :-1] = queue[:, side, 1:]
-            queue[:, side, -1] = empty
+        runs = self.runs
+        answer = (
+            np.empty(runs),
+            np.empty(runs, np.int64),
+            np.empty(runs),
+            np.empty(runs, bool),
+            np.empty(runs),
+            np.empty(runs, np.int64),
+        )
+        self.kernels.take_answers(side, self.queues, answer)
+        severity, kind, size, error, answering, like = answer
         executed = self._execute(month, side, severity, kind, size, like, error, log, record)
         acting = executed != 0
         # a side's act of the month: the answer due, or else one it carried out at once
@@ -267,14 +266,8 @@ class Dynamics(Deciding, Acting):
         )
 
     def _owe(self, side: int, hostile: np.ndarray, friendly: np.ndarray) -> None:
-        self.debt[:, side] += hostile
-        self.credit[:, side] += friendly
-        self.account_age[hostile > 0, side, 0] = 0
-        self.account_age[friendly > 0, side, 1] = 0
+        self.kernels.owe(side, hostile, friendly, self.debt, self.credit, self.account_age)
 
     def _age_accounts(self) -> None:
         """A month passes: what has gone unanswered for a side's memory_months no longer expects an answer."""
-        self.account_age += 1
-        expired = self.account_age > self.memory_months[:, :, None]
-        self.debt[expired[:, :, 0]] = 0.0
-        self.credit[expired[:, :, 1]] = 0.0
+        self.kernels.age_accounts(self.memory_months, self.debt, self.credit, self.account_age)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 from sim.errors import SimError
 from sim.rules.compiled import kernel
 from sim.rules.policies import parse_policy
@@ -132,3 +134,89 @@ def queue_answers(side, delay, depth, answer, queue):
         queue_error[r, side, slot] = error[r]
         queue_answering[r, side, slot] = answering[r]
         queue_like[r, side, slot] = like[r]
+
+
+@kernel
+def take_due(held, side, empty, out):
+    """out[r]: what run r holds for `side` this month (held[r, side, 0]); the later months move
+    one month closer and the last is `empty`."""
+    last = held.shape[2] - 1
+    for r in range(held.shape[0]):
+        out[r] = held[r, side, 0]
+        for month in range(last):
+            held[r, side, month] = held[r, side, month + 1]
+        held[r, side, last] = empty
+
+
+@kernel
+def take_answers(side, queue, answer):
+    """Take each run's answer due this month for `side` out of the six queues of `queue_answers`
+    into `answer` (six arrays over the runs); the later answers come one month closer."""
+    queue_severity, queue_kind, queue_size, queue_error, queue_answering, queue_like = queue
+    severity, kind, size, error, answering, like = answer
+    take_due(queue_severity, side, 0.0, severity)
+    take_due(queue_kind, side, -1, kind)
+    take_due(queue_size, side, np.nan, size)
+    take_due(queue_error, side, False, error)
+    take_due(queue_answering, side, 0.0, answering)
+    take_due(queue_like, side, -1, like)
+
+
+@kernel
+def show(actor, kind, unplanned, rows, severity, shown, dealt, strongest):
+    """What `actor`'s acts show in a month: in each run of `rows`, an act of `severity` (of
+    `kind`; -1: a shock or crisis). A month is seen by its most severe act (severities are
+    logarithmic: they do not add): `shown` holds its hostility and conciliation (magnitudes);
+    `dealt` the same of the acts the actor's policy did not decide (`unplanned`: forced acts,
+    shocks, crises), which the actor still expects answered; `strongest` the most hostile act's
+    magnitude and kind and the most conciliatory act's."""
+    shown_hostility, shown_conciliation = shown
+    dealt_hostility, dealt_conciliation = dealt
+    worst, worst_kind, kindest, kindest_kind = strongest
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        hostile = -severity[i] if severity[i] < 0 else 0.0
+        friendly = severity[i] if severity[i] > 0 else 0.0
+        if hostile > shown_hostility[r, actor]:
+            shown_hostility[r, actor] = hostile
+        if friendly > shown_conciliation[r, actor]:
+            shown_conciliation[r, actor] = friendly
+        if unplanned:
+            if hostile > dealt_hostility[r, actor]:
+                dealt_hostility[r, actor] = hostile
+            if friendly > dealt_conciliation[r, actor]:
+                dealt_conciliation[r, actor] = friendly
+        if kind >= 0:
+            if hostile > worst[r, actor]:
+                worst[r, actor] = hostile
+                worst_kind[r, actor] = kind
+            if friendly > kindest[r, actor]:
+                kindest[r, actor] = friendly
+                kindest_kind[r, actor] = kind
+
+
+@kernel
+def owe(side, hostile, friendly, debt, credit, age):
+    """`side` opens accounts: `hostile` acts it expects answered join its debt, conciliatory
+    steps it expects reciprocated (`friendly`) its credit; an account that grows is young again
+    (`age`: months since each side's debt [..., 0] and credit [..., 1] last grew)."""
+    for r in range(hostile.shape[0]):
+        debt[r, side] += hostile[r]
+        credit[r, side] += friendly[r]
+        if hostile[r] > 0:
+            age[r, side, 0] = 0
+        if friendly[r] > 0:
+            age[r, side, 1] = 0
+
+
+@kernel
+def age_accounts(memory_months, debt, credit, age):
+    """A month passes: what has gone unanswered for a side's memory_months no longer expects an answer."""
+    for r in range(age.shape[0]):
+        for side in range(2):
+            age[r, side, 0] += 1
+            age[r, side, 1] += 1
+            if age[r, side, 0] > memory_months[r, side]:
+                debt[r, side] = 0.0
+            if age[r, side, 1] > memory_months[r, side]:
+                credit[r, side] = 0.0
