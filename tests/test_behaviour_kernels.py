@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.rules.behaviour import age_accounts, owe, queue_answers, show, take_answers
+from sim.rules.behaviour import age_accounts, owe, queue_answers, show, take_answers, tally
 from sim.rules.compiled import twins
 
 DEPTH = 3
@@ -158,3 +158,14 @@ def test_compiled_and_python_months_alike(severity, kind, unplanned, memory):
             np.testing.assert_array_equal(a, b)
     for a, b in zip(accounts[0], accounts[1], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_run_executes_its_most_severe_measure_and_counts_each():
+    executed = np.array([0.0, -4.0, 2.0])
+    acts, kinds = np.zeros((3, 2, 2), dtype=np.int64), np.zeros((3, 2, 36), dtype=np.int64)
+    for fn in (tally, twins()["tally"]):
+        fn(1, 6, True, np.array([0, 1, 2]), np.array([-3.0, -3.5, -2.5]), executed, acts, kinds)
+    np.testing.assert_array_equal(executed, [-3.0, -4.0, -2.5])
+    np.testing.assert_array_equal(acts[:, 1, 0], [2, 2, 2])
+    np.testing.assert_array_equal(kinds[:, 1, 6], [2, 2, 2])
+    assert acts[:, 0].sum() == 0 and acts[:, 1, 1].sum() == 0 and kinds.sum() == 6

@@ -76,10 +76,10 @@ class Acting:
                 if not len(rows):
                     continue
             effect = apply_measure(self.world, self.state, measure, rows, size=sizes)
-            executed[rows] = np.where(np.abs(effect.severity) > np.abs(executed[rows]), effect.severity, executed[rows])
-            self.acts[rows, side, 0 if CATALOGUE[measure.kind].severity < 0 else 1] += 1
-            self.kinds[rows, side, int(measure.kind)] += 1
-            record(side, measure.kind, rows, effect.severity)
+            hostile = CATALOGUE[measure.kind].severity < 0
+            severity = np.asarray(effect.severity, dtype=float)
+            self.kernels.tally(side, kind, hostile, rows, severity, executed, self.acts, self.kinds)
+            record(side, measure.kind, rows, severity)
             if self.log_events:
                 causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
                 self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)

@@ -31,7 +31,7 @@ from sim.engines.deciding import Deciding
 from sim.engines.plan import Mode, Plan
 from sim.engines.varying import run_values, side_values
 from sim.errors import ScenarioError
-from sim.rules.behaviour import Behaviour, age_accounts, owe, queue_answers, show, take_answers
+from sim.rules.behaviour import Behaviour, age_accounts, owe, queue_answers, show, take_answers, tally
 from sim.rules.compiled import pick
 from sim.rules.instruments import Instruments, estimate, parse_instruments
 from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock, apply_measure, infeasibility
@@ -95,7 +95,7 @@ class Dynamics(Deciding, Acting):
         self.queue_like = np.full((runs, 2, depth), NONE, dtype=np.int64)  # the kind it answers like for like
         # the kernels of a month, compiled or not (sim.rules.compiled.pick), chosen once
         self.kernels = SimpleNamespace(
-            **{fn.__name__: pick(fn, runs) for fn in (show, owe, age_accounts, take_answers, queue_answers)}
+            **{fn.__name__: pick(fn, runs) for fn in (show, owe, age_accounts, take_answers, queue_answers, tally)}
         )
         self.queues = (
             self.queue_severity,

@@ -220,3 +220,16 @@ def age_accounts(memory_months, debt, credit, age):
                 debt[r, side] = 0.0
             if age[r, side, 1] > memory_months[r, side]:
                 credit[r, side] = 0.0
+
+
+@kernel
+def tally(side, kind, hostile, rows, severity, executed, acts, kinds):
+    """`side`'s policy took a measure of `kind` (`hostile` or not) in the runs `rows`, of
+    `severity` there: the severity a run executed this month is its most severe measure's; `acts`
+    counts its hostile [..., 0] and conciliatory [..., 1] measures, `kinds` its measures by kind."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if abs(severity[i]) > abs(executed[r]):
+            executed[r] = severity[i]
+        acts[r, side, 0 if hostile else 1] += 1
+        kinds[r, side, kind] += 1
