@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.rules.behaviour import age_accounts, owe, queue_answers, show, take_answers, tally
+from sim.rules.behaviour import age_accounts, owe, owe_beyond, queue_answers, show, take_answers, tally
 from sim.rules.compiled import twins
 
 DEPTH = 3
@@ -169,3 +169,16 @@ def test_a_run_executes_its_most_severe_measure_and_counts_each():
     np.testing.assert_array_equal(acts[:, 1, 0], [2, 2, 2])
     np.testing.assert_array_equal(kinds[:, 1, 6], [2, 2, 2])
     assert acts[:, 0].sum() == 0 and acts[:, 1, 1].sum() == 0 and kinds.sum() == 6
+
+
+def test_only_what_goes_beyond_the_provocation_answered_opens_an_account():
+    executed, answering = np.array([-5.0, -2.0, 4.0, 0.0, 1.0]), np.array([3.0, 3.0, 1.0, 2.0, 2.0])
+    for fn in (owe_beyond, twins()["owe_beyond"]):
+        debt, credit = np.ones((5, 2)), np.zeros((5, 2))
+        age = np.full((5, 2, 2), 4, dtype=np.int64)
+        fn(1, executed, answering, debt, credit, age)
+        np.testing.assert_array_equal(debt[:, 1], [3, 1, 1, 1, 1])
+        np.testing.assert_array_equal(credit[:, 1], [0, 0, 3, 0, 0])
+        np.testing.assert_array_equal(age[:, 1, 0], [0, 4, 4, 4, 4])
+        np.testing.assert_array_equal(age[:, 1, 1], [4, 4, 0, 4, 4])
+        assert (debt[:, 0] == 1).all() and (age[:, 0] == 4).all()

@@ -113,11 +113,7 @@ class Acting:
         executed = self._execute(month, side, severity, kind, size, like, error, log, record, slots=slots)
         self.own_now[:, side] = executed
         self.own_now_error[:, side] = error & (executed != 0)
-        self._owe(
-            side,
-            np.maximum(-executed - answering, 0.0) * (executed < 0),
-            np.maximum(executed - answering, 0.0) * (executed > 0),
-        )
+        self.kernels.owe_beyond(side, executed, answering, self.debt, self.credit, self.account_age)
 
     def _initiatives(self, month: int, log, record) -> None:
         """Conciliatory initiatives a side has announced for this month (a lever): taken in every

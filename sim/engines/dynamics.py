@@ -31,7 +31,16 @@ from sim.engines.deciding import Deciding
 from sim.engines.plan import Mode, Plan
 from sim.engines.varying import run_values, side_values
 from sim.errors import ScenarioError
-from sim.rules.behaviour import Behaviour, age_accounts, owe, queue_answers, show, take_answers, tally
+from sim.rules.behaviour import (
+    Behaviour,
+    age_accounts,
+    owe,
+    owe_beyond,
+    queue_answers,
+    show,
+    take_answers,
+    tally,
+)
 from sim.rules.compiled import pick
 from sim.rules.instruments import Instruments, estimate, parse_instruments
 from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock, apply_measure, infeasibility
@@ -94,9 +103,8 @@ class Dynamics(Deciding, Acting):
         self.queue_answering = np.zeros((runs, 2, depth))  # the provocation (or overture) a decision answers
         self.queue_like = np.full((runs, 2, depth), NONE, dtype=np.int64)  # the kind it answers like for like
         # the kernels of a month, compiled or not (sim.rules.compiled.pick), chosen once
-        self.kernels = SimpleNamespace(
-            **{fn.__name__: pick(fn, runs) for fn in (show, owe, age_accounts, take_answers, queue_answers, tally)}
-        )
+        month_kernels = (show, owe, owe_beyond, age_accounts, take_answers, queue_answers, tally)
+        self.kernels = SimpleNamespace(**{fn.__name__: pick(fn, runs) for fn in month_kernels})
         self.queues = (
             self.queue_severity,
             self.queue_kind,
@@ -259,11 +267,7 @@ class Dynamics(Deciding, Acting):
         self.own_last[:, side] = np.where(acting, executed, self.own_now[:, side])
         self.own_error[:, side] = np.where(acting, error, self.own_now_error[:, side])
         # What goes beyond the provocation answered (or the overture reciprocated) opens an account.
-        self._owe(
-            side,
-            np.maximum(-executed - answering, 0.0) * (executed < 0),
-            np.maximum(executed - answering, 0.0) * (executed > 0),
-        )
+        self.kernels.owe_beyond(side, executed, answering, self.debt, self.credit, self.account_age)
 
     def _owe(self, side: int, hostile: np.ndarray, friendly: np.ndarray) -> None:
         self.kernels.owe(side, hostile, friendly, self.debt, self.credit, self.account_age)

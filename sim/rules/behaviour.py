@@ -196,17 +196,39 @@ def show(actor, kind, unplanned, rows, severity, shown, dealt, strongest):
 
 
 @kernel
+def open_account(r, side, hostile, friendly, debt, credit, age):
+    """In run r, `side` expects `hostile` answered (its debt) and `friendly` reciprocated (its
+    credit); an account that grows is young again (`age`: months since each side's debt [..., 0]
+    and credit [..., 1] last grew)."""
+    debt[r, side] += hostile
+    credit[r, side] += friendly
+    if hostile > 0:
+        age[r, side, 0] = 0
+    if friendly > 0:
+        age[r, side, 1] = 0
+
+
+@kernel
 def owe(side, hostile, friendly, debt, credit, age):
-    """`side` opens accounts: `hostile` acts it expects answered join its debt, conciliatory
-    steps it expects reciprocated (`friendly`) its credit; an account that grows is young again
-    (`age`: months since each side's debt [..., 0] and credit [..., 1] last grew)."""
+    """`side` opens accounts in every run (`open_account`)."""
     for r in range(hostile.shape[0]):
-        debt[r, side] += hostile[r]
-        credit[r, side] += friendly[r]
-        if hostile[r] > 0:
-            age[r, side, 0] = 0
-        if friendly[r] > 0:
-            age[r, side, 1] = 0
+        open_account(r, side, hostile[r], friendly[r], debt, credit, age)
+
+
+@kernel
+def at_least_zero(x):
+    """np.maximum(x, 0.0), nan kept."""
+    return x if x >= 0.0 or x != x else 0.0
+
+
+@kernel
+def owe_beyond(side, executed, answering, debt, credit, age):
+    """What goes beyond the provocation a side answered (or the overture it reciprocated) opens
+    an account: the part of a hostile act (`executed` < 0) past `answering`, or of a conciliatory one."""
+    for r in range(executed.shape[0]):
+        hostile = at_least_zero(-executed[r] - answering[r]) * (1.0 if executed[r] < 0 else 0.0)
+        friendly = at_least_zero(executed[r] - answering[r]) * (1.0 if executed[r] > 0 else 0.0)
+        open_account(r, side, hostile, friendly, debt, credit, age)
 
 
 @kernel
