@@ -85,7 +85,7 @@ def choose(
         if settled.all():
             break
         kinds = {"preferred": preferred_kind, "like": like_kind}.get(how)
-        options = [fixed] if fixed is not None else _kinds_among(kinds[~settled])
+        options = [fixed] if fixed is not None else _kinds_among(kinds)
         for value in options:
             spec = CATALOGUE[MeasureKind(value)]
             wants_hostile = spec.hostile
@@ -119,16 +119,20 @@ def choose(
             if how != "preferred":
                 offered[value] = (option, reach)
             choice.kind[take] = value
-            choice.size[take] = option.size[take]
-            choice.post[take] = option.post[take]
-            choice.prop[take] = option.prop[take]
+            np.copyto(choice.size, option.size, where=take)
+            np.copyto(choice.post, option.post, where=take)
+            np.copyto(choice.prop, option.prop, where=take)
     return choice
 
 
 def _kinds_among(kinds: np.ndarray) -> list[int]:
-    """The kinds (not NONE) among `kinds`, in increasing order."""
-    kinds = kinds[kinds >= 0]
-    return np.flatnonzero(np.bincount(kinds)).tolist() if len(kinds) else []
+    """The kinds (not NONE) among `kinds`, in increasing order. Those of runs already settled may
+    be among them: no run takes them, since a kind applies only to the runs not settled."""
+    if not len(kinds) or kinds.max() < 0:
+        return []
+    if kinds.min() == kinds.max():
+        return [int(kinds[0])]
+    return np.flatnonzero(np.bincount(kinds[kinds >= 0])).tolist()
 
 
 def restorable(world: World, state: State, side: int) -> np.ndarray:
