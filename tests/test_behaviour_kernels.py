@@ -5,10 +5,20 @@ act, accounts open and expire; each the same compiled and as Python."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.rules.behaviour import age_accounts, owe, owe_beyond, queue_answers, show, take_answers, tally
+from sim.rules.behaviour import (
+    age_accounts,
+    owe,
+    owe_beyond,
+    perceive_runs,
+    queue_answers,
+    show,
+    take_answers,
+    tally,
+)
 from sim.rules.compiled import twins
 
 DEPTH = 3
@@ -182,3 +192,48 @@ def test_only_what_goes_beyond_the_provocation_answered_opens_an_account():
         np.testing.assert_array_equal(age[:, 1, 0], [0, 4, 4, 4, 4])
         np.testing.assert_array_equal(age[:, 1, 1], [4, 4, 0, 4, 4])
         assert (debt[:, 0] == 1).all() and (age[:, 0] == 4).all()
+
+
+def _perceive(fn, misread: bool, looking: np.ndarray) -> tuple[np.ndarray, ...]:
+    shown = (np.array([0.0, 0.0, 4.0, 5.0, 1.5]), np.array([0.0, 2.0, 0.0, 1.0, 0.4]))
+    phantom = np.array([True, False, True, False, False])
+    accounts = (
+        np.array([[0.0, 9.0], [0, 0], [0, 0], [3.0, 0], [0, 0]]),
+        np.array([[0, 0], [0.5, 0], [0, 0], [0, 0], [0, 0]]),
+    )
+    seen = tuple(np.empty(5) for _ in range(5))
+    factor = np.array([1.0, 2.0, 0.5, 1.0, 1.0])
+    fn(0, shown, phantom, np.full(5, 3.0), misread, factor, looking, np.full(5, 2.0), accounts, seen)
+    return (*seen, *accounts)
+
+
+def test_a_side_perceives_nets_its_accounts_and_notices_what_is_left():
+    hostility, conciliation, provocation, overture, reciprocated, debt, credit = _perceive(
+        perceive_runs, False, np.ones(5, dtype=bool)
+    )
+    np.testing.assert_array_equal(hostility, [3.0, 0.0, 4.0, 5.0, 1.5])  # a quiet month misread as hostile
+    np.testing.assert_array_equal(conciliation, [0.0, 2.0, 0.0, 1.0, 0.4])
+    np.testing.assert_array_equal(provocation, [3.0, 0.0, 4.0, 2.0, 0.0])  # 5 less the 3 it answers; 1.5 unnoticed
+    np.testing.assert_array_equal(overture, [0.0, 1.5, 0.0, 1.0, 0.0])  # 2 less 0.5 reciprocated; 0.4 unnoticed
+    np.testing.assert_array_equal(reciprocated, [0.0, 0.5, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(debt[:, 0], [0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(debt[:, 1], [9, 0, 0, 0, 0])  # the other side's account is untouched
+    np.testing.assert_array_equal(credit[:, 0], [0, 0, 0, 0, 0])
+
+
+def test_a_side_that_does_not_look_keeps_its_accounts_and_misreads_scale():
+    looking = np.array([True, True, True, False, True])
+    hostility, _, provocation, overture, _, debt, credit = _perceive(perceive_runs, True, looking)
+    np.testing.assert_array_equal(hostility, [3.0, 0.0, 2.0, 5.0, 1.5])
+    np.testing.assert_array_equal(overture, [0.0, 3.5, 0.0, 1.0, 0.0])  # 2 x 2, less 0.5
+    np.testing.assert_array_equal(provocation, [3.0, 0.0, 2.0, 5.0, 0.0])
+    assert debt[3, 0] == 3.0 and credit[1, 0] == 0.0
+
+
+@pytest.mark.parametrize("misread", [False, True])
+def test_compiled_and_python_perceive_alike(misread):
+    looking = np.array([True, False, True, True, False])
+    for mine, theirs in zip(
+        _perceive(perceive_runs, misread, looking), _perceive(twins()["perceive_runs"], misread, looking), strict=True
+    ):
+        np.testing.assert_array_equal(mine, theirs)

@@ -16,7 +16,10 @@ from sim.rules import rng
 from sim.rules.policies.base import Seen
 from sim.rules.repertoire import NONE, restorable
 
-NOTICE_CONCILIATION = 0.5  # any real conciliatory act is noticed (talks are +1)
+
+def _per_run(value: float | np.ndarray, runs: int) -> np.ndarray:
+    """A behaviour value (one for all runs, or one per run) as numbers per run."""
+    return np.broadcast_to(np.asarray(value, dtype=float), (runs,))
 
 
 class LazySeen(Seen):
@@ -57,26 +60,36 @@ class Deciding:
         account with it; only the runs `looking` (default all) settle their accounts."""
         behaviour = self.values[side]  # scalars, or arrays over the runs (sim.engines.varying)
         other = 1 - side
-        hostility = (self.shown_hostility[:, other] if hostility is None else hostility).copy()
-        conciliation = (self.shown_conciliation[:, other] if conciliation is None else conciliation).copy()
+        runs = self.runs
+        shown = (
+            self.shown_hostility[:, other] if hostility is None else hostility,
+            self.shown_conciliation[:, other] if conciliation is None else conciliation,
+        )
         if np.any(behaviour.perception_error > 0):
             phantom = rng.uniform(self.keys, month, side, rng.SLOT_PERCEIVE_PHANTOM) < behaviour.perception_error
-            hostility = np.where((hostility == 0) & phantom, behaviour.phantom_severity, hostility)
-        if np.any(behaviour.misread_sigma > 0):
+        else:
+            phantom = np.zeros(runs, dtype=bool)
+        misread = bool(np.any(behaviour.misread_sigma > 0))
+        factor = np.empty(0)
+        if misread:
             factor = np.exp(
                 behaviour.misread_sigma * rng.normal(self.keys, month, side, rng.SLOT_MISREAD_A, rng.SLOT_MISREAD_B)
             )
-            hostility = hostility * factor
-            conciliation = conciliation * factor
-        answered = np.minimum(hostility, self.debt[:, side])
-        reciprocated = np.minimum(conciliation, self.credit[:, side])
-        if looking is not None:
-            answered = np.where(looking, answered, 0.0)
-            reciprocated = np.where(looking, reciprocated, 0.0)
-        self.debt[:, side] -= answered
-        self.credit[:, side] -= reciprocated
-        provocation = hostility - answered
-        overture = conciliation - reciprocated
+        everyone = looking if looking is not None else np.ones(runs, dtype=bool)
+        seen = tuple(np.empty(runs) for _ in range(5))
+        self.kernels.perceive_runs(
+            side,
+            shown,
+            phantom,
+            _per_run(behaviour.phantom_severity, runs),
+            misread,
+            _per_run(factor, len(factor)),
+            everyone,
+            _per_run(behaviour.notice, runs),
+            (self.debt, self.credit),
+            seen,
+        )
+        hostility, conciliation, provocation, overture, reciprocated = seen
         # what most policies never read is computed when a policy first reads it
         later = {
             "restorable": lambda: restorable(self.world, self.state, other),
@@ -90,8 +103,8 @@ class Deciding:
             later,
             hostility=hostility,
             conciliation=conciliation,
-            provocation=np.where(provocation >= behaviour.notice, provocation, 0.0),
-            overture=np.where(overture >= NOTICE_CONCILIATION, overture, 0.0),
+            provocation=provocation,
+            overture=overture,
             reciprocated=reciprocated,
         )
         if looking is not None:  # kept, or merged with another look, past changes to the missions

@@ -36,6 +36,7 @@ from sim.rules.behaviour import (
     age_accounts,
     owe,
     owe_beyond,
+    perceive_runs,
     queue_answers,
     show,
     take_answers,
@@ -103,7 +104,7 @@ class Dynamics(Deciding, Acting):
         self.queue_answering = np.zeros((runs, 2, depth))  # the provocation (or overture) a decision answers
         self.queue_like = np.full((runs, 2, depth), NONE, dtype=np.int64)  # the kind it answers like for like
         # the kernels of a month, compiled or not (sim.rules.compiled.pick), chosen once
-        month_kernels = (show, owe, owe_beyond, age_accounts, take_answers, queue_answers, tally)
+        month_kernels = (show, owe, owe_beyond, age_accounts, take_answers, queue_answers, tally, perceive_runs)
         self.kernels = SimpleNamespace(**{fn.__name__: pick(fn, runs) for fn in month_kernels})
         self.queues = (
             self.queue_severity,

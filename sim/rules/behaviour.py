@@ -222,6 +222,12 @@ def at_least_zero(x):
 
 
 @kernel
+def at_most(x, y):
+    """np.minimum(x, y) of two numbers, nan kept."""
+    return x if x <= y or x != x else y
+
+
+@kernel
 def owe_beyond(side, executed, answering, debt, credit, age):
     """What goes beyond the provocation a side answered (or the overture it reciprocated) opens
     an account: the part of a hostile act (`executed` < 0) past `answering`, or of a conciliatory one."""
@@ -255,3 +261,39 @@ def tally(side, kind, hostile, rows, severity, executed, acts, kinds):
             executed[r] = severity[i]
         acts[r, side, 0 if hostile else 1] += 1
         kinds[r, side, kind] += 1
+
+
+NOTICE_CONCILIATION = 0.5  # any real conciliatory act is noticed (talks are +1)
+
+
+@kernel
+def perceive_runs(side, shown, phantom, phantom_severity, misread, factor, looking, notice, accounts, seen):
+    """What `side` makes of the other side's acts in each run, `shown` (hostility, conciliation):
+    a quiet month it misreads as hostile (`phantom`) seems phantom_severity hostile; a misread
+    severity (where `misread`) is scaled by `factor`. In the runs `looking`, what answers its own
+    earlier hostile acts settles its debt, what reciprocates its own steps its credit
+    (`accounts`: debt, credit); what is left is a provocation from `notice` up, an overture from
+    NOTICE_CONCILIATION up. Writes `seen`: hostility, conciliation, provocation, overture,
+    reciprocated."""
+    shown_hostility, shown_conciliation = shown
+    debt, credit = accounts
+    hostility, conciliation, provocation, overture, reciprocated = seen
+    for r in range(shown_hostility.shape[0]):
+        hostile = shown_hostility[r]
+        if hostile == 0 and phantom[r]:
+            hostile = phantom_severity[r]
+        friendly = shown_conciliation[r]
+        if misread:
+            hostile = hostile * factor[r]
+            friendly = friendly * factor[r]
+        answered = at_most(hostile, debt[r, side]) if looking[r] else 0.0
+        returned = at_most(friendly, credit[r, side]) if looking[r] else 0.0
+        debt[r, side] -= answered
+        credit[r, side] -= returned
+        left = hostile - answered
+        unreturned = friendly - returned
+        hostility[r] = hostile
+        conciliation[r] = friendly
+        provocation[r] = left if left >= notice[r] else 0.0
+        overture[r] = unreturned if unreturned >= NOTICE_CONCILIATION else 0.0
+        reciprocated[r] = returned
