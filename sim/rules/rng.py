@@ -15,10 +15,12 @@ import operator
 
 import numpy as np
 
+from sim.rules.compiled import kernel, pick
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TO_UNIT = 1.0 / float(1 << 53)
 
 # Slots: which draw of a month and side a number is. Fixed, so adding a draw never shifts others.
@@ -40,12 +42,22 @@ SLOT_SAME_MONTH = 14
 SLOTS_INSTRUMENTS_SAME_MONTH = (15, 16, 17, 18)
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
+@kernel
+def _mix(x):
+    """SplitMix64's finaliser of one 64-bit word (np.uint64; arithmetic wraps)."""
     x = x ^ (x >> _S30)
     x = x * _M1
     x = x ^ (x >> _S27)
     x = x * _M2
     return x ^ (x >> _S31)
+
+
+@kernel
+def uniform_runs(keys, counter, out):
+    """out[i]: the uniform number in [0, 1) of keys[i] at `counter` (a mixed counter, np.uint64):
+    the top 53 bits of their mix."""
+    for i in range(keys.shape[0]):
+        out[i] = np.float64(_mix(keys[i] ^ counter) >> _S11) * _TO_UNIT
 
 
 # SeedSequence's constants (numpy/random/bit_generator.pyx), for run_keys
@@ -146,9 +158,11 @@ def run_keys(root_seed: int, runs: int, first: int = 0) -> np.ndarray:
 def uniform(keys: np.ndarray, month: int, side: int, slot: int) -> np.ndarray:
     """Uniform numbers in [0, 1), one per run key."""
     counter = np.uint64(((month * 4 + side) * 64 + slot) & 0xFFFFFFFFFFFFFFFF)
+    flat = np.ascontiguousarray(keys, dtype=np.uint64).reshape(-1)
+    out = np.empty(flat.shape)
     with np.errstate(over="ignore"):
-        bits = _mix(np.asarray(keys, dtype=np.uint64) ^ _mix(counter * _GOLDEN + _GOLDEN))
-    return (bits >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        pick(uniform_runs, len(flat))(flat, _mix(counter * _GOLDEN + _GOLDEN), out)
+    return out.reshape(np.shape(keys))
 
 
 def normal(keys: np.ndarray, month: int, side: int, slot_a: int, slot_b: int) -> np.ndarray:
