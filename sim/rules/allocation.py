@@ -8,9 +8,10 @@ from sim.rules.compiled import kernel, pick
 
 
 @kernel
-def allocate_cells(values, mask, n):
+def allocate_cells(values, mask, n, spare):
     """Split `n` people across the cells of `values` (int64[K]) where `mask` is true, in proportion
-    to them, in place; cells outside the mask are left as they are.
+    to them, in place; cells outside the mask are left as they are. `spare`: int64[at least K],
+    room to work in.
 
     Largest-remainder rounding in exact integer arithmetic; ties go to the lower cell. Each share
     is at most its cell's count, and the shares sum to min(n, total of the masked cells)."""
@@ -22,7 +23,7 @@ def allocate_cells(values, mask, n):
     if n > total:
         n = total
     safe = total if total > 0 else 1
-    remainder = np.zeros(cells, np.int64)
+    remainder = spare
     given = 0
     for j in range(cells):
         if mask[j]:
@@ -35,23 +36,23 @@ def allocate_cells(values, mask, n):
     if left <= 0:
         return
     # the `left` masked cells of largest remainder get one more; a tie goes to the lower cell
-    for j in range(cells):
-        if not mask[j]:
-            continue
-        rank = 0
-        for i in range(cells):
-            if mask[i] and (remainder[i] > remainder[j] or (remainder[i] == remainder[j] and i < j)):
-                rank += 1
-        if rank < left:
-            values[j] += 1
+    # (fewer cells are left than are masked: each round finds one, and marks it taken with -1)
+    for _ in range(left):
+        best = -1
+        for j in range(cells):
+            if mask[j] and remainder[j] >= 0 and (best < 0 or remainder[j] > remainder[best]):
+                best = j
+        values[best] += 1
+        remainder[best] = -1
 
 
 @kernel(views=False)  # it hands allocate_cells one row at a time
 def allocate_rows(shares, n):
     """`allocate_cells` on each row of `shares` (int64[R, K], in place) with all its cells."""
     every = np.ones(shares.shape[1], np.bool_)
+    spare = np.empty(shares.shape[1], np.int64)
     for r in range(shares.shape[0]):
-        allocate_cells(shares[r], every, n[r])
+        allocate_cells(shares[r], every, n[r], spare)
 
 
 def allocate(counts: np.ndarray, n: np.ndarray, runs: int | None = None) -> np.ndarray:

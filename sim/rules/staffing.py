@@ -20,12 +20,13 @@ def remove_sent_runs(staff, rows, posts, n, spread, diplomats_first, removed):
     every = np.ones(count, np.bool_)
     pair = np.empty(2, np.int64)
     both = np.ones(2, np.bool_)
+    spare = np.empty(max(count, 2), np.int64)
     for i in range(rows.shape[0]):
         r = rows[i]
         for j in range(count):
             shares[j] = staff[r, posts[j], 0] + staff[r, posts[j], 1] if spread else n[i]
         if spread:
-            allocate_cells(shares, every, n[i])
+            allocate_cells(shares, every, n[i], spare)
         removed[i] = 0
         for j in range(count):
             p = posts[j]
@@ -33,7 +34,7 @@ def remove_sent_runs(staff, rows, posts, n, spread, diplomats_first, removed):
                 diplomats = min(shares[j], staff[r, p, 0])
             else:
                 pair[0], pair[1] = staff[r, p, 0], staff[r, p, 1]
-                allocate_cells(pair, both, shares[j])
+                allocate_cells(pair, both, shares[j], spare)
                 diplomats = pair[0]
             support = min(shares[j] - diplomats, staff[r, p, 1])
             staff[r, p, 0] -= diplomats
@@ -258,7 +259,7 @@ def admit(staff, r, wanted, mask, lo, ncat, side, staff_cap, scoped_cap, body, s
             if mask[i]:
                 want += wanted[i]
         if want > room:
-            allocate_cells(wanted, mask, room)
+            allocate_cells(wanted, mask, room, np.empty(cells, np.int64))
     for scope in range(scope_side.shape[0]):
         if scope_side[scope] != side:
             continue
@@ -269,8 +270,10 @@ def admit(staff, r, wanted, mask, lo, ncat, side, staff_cap, scoped_cap, body, s
             if mask[i]:
                 counted = True
                 want += wanted[i]
-        if counted and want > scope_room_of(staff, r, scope, scope_cells, scoped_cap):
-            allocate_cells(wanted, mask, scope_room_of(staff, r, scope, scope_cells, scoped_cap))
+        if counted:
+            room = scope_room_of(staff, r, scope, scope_cells, scoped_cap)
+            if want > room:
+                allocate_cells(wanted, mask, room, np.empty(cells, np.int64))
     arrived = 0
     for i in range(cells):
         if wanted[i]:
