@@ -45,11 +45,14 @@ _KERNELS: dict[str, Callable[..., Any]] = {}
 _TWINS: dict[str, Any] = {}
 _PYTHON: dict[str, Callable[..., Any]] = {}
 _NO_VIEWS: set[str] = set()
+_INLINED: set[str] = set()
 
 
-def kernel(fn: Callable[..., Any] | None = None, *, views: bool = True) -> Any:
+def kernel(fn: Callable[..., Any] | None = None, *, views: bool = True, inline: bool = False) -> Any:
     """Register a kernel (a plain function, returned unchanged). `views=False`: as Python, it is
-    given its arrays as numpy arrays, not memoryviews (it takes sub-arrays of them)."""
+    given its arrays as numpy arrays, not memoryviews (it takes sub-arrays of them). `inline`:
+    compiled, its body is written into each kernel that calls it (a small rule called once per
+    run or per post: a call that passes a dozen arrays costs more than the rule itself)."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         known = _KERNELS.get(fn.__name__)
@@ -58,6 +61,8 @@ def kernel(fn: Callable[..., Any] | None = None, *, views: bool = True) -> Any:
         _KERNELS[fn.__name__] = fn
         if not views:
             _NO_VIEWS.add(fn.__name__)
+        if inline:
+            _INLINED.add(fn.__name__)
         _PYTHON.clear()
         return fn
 
@@ -196,23 +201,24 @@ def twins() -> dict[str, Any]:
     for name, fn in _KERNELS.items():
         if name in made:
             continue
-        made[name] = _compile(numba, _rebuilt(fn, spaces[fn.__module__]), folder)
+        made[name] = _compile(numba, _rebuilt(fn, spaces[fn.__module__]), folder, name in _INLINED)
     for space in spaces.values():
         space.update(made)
     _TWINS.update(made)
     return _TWINS
 
 
-def _compile(numba, code: types.FunctionType, folder: Path | None) -> Any:
+def _compile(numba, code: types.FunctionType, folder: Path | None, inline: bool = False) -> Any:
     """numba's twin of `code`, cached in `folder` (numba reads its cache folder from its config
     when a function is decorated, so the config is set for that moment only)."""
+    options = {"nogil": True, "inline": "always" if inline else "never"}
     if folder is None:
-        return numba.njit(cache=False, nogil=True)(code)
+        return numba.njit(cache=False, **options)(code)
     before = numba.config.CACHE_DIR
     numba.config.CACHE_DIR = str(folder)
     try:
-        return numba.njit(cache=True, nogil=True)(code)
+        return numba.njit(cache=True, **options)(code)
     except RuntimeError:  # numba found no folder it may write in after all
-        return numba.njit(cache=False, nogil=True)(code)
+        return numba.njit(cache=False, **options)(code)
     finally:
         numba.config.CACHE_DIR = before

@@ -163,7 +163,7 @@ def occupy_post(world: World, state: State, rows: np.ndarray, post: int) -> None
         )
 
 
-@kernel
+@kernel(inline=True)
 def mission_room(staff, r, side, lo, hi, body, staff_cap):
     """Places left under a side's cap in run `r` (posts lo..hi-1 are the side's; its bodies do not
     count); UNCAPPED when there is no cap."""
@@ -177,7 +177,7 @@ def mission_room(staff, r, side, lo, hi, body, staff_cap):
     return max(cap - total, 0)
 
 
-@kernel
+@kernel(inline=True)
 def scope_room_of(staff, r, scope, scope_cells, scoped_cap):
     """Places left under one cap scope in run `r`; UNCAPPED when it has no cap."""
     cap = scoped_cap[r, scope]
@@ -243,7 +243,7 @@ def room_for(world: World, state: State, rows: np.ndarray, side: int, post: int,
     return room
 
 
-@kernel
+@kernel(inline=True)
 def admit(staff, r, wanted, mask, lo, ncat, side, staff_cap, scoped_cap, body, scope_cells, scope_side):
     """Arrivals at a side's posts in run `r`: `wanted` (int64[posts x ncat], post by post, the
     side's posts from `lo`, the first `ncat` categories) is cut in place, in proportion, to the
@@ -251,13 +251,16 @@ def admit(staff, r, wanted, mask, lo, ncat, side, staff_cap, scoped_cap, body, s
     cap of the side that counts some of its cells, and added to the staff. Returns the arrivals.
     `mask`: bool[at least as many cells], room to work in."""
     cells = wanted.shape[0]
-    room = mission_room(staff, r, side, lo, lo + cells // ncat, body, staff_cap)
+    posts = cells // ncat  # cell i is post lo + i // ncat, category i % ncat: walked post by post
+    room = mission_room(staff, r, side, lo, lo + posts, body, staff_cap)
     if room != UNCAPPED:
         want = 0
-        for i in range(cells):
-            mask[i] = not body[lo + i // ncat]
-            if mask[i]:
-                want += wanted[i]
+        for q in range(posts):
+            counts = not body[lo + q]
+            for c in range(ncat):
+                mask[q * ncat + c] = counts
+                if counts:
+                    want += wanted[q * ncat + c]
         if want > room:
             allocate_cells(wanted, mask, room, np.empty(cells, np.int64))
     for scope in range(scope_side.shape[0]):
@@ -265,18 +268,20 @@ def admit(staff, r, wanted, mask, lo, ncat, side, staff_cap, scoped_cap, body, s
             continue
         counted = False
         want = 0
-        for i in range(cells):
-            mask[i] = scope_cells[scope, lo + i // ncat, i % ncat]
-            if mask[i]:
-                counted = True
-                want += wanted[i]
+        for q in range(posts):
+            for c in range(ncat):
+                mask[q * ncat + c] = scope_cells[scope, lo + q, c]
+                if mask[q * ncat + c]:
+                    counted = True
+                    want += wanted[q * ncat + c]
         if counted:
             room = scope_room_of(staff, r, scope, scope_cells, scoped_cap)
             if want > room:
                 allocate_cells(wanted, mask, room, np.empty(cells, np.int64))
     arrived = 0
-    for i in range(cells):
-        if wanted[i]:
-            staff[r, lo + i // ncat, i % ncat] += wanted[i]
-            arrived += wanted[i]
+    for q in range(posts):
+        for c in range(ncat):
+            if wanted[q * ncat + c]:
+                staff[r, lo + q, c] += wanted[q * ncat + c]
+                arrived += wanted[q * ncat + c]
     return arrived
