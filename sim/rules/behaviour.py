@@ -1,7 +1,13 @@
 """How a side behaves when policies act: its policy, misperception, execution error, response
 delay, crises it is blamed for, and whether it re-staffs its mission. Declared per side in the
 scenario's `[behaviour.XX]` table; every value can be overridden on the command line. The values
-are checked where they are read (`sim.files.behaviour_values`), against the bounds declared here."""
+are checked where they are read (`sim.files.behaviour_values`), against the bounds declared here.
+
+Below them, the rules of a side's behaviour over a month, as kernels over runs (sim.rules.compiled):
+what a side perceives and how it nets that against its accounts (`perceive_runs`), how its answers
+wait for their month (`queue_answers`, `take_answers`), what its acts show the other side (`show`,
+`tally`) and how its accounts open and expire (`owe`, `owe_beyond`, `age_accounts`). The month's
+order is `sim.engines.dynamics`'s."""
 
 from __future__ import annotations
 
