@@ -79,9 +79,10 @@ def pick(fn: Callable[..., Any], runs: int) -> Callable[..., Any]:
     """What to call for `runs` runs: the kernel as Python, or its compiled twin. A single run is
     compiled too once numba is loaded in this process (it costs nothing more then)."""
     mode = jit_mode()
+    name = fn.__name__
     if mode == "0" or (mode == "auto" and runs <= 1 and "numba" not in sys.modules):
-        return python_twins()[fn.__name__]
-    return twins()[fn.__name__]
+        return _PYTHON.get(name) or python_twins()[name]
+    return _TWINS.get(name) or twins()[name]
 
 
 def _views(value: Any) -> Any:

@@ -144,15 +144,26 @@ def cap_scope(side: int, posts: tuple[int, ...] | None, categories: tuple[Catego
 
 
 @kernel
-def mission_sums(staff, lo, hi, body, out):
-    """Each run's staff by category at posts lo..hi-1 that are not bodies, into out (int64[R, 3])."""
-    for r in range(staff.shape[0]):
+def mission_sums(staff, rows, lo, hi, body, out):
+    """The staff by category of run rows[i] at posts lo..hi-1 that are not bodies, into out[i]
+    (int64[len(rows), 3])."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
         for c in range(3):
-            out[r, c] = 0
+            out[i, c] = 0
         for p in range(lo, hi):
             if not body[p]:
                 for c in range(3):
-                    out[r, c] += staff[r, p, c]
+                    out[i, c] += staff[r, p, c]
+
+
+def mission_staff_of(world: World, staff: np.ndarray, rows: np.ndarray, side: int) -> np.ndarray:
+    """`State.mission_staff` of the runs `rows` of `staff`: int[len(rows), 3]."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    out = np.empty((len(rows), 3), dtype=np.int64)
+    bounds = world.kernel_arrays[4]
+    pick(mission_sums, len(rows))(staff, rows, bounds[side, 0], bounds[side, 1], world.body, out)
+    return out
 
 
 @dataclass
@@ -228,10 +239,7 @@ class State:
 
     def mission_staff(self, world: World, side: int) -> np.ndarray:
         """Staff of a side's mission by category, summed over its posts (not its bodies): int[R, 3]."""
-        out = np.empty((self.runs, 3), dtype=np.int64)
-        bounds = world.kernel_arrays[4]
-        pick(mission_sums, self.runs)(self.staff, bounds[side, 0], bounds[side, 1], world.body, out)
-        return out
+        return mission_staff_of(world, self.staff, np.arange(self.runs), side)
 
     def staff_total(self, world: World, side: int) -> np.ndarray:
         """A side's mission staff, int[R] (numpy's sum along a short last axis is slow: added by hand)."""
@@ -257,7 +265,12 @@ class Look:
     def runs(self) -> int:
         return len(self._rows)
 
-    mission_staff = State.mission_staff
+    def mission_staff(self, world: World, side: int) -> np.ndarray:
+        """`State.mission_staff` of these runs, summed where they are (staff is not copied for it)."""
+        if "staff" in self.__dict__:
+            return mission_staff_of(world, self.staff, np.arange(self.runs), side)
+        return mission_staff_of(world, self._state.staff, self._rows, side)
+
     staff_total = State.staff_total
 
 
