@@ -91,13 +91,20 @@ def apply_measure(
     if size is None:
         size = np.full(count, measure.size if measure.size is not None else 0.0)
     people, change, rate_change = CATALOGUE[measure.kind].effect(world, state, measure, rows, size)
-    people = np.broadcast_to(np.asarray(people, dtype=np.int64), (count,))
-    change = np.broadcast_to(np.asarray(change, dtype=np.int64), (count,))
-    rate_change = np.broadcast_to(np.asarray(rate_change, dtype=float), (count,))
+    people = _per_run(people, np.int64, count)
+    change = _per_run(change, np.int64, count)
+    rate_change = _per_run(rate_change, np.float64, count)
     severity = severity_of(measure.kind, people, rate_change)
     if measure.actor == measure.target and CATALOGUE[measure.kind].role is Role.HOST:
         severity = np.zeros(count)  # a host's measure taken by the mission's own state is not aggression
     return Effect(staff_change=change, severity=severity)
+
+
+def _per_run(values, dtype, count: int) -> np.ndarray:
+    """`values` (one per run, or one for all) as an array of `count` (a view where it can be)."""
+    if type(values) is np.ndarray and values.dtype == dtype and values.shape == (count,):
+        return values
+    return np.broadcast_to(np.asarray(values, dtype=dtype), (count,))
 
 
 def infeasibility(world: World, state: State, measure: Measure, run: int = 0) -> str | None:

@@ -48,6 +48,7 @@ def rotate_runs(
             months, visas = tour[r, side], visa_rate[r, side]
             left = 0
             held = 0
+            asked = 0
             for p in range(lo, hi):
                 held += staff[r, p, 2] + drawn_down[r, p, 0] + drawn_down[r, p, 1]
                 for c in range(2):
@@ -62,8 +63,13 @@ def rotate_runs(
                     granted = math.floor(carry)
                     replacement_carry[r, p, c] = carry - granted
                     wanted[(p - lo) * 2 + c] = granted
+                    asked += granted
             cells = wanted[: (hi - lo) * 2]
-            arrived = admit(staff, r, cells, mask, lo, 2, side, staff_cap, scoped_cap, body, scope_cells, scope_side)
+            arrived = 0  # nobody to admit: the caps do not matter
+            if asked:
+                arrived = admit(
+                    staff, r, cells, mask, lo, 2, side, staff_cap, scoped_cap, body, scope_cells, scope_side
+                )
             change[r, side] += arrived - left
             most = max(most, held + arrived)
     return most
@@ -120,6 +126,7 @@ def restaff_runs(
     for r in range(staff.shape[0]):
         sent, visas = 1.0 / tour[r, side], visa_rate[r, side]
         local, hiring = 1.0 / rehire[r], 1.0 if local_hiring[r, side] else 0.0
+        asked = 0
         for p in range(lo, hi):
             is_open = post_status[r, p] == OPEN
             for c in range(3):
@@ -138,9 +145,11 @@ def restaff_runs(
                 hired = min(math.floor(carry), short)
                 restaff_carry[r, p, c] = carry - hired
                 wanted[(p - lo) * 3 + c] = hired
-        arrivals[r, side] = admit(
-            staff, r, wanted, mask, lo, 3, side, staff_cap, scoped_cap, body, scope_cells, scope_side
-        )
+                asked += hired
+        if asked:  # else nobody to admit: the caps do not matter
+            arrivals[r, side] = admit(
+                staff, r, wanted, mask, lo, 3, side, staff_cap, scoped_cap, body, scope_cells, scope_side
+            )
 
 
 def restaff(
