@@ -130,7 +130,7 @@ class Dynamics(Deciding, Acting):
         self.own_last = np.zeros((runs, 2))
         self.own_error = np.zeros((runs, 2), dtype=bool)
         self.acts = np.zeros((runs, 2, 2), dtype=np.int64)  # policy measures per side: hostile, conciliatory
-        self.kinds = np.zeros((runs, 2, len(MeasureKind)), dtype=np.int64)  # policy measures per side and kind
+        self.kinds = np.zeros((runs, 2, len(MeasureKind)), dtype=np.int32)  # policy measures per side and kind
 
     def _instruments(self, side: int) -> Instruments | None:
         """The side's instruments; `record` is estimated from its measures before policies act
