@@ -98,3 +98,31 @@ def test_run_index_is_one_run_of_an_ensemble(toy_file, tmp_path, options, messag
 
     with pytest.raises(PlanError, match=message.replace("(", r"\(").replace(")", r"\)")):
         run_scenario(toy_file(), tmp_path, RunOptions(**options))
+
+
+def test_the_command_line_re_runs_one_run_of_an_ensemble_by_its_index(toy_file, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+    from tests.conftest import read_csv
+
+    path = toy_file()
+    common = [str(path), "--results", str(tmp_path), "--mode", "behavioural", "--seed", "7", "--no-plot"]
+    common += ["--set", "CN.perception_error=0.3"]
+    runner = CliRunner()
+    whole = runner.invoke(cli, ["run", *common, "-n", "6", "--keep", "summary", "--run-id", "whole"])
+    assert whole.exit_code == 0, whole.output
+    folder = tmp_path / path.stem
+    rows = [row for row in read_csv(folder / "whole" / "runs.csv") if row["run"] == "4"]
+    alone = runner.invoke(cli, ["run", *common, "--run-index", "4", "--run-id", "alone"])
+    assert alone.exit_code == 0, alone.output
+    manifest = json.loads((folder / "alone" / "manifest.json").read_text())
+    assert manifest["run_index"] == 4 and manifest["run_seed"] == rows[0]["seed"]
+    # the run alone ends where run 4 of the ensemble ended, on both sides
+    last = read_csv(folder / "alone" / "trajectories.csv")[-2:]
+    assert {row["side"]: row["staff_total"] for row in last} == {row["side"]: row["staff_end"] for row in rows}
+    wrong = runner.invoke(cli, ["run", *common, "--run-index", "4", "-n", "3", "--run-id", "wrong"])
+    assert wrong.exit_code == 2 and "--run-index re-runs one run" in wrong.output
+    assert not (folder / "wrong").exists()
