@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.rules.groups import KindGroup
-from sim.rules.state import State, World
+from sim.rules.state import NONE, State, World  # noqa: F401  (NONE: the catalogue's word for none)
 
 if TYPE_CHECKING:
     from sim.rules.measures import Measure
@@ -84,7 +84,6 @@ class Unit(Enum):
     NONE = "none"
 
 
-NONE = -1  # no post, property or kind
 SEVERITY_MIN, SEVERITY_MAX = -10.0, 10.0
 
 

@@ -18,6 +18,7 @@ from sim.rules.entries import (
     entry,
 )
 from sim.rules.groups import KindGroup
+from sim.rules.options import first_property, largest_open_post
 from sim.rules.staffing import cut_to_ceiling, remove_from, remove_sent_staff, vacate_post
 from sim.rules.state import NO_CAP
 
@@ -215,28 +216,6 @@ class ClosePost(MeasureSpec):
         post = largest_open_post(world, state, target)
         runs = state.runs
         return Option(post != NONE, np.full(runs, np.nan), post, nothing(runs))
-
-
-def largest_open_post(world, state, side: int) -> np.ndarray:
-    """Per run, the open post of `side` with the most staff that may be closed (not the embassy
-    or a UN mission), or NONE."""
-    posts = world.posts_of(side)
-    allowed = np.array([world.post_kind[p] not in (PostKind.EMBASSY, PostKind.UN_MISSION) for p in posts])
-    open_ = (state.post_status[:, posts] == PostStatus.OPEN) & allowed[None, :]
-    block = state.staff[:, posts, :]  # each post's staff, added by hand (numpy's sum over 3 is slow)
-    size = np.where(open_, block[:, :, 0] + block[:, :, 1] + block[:, :, 2], -1)
-    best = np.argmax(size, axis=1)
-    return np.where(open_.any(axis=1), posts[best], NONE)
-
-
-def first_property(world, state, side: int, seized: bool) -> np.ndarray:
-    """Per run, the first property of `side` that is seized (or, with seized=False, not), or NONE."""
-    props = world.properties_of(side)
-    if len(props) == 0:
-        return np.full(state.runs, NONE)
-    status = state.property_status[:, props]
-    match = (status == PropertyStatus.SEIZED) if seized else (status != PropertyStatus.SEIZED)
-    return np.where(match.any(axis=1), props[np.argmax(match, axis=1)], NONE)
 
 
 @entry

@@ -11,11 +11,11 @@ from sim.rules.kinds_hostile import (
     SetsFlag,
     SetsVisaRate,
     current_cap,
-    first_property,
     measure_scope,
     nothing,
     target_scope,
 )
+from sim.rules.options import first_property, first_with
 from sim.rules.staffing import occupy_post
 from sim.rules.state import NO_CAP
 
@@ -71,9 +71,7 @@ class ReopenPost(MeasureSpec):
 
     def option(self, world, state, target, magnitude, size_hint):
         # the host reopens what it closed; a post its owner suspended is the owner's to reopen
-        posts = world.posts_of(target)
-        match = state.post_status[:, posts] == PostStatus.CLOSED
-        post = np.where(match.any(axis=1), posts[np.argmax(match, axis=1)], NONE)
+        post = first_with(state, "post_status", world.posts_of(target), int(PostStatus.CLOSED))
         runs = state.runs
         return Option(post != NONE, np.full(runs, np.nan), post, nothing(runs))
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.rules.compiled import kernel, pick
 from sim.rules.domain import PostStatus, PropertyStatus
 from sim.rules.measures import CATALOGUE, HOSTILE_KINDS, NONE, SEVERITY_MAX, MeasureKind, Target
 from sim.rules.state import NO_CAP, State, World
@@ -79,6 +80,7 @@ def choose(
     candidates = [("preferred", None), ("like", None)]
     candidates += [("ladder", k) for k in HOSTILE_LADDER] + [("ladder", k) for k in CONCILIATORY_ORDER]
     unsized = np.full(runs, np.nan)
+    take_fn = pick(take_option, runs)
     # a kind tried again (like for like, then on the ladder) offers what it offered the first time
     offered: dict[int, tuple] = {}
     for how, fixed in candidates:
@@ -104,25 +106,57 @@ def choose(
                 reach = None
             if option is None:  # a kind a policy never takes (a state's measures on its own mission)
                 continue
-            usable = applies & option.feasible
-            if wants_hostile:
-                if reach is None:
-                    reach = spec.reach(world, state, target, option)
-                enough = usable & (reach >= magnitude - 0.5)
-                better = usable & ~enough & (reach > best)
-                best = np.where(better, reach, best)
-                take = enough | better
-                settled |= enough
-            else:
-                take = usable
-                settled |= usable
+            if wants_hostile and reach is None:
+                reach = spec.reach(world, state, target, option)
             if how != "preferred":
                 offered[value] = (option, reach)
-            choice.kind[take] = value
-            np.copyto(choice.size, option.size, where=take)
-            np.copyto(choice.post, option.post, where=take)
-            np.copyto(choice.prop, option.prop, where=take)
+            take_fn(
+                int(value),
+                wants_hostile,
+                applies,
+                option.feasible,
+                _as_runs(option.size, np.float64, runs),
+                _as_runs(option.post, np.int64, runs),
+                _as_runs(option.prop, np.int64, runs),
+                magnitude if reach is None else _as_runs(reach, np.float64, runs),
+                magnitude,
+                best,
+                settled,
+                (choice.kind, choice.size, choice.post, choice.prop),
+            )
     return choice
+
+
+@kernel
+def take_option(value, hostile, applies, feasible, size, post, prop, reach, magnitude, best, settled, chosen):
+    """Where a kind `applies` and is `feasible`, a run takes it: a conciliatory kind at once; a
+    hostile one when its `reach` comes within half a point of `magnitude` (the run is settled), or
+    when it reaches further than the `best` so far. Writes the kind, size, post and property taken
+    into `chosen`."""
+    kind, sizes, posts, props = chosen
+    for r in range(applies.shape[0]):
+        if not (applies[r] and feasible[r]):
+            continue
+        if hostile:
+            if reach[r] >= magnitude[r] - 0.5:
+                settled[r] = True
+            elif reach[r] > best[r]:
+                best[r] = reach[r]
+            else:
+                continue
+        else:
+            settled[r] = True
+        kind[r] = value
+        sizes[r] = size[r]
+        posts[r] = post[r]
+        props[r] = prop[r]
+
+
+def _as_runs(values: np.ndarray, dtype, runs: int) -> np.ndarray:
+    """`values` as a contiguous array of `runs` of `dtype` (a copy only where it is not one)."""
+    if type(values) is np.ndarray and values.dtype == dtype and values.shape == (runs,) and values.flags.c_contiguous:
+        return values
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(values, dtype=dtype), (runs,)))
 
 
 def _kinds_among(kinds: np.ndarray) -> list[int]:

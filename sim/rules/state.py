@@ -16,6 +16,7 @@ from sim.rules.compiled import kernel, pick
 from sim.rules.domain import BODIES, Category, NoticeScope, PostKind, PostStatus, PropertyStatus
 
 NO_CAP = -1  # staff_cap value meaning "no cap"
+NONE = -1  # no post, property or kind
 # Staff are counted in 32 bits. Rotation checks every month that no side holds, with the staff it
 # has drawn down, more than STAFF_LIMIT (`rotate`): a side can gain at most a few times
 # sim.files.validation.MAX_MISSION people in a month, far less than the 2**31 - STAFF_LIMIT left,
@@ -246,6 +247,10 @@ class State:
         by_category = self.mission_staff(world, side)
         return by_category[:, 0] + by_category[:, 1] + by_category[:, 2]
 
+    def source(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A field and, per run, its row there: what a kernel reads these runs' numbers from."""
+        return getattr(self, name), np.arange(self.runs)
+
 
 class Look:
     """Some runs of a `State` (`State.look`), each field copied from it when first read, so a look
@@ -272,6 +277,12 @@ class Look:
         return mission_staff_of(world, self._state.staff, self._rows, side)
 
     staff_total = State.staff_total
+
+    def source(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """`State.source`: the state's own field with these runs' rows, unless the field was copied."""
+        if name in self.__dict__:
+            return self.__dict__[name], np.arange(self.runs)
+        return getattr(self._state, name), self._rows
 
 
 FIGURES = (

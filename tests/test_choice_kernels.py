@@ -1,0 +1,129 @@
+"""The kernels of a policy's choice of measures (sim.rules.options, the repertoire's take_option):
+exact choices on small missions, the same compiled and as plain Python, read from a state or from
+some of its runs (a look)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.rules.domain import PostKind, PostStatus, PropertyStatus
+from sim.rules.measures import CATALOGUE, NONE, MeasureKind
+from sim.rules.options import first_property, largest_open_post
+from sim.rules.repertoire import choose
+from sim.rules.state import State, World
+
+MODES = ("0", "1")  # TFT_JIT: plain Python, compiled
+K = MeasureKind
+OPEN, C, S = PostStatus.OPEN, PostStatus.CLOSED, PostStatus.SUSPENDED
+IN_USE, SEIZED = PropertyStatus.IN_USE, PropertyStatus.SEIZED
+
+
+def _world() -> World:
+    # side 0: embassy 0, consulates 1 and 2, UN mission 3; side 1: embassy 4, consulate 5;
+    # side 0 owns properties 0-2, side 1 property 3
+    return World(
+        sides=("AA", "BB"),
+        post_ids=("a_emb", "a_con1", "a_con2", "a_un", "b_emb", "b_con"),
+        post_owner=np.array([0, 0, 0, 0, 1, 1]),
+        post_kind=np.array(
+            [
+                PostKind.EMBASSY,
+                PostKind.CONSULATE,
+                PostKind.CONSULATE,
+                PostKind.UN_MISSION,
+                PostKind.EMBASSY,
+                PostKind.CONSULATE,
+            ]
+        ),
+        head_post=np.array([0, 4]),
+        property_ids=("p0", "p1", "p2", "q0"),
+        property_owner=np.array([0, 0, 0, 1]),
+        tour_months=np.array([24.0, 24.0]),
+    )
+
+
+def _state() -> State:
+    """Five runs of side 0's mission, each posing one case."""
+    staff = np.zeros((5, 6, 3), dtype=np.int64)
+    # people at the embassy, the two consulates and the UN mission (diplomats, support, local)
+    staff[:, 0] = [50, 20, 30]
+    staff[:, 3] = [40, 40, 40]  # the UN mission is the largest post, and never closed
+    staff[0, 1], staff[0, 2] = [5, 5, 5], [10, 3, 4]  # 15 and 17: the second consulate
+    staff[1, 1], staff[1, 2] = [6, 0, 0], [1, 2, 3]  # 6 and 6: a tie goes to the first
+    staff[2, 1], staff[2, 2] = [9, 9, 9], [1, 1, 1]  # the larger is closed: the smaller
+    staff[3, 0], staff[3, 3] = [2, 0, 1], [1, 1, 0]  # a mission of five, no consulate open
+    staff[4, 1], staff[4, 2] = [0, 0, 0], [0, 0, 0]  # empty but open: still a post to close
+    status = np.full((5, 6), OPEN, dtype=np.int8)
+    status[2, 1] = C
+    status[3, 1:3] = [C, S]  # none open: nothing to close
+    props = np.full((5, 4), IN_USE, dtype=np.int8)
+    props[1, 0] = SEIZED
+    props[2, :3] = SEIZED  # every one seized already
+    props[3, 1] = SEIZED
+    return State(
+        staff=staff,
+        post_status=status,
+        property_status=props,
+        staff_cap=np.full((5, 2), -1, dtype=np.int64),
+        visa_rate=np.ones((5, 2)),
+        travel_limit_km=np.full((5, 2), np.nan),
+        banking=np.ones((5, 2), dtype=bool),
+        local_hiring=np.ones((5, 2), dtype=bool),
+        ambassador=np.ones((5, 2), dtype=bool),
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_post_to_close_is_the_largest_open_consulate_the_first_among_equals(mode, monkeypatch):
+    monkeypatch.setenv("TFT_JIT", mode)
+    world, state = _world(), _state()
+    assert largest_open_post(world, state, 0).tolist() == [2, 1, 2, NONE, 1]
+    assert largest_open_post(world, state, 1).tolist() == [5] * 5
+    # some runs, read where they are, or from a copy once a field was read for them
+    look = state.look(np.array([4, 0, 3]))
+    assert largest_open_post(world, look, 0).tolist() == [1, 2, NONE]
+    look.staff  # noqa: B018  (copied now)
+    assert largest_open_post(world, look, 0).tolist() == [1, 2, NONE]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_property_to_seize_or_return_is_the_first_that_can_be(mode, monkeypatch):
+    monkeypatch.setenv("TFT_JIT", mode)
+    world, state = _world(), _state()
+    assert first_property(world, state, 0, seized=False).tolist() == [0, 1, NONE, 0, 0]
+    assert first_property(world, state, 0, seized=True).tolist() == [NONE, 0, 0, 1, NONE]
+    assert first_property(world, state.look(np.array([3, 2])), 0, seized=True).tolist() == [1, 0]
+    reopen = CATALOGUE[K.REOPEN_POST].option(world, state, 0, np.zeros(5), np.full(5, np.nan))
+    assert reopen.post.tolist() == [NONE, NONE, 1, 1, NONE]  # closed by the host; not one suspended
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_choice_takes_the_first_kind_that_reaches_the_answer_else_the_most_severe(mode, monkeypatch):
+    monkeypatch.setenv("TFT_JIT", mode)
+    world, state = _world(), _state()
+    runs = state.runs
+    nothing = np.full(runs, NONE)
+    # side 1 answers against side 0's mission
+    severity = np.array([-3.0, -5.0, -9.9, -9.9, 4.0])
+    like = np.array([NONE, K.CLOSE_POST, NONE, K.SEIZE_PROPERTY, K.RETURN_PROPERTY])
+    preferred = np.array([K.CAP_STAFF, NONE, NONE, NONE, NONE])
+    hint = np.array([90.0] + [np.nan] * 4)
+    choice = choose(world, state.look(np.arange(runs)), 1, severity, like, preferred, hint)
+    # a cap of 90 cuts 162 of 252 people; the consulate; 170 of the 170 sent staff expelled reach
+    # 9.69; in a mission of five nothing reaches 9.9: the most severe, the ambassador's expulsion
+    # (6, above a cap of 0 at 5.1, the visa rate cut to 0 at 5, 4 expelled at 4.8, a property at 4);
+    # run 4 has nothing to give back: talks
+    assert choice.kind.tolist() == [K.CAP_STAFF, K.CLOSE_POST, K.EXPEL, K.EXPEL_AMBASSADOR, K.HOLD_TALKS]
+    np.testing.assert_array_equal(choice.size, [90.0, np.nan, 170.0, np.nan, np.nan])
+    assert choice.post.tolist() == [NONE, 1, NONE, NONE, NONE]
+    assert choice.prop.tolist() == [NONE] * runs
+    state.property_status[4, 2] = SEIZED
+    state.banking[3, 0] = False  # frozen already: nothing changes for run 3
+    choice = choose(world, state, 1, severity, like, preferred, hint)
+    assert (choice.kind[3], choice.kind[4], choice.prop[4]) == (K.EXPEL_AMBASSADOR, K.RETURN_PROPERTY, 2)
+    state.ambassador[3, 0] = False  # no ambassador to expel: capping at 0 is the most severe left
+    choice = choose(world, state, 1, severity, like, preferred, hint)
+    assert (choice.kind[3], choice.size[3]) == (K.CAP_STAFF, 0.0)
+    nowhere = choose(world, state, 1, np.zeros(runs), nothing, nothing, np.full(runs, np.nan))
+    assert nowhere.kind.tolist() == [NONE] * runs
