@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from sim.engines.dynamics import Dynamics
-from sim.engines.observers import Events, Figures
+from sim.engines.observers import Events, Figures, StaffSummary
 from sim.engines.plan import Plan
 from sim.engines.varying import groups
 from sim.rules.behaviour import Behaviour
@@ -33,6 +33,8 @@ class Ensemble:
     figures: dict[str, np.ndarray]
     events: list[list[EventRecord]]
     acts: np.ndarray  # int[runs, 2, 2]: measures each side's policy took, hostile [..., 0] and conciliatory [..., 1]
+    # what a summary keeps of staff_total, made as the runs went (`simulate_batch(summary=True)`)
+    summary: StaffSummary | None = None
 
     @property
     def sides(self) -> tuple[str, str]:
@@ -56,15 +58,21 @@ def simulate_batch(
     log_events: bool = True,
     columns: Sequence[str] | None = None,
     behaviours: Sequence[tuple[Behaviour, Behaviour]] | None = None,
+    summary: bool = False,
 ) -> Ensemble:
     """All runs at once: one `Dynamics` over arrays with a leading run axis. `columns` limits the
     per-month figures kept (memory grows with runs x months x columns); by default every column
     of trajectories.csv and every figure the observations count (`observed_columns`).
     `behaviours`: each run's own behaviours, all of one batch (`sim.engines.varying.batch_key`),
-    instead of the plan's."""
+    instead of the plan's. `summary`: keep the runs' `StaffSummary`, and no figures unless
+    `columns` names some (memory per run then does not grow with the months)."""
     dynamics = Dynamics(scenario, plan, np.asarray(keys, dtype=np.uint64), log_events=log_events, behaviours=behaviours)
-    figures, events = Figures(observed_columns(scenario) if columns is None else columns), Events()
-    dynamics.run((figures, events) if log_events else (figures,))
+    if columns is None:
+        columns = () if summary else observed_columns(scenario)
+    figures, events, staff = Figures(columns), Events(), StaffSummary()
+    observers = [figures] if columns else []
+    observers += [events] if log_events else []
+    dynamics.run([*observers, staff] if summary else observers)
     return Ensemble(
         plan,
         np.asarray(keys, dtype=np.uint64),
@@ -72,6 +80,7 @@ def simulate_batch(
         figures.values,
         events.runs if log_events else [],
         dynamics.acts.copy(),
+        staff if summary else None,
     )
 
 
@@ -81,17 +90,20 @@ def simulate_mixed(
     keys: Sequence[int],
     behaviours: Sequence[tuple[Behaviour, Behaviour]],
     log_events: bool = True,
-    columns: Sequence[str] = FIGURES,
+    columns: Sequence[str] | None = FIGURES,
+    summary: bool = False,
 ) -> Ensemble:
     """Runs with their own behaviours (run i: `behaviours[i]`, e.g. a posterior draw each): the
     runs that can share a batch (same policy families and other shared values) are simulated as
     one batch, with their own keys and per-run values; the result is in run order, as if each run
-    had been simulated alone with its behaviours as the plan's."""
+    had been simulated alone with its behaviours as the plan's. `columns` and `summary` as for
+    `simulate_batch`."""
     keys = np.asarray(keys, dtype=np.uint64)
     runs = len(keys)
     figures: dict[str, np.ndarray] = {}
     events: list[list[EventRecord]] = [[] for _ in range(runs)] if log_events else []
     acts = np.zeros((runs, 2, 2), dtype=np.int64)
+    summaries = []
     for rows in groups(behaviours):
         part = simulate_batch(
             scenario,
@@ -100,7 +112,10 @@ def simulate_mixed(
             log_events=log_events,
             columns=columns,
             behaviours=[behaviours[i] for i in rows],
+            summary=summary,
         )
+        if summary:
+            summaries.append((rows, part.summary))
         for name, values in part.figures.items():
             if name not in figures:
                 figures[name] = np.empty((values.shape[0], runs, 2), dtype=values.dtype)
@@ -109,7 +124,8 @@ def simulate_mixed(
             if log_events:
                 events[run] = part.events[i]
         acts[rows] = part.acts
-    return Ensemble(plan, keys, scenario.world(), figures, events, acts)
+    gathered = StaffSummary.gathered(summaries, runs) if summary else None
+    return Ensemble(plan, keys, scenario.world(), figures, events, acts, gathered)
 
 
 def simulate_mesa(scenario: Scenario, plan: Plan, keys: Sequence[int], log_events: bool = True) -> Ensemble:

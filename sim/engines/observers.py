@@ -90,3 +90,69 @@ class KindCounts:
     def month_done(self, dynamics: Dynamics, t: int, month: int, log: list[list[EventRecord]]) -> None:
         self.counts[t] = dynamics.kinds - self._before
         self._before = dynamics.kinds.copy()
+
+
+class StaffSummary:
+    """What a summary keeps of each run's staff_total, month by month, without its trajectory:
+    per run and side the first, last and lowest monthly figure (`start`, `end`, `low`: int[R, 2]);
+    per month and side how many runs are at each staff level (`counts`: int64[months, 2, levels],
+    levels 0 to the highest seen) and the sum over runs (`total`: int64[months, 2]). The counts
+    give exact quantiles in memory that grows with the highest staff level, not with the runs."""
+
+    def begin(self, dynamics: Dynamics) -> None:
+        self.reset(len(dynamics.plan.months), figure_dtype(dynamics.world, "staff_total"))
+
+    def reset(self, months: int, dtype: np.dtype | None = None) -> None:
+        self.dtype = dtype
+        self.counts = np.zeros((months, 2, 1), dtype=np.int64)
+        self.total = np.zeros((months, 2), dtype=np.int64)
+        self.start = self.end = self.low = np.zeros((0, 2), dtype=dtype)
+
+    def month_done(self, dynamics: Dynamics, t: int, month: int, log: list[list[EventRecord]]) -> None:
+        self.add(t, mission_figures(dynamics.world, dynamics.state, ("staff_total",))["staff_total"])
+
+    def add(self, t: int, staff: np.ndarray) -> None:
+        """Month `t`'s staff_total of every run, int[R, 2] (months in order from 0)."""
+        staff = staff.astype(self.dtype or staff.dtype)
+        if t == 0:
+            self.start, self.low = staff, staff.copy()
+        else:
+            np.minimum(self.low, staff, out=self.low)
+        self.end = staff
+        for side in (0, 1):
+            column = staff[:, side]
+            found = np.bincount(column)
+            self._widen(len(found))
+            self.counts[t, side, : len(found)] += found
+            self.total[t, side] += column.sum(dtype=np.int64)  # numpy sums along the run axis slowly
+
+    def _widen(self, levels: int) -> None:
+        if levels > self.counts.shape[2]:
+            self.counts = np.pad(self.counts, ((0, 0), (0, 0), (0, levels - self.counts.shape[2])))
+
+    @classmethod
+    def of(cls, staff_total: np.ndarray) -> StaffSummary:
+        """The summary of kept trajectories, int[months, runs, 2]."""
+        summary = cls()
+        summary.reset(staff_total.shape[0], staff_total.dtype)
+        for t in range(staff_total.shape[0]):
+            summary.add(t, staff_total[t])
+        return summary
+
+    @classmethod
+    def gathered(cls, parts: Sequence[tuple[np.ndarray, StaffSummary]], runs: int) -> StaffSummary:
+        """One summary of `runs` runs from summaries of some of them (`rows`: which runs each is)."""
+        summary = cls()
+        summary.reset(parts[0][1].counts.shape[0], parts[0][1].dtype)
+        for name in ("start", "end", "low"):
+            setattr(summary, name, np.empty((runs, 2), dtype=parts[0][1].start.dtype))
+        for rows, part in parts:
+            summary.merge(part)
+            summary.start[rows], summary.end[rows], summary.low[rows] = part.start, part.end, part.low
+        return summary
+
+    def merge(self, other: StaffSummary) -> None:
+        """Add `other`'s counts and sums (of other runs) to these."""
+        self._widen(other.counts.shape[2])
+        self.counts[:, :, : other.counts.shape[2]] += other.counts
+        self.total += other.total

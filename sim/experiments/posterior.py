@@ -112,11 +112,13 @@ def simulate_draws(
     *,
     mesa: bool = False,
     log_events: bool = True,
-    columns: Sequence[str] = FIGURES,
+    columns: Sequence[str] | None = FIGURES,
+    summary: bool = False,
 ) -> Ensemble:
-    """Runs with their own behaviours: batched by policy families, or one Mesa model per run."""
+    """Runs with their own behaviours: batched by policy families (`columns` and `summary` as for
+    `simulate_batch`), or one Mesa model per run (every figure kept)."""
     if not mesa:
-        return simulate_mixed(scenario, plan, keys, behaviours, log_events=log_events, columns=columns)
+        return simulate_mixed(scenario, plan, keys, behaviours, log_events=log_events, columns=columns, summary=summary)
     from sim.engines.drivers import simulate_mesa
 
     parts = [
@@ -137,13 +139,21 @@ class DrawnSimulation:
     posterior: Posterior
     chosen: Sequence[Iterable[str]]
     mesa: bool = False
-    columns: Sequence[str] = FIGURES
+    columns: Sequence[str] | None = FIGURES
+    summary: bool = False
 
     def __call__(self, scenario: Scenario, plan: Plan, keys: np.ndarray, log_events: bool = True) -> Ensemble:
         keys = np.asarray(keys, dtype=np.uint64)
         behaviours = run_behaviours(scenario, plan, self.posterior, self.posterior.draws(keys), self.chosen)
         return simulate_draws(
-            scenario, plan, keys, behaviours, mesa=self.mesa, log_events=log_events, columns=self.columns
+            scenario,
+            plan,
+            keys,
+            behaviours,
+            mesa=self.mesa,
+            log_events=log_events,
+            columns=self.columns,
+            summary=self.summary,
         )
 
 

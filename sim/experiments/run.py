@@ -26,7 +26,7 @@ from sim.experiments.posterior import (
     parse_draw,
     with_draw,
 )
-from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_columns
+from sim.experiments.summary import QUANTILE_COLUMNS, RUN_COLUMNS, StaffQuantiles, run_columns, staff_summary
 from sim.files.behaviour_values import parse_override
 from sim.files.columns import (
     ENSEMBLE_TRAJECTORY_COLUMNS,
@@ -178,16 +178,19 @@ def run_scenario(
         chunk_runs = min(chunk_runs, -(-runs // options.workers))
     if keep_all and several:
         check_disk(Path(results_root), replicates, len(plan.months))
-    columns = FIGURES if keep_all else ("staff_total",)
+    # a summary keeps of each run what runs.csv and quantiles.csv need, not its trajectory
+    columns = FIGURES if keep_all else ()
     drawn = posterior is not None and draw == ALL  # each run draws its own behaviour
     if drawn:
         if plan.mode is Mode.REPLAY:
             raise PlanError("--posterior applies only when policies act (allowed with --mode behavioural or project)")
         check_sides(scenario, posterior)  # the runs draw their values chunk by chunk, once the folder is made
         chosen = chosen_keys(scenario.codes, dict(options.policies), overrides)
-        simulate_chunk = DrawnSimulation(posterior, chosen, mesa=engine == "mesa", columns=columns)
+        simulate_chunk = DrawnSimulation(
+            posterior, chosen, mesa=engine == "mesa", columns=columns, summary=not keep_all
+        )
     elif engine == "batch":
-        simulate_chunk = partial(simulate_batch, columns=columns)
+        simulate_chunk = partial(simulate_batch, columns=columns, summary=not keep_all)
     else:
         simulate_chunk = simulate_mesa
     chunks = ChunkSimulation(simulate_chunk, scenario, plan, root_seed, run_seed, log_events=keep_all)
@@ -213,8 +216,9 @@ def run_scenario(
                     write_trajectories(writers[TRAJECTORIES], chunk, several, first)
                     writers[EVENTS].write(event_rows(chunk, several, first))
                 if several:
-                    quantiles.add(chunk.figures["staff_total"])
-                    writers[RUNS].write_columns(run_columns(chunk, first))
+                    summary = staff_summary(chunk)
+                    quantiles.add(summary)
+                    writers[RUNS].write_columns(run_columns(chunk, first, summary))
                 if drawn:  # a run's draw is a function of its key alone
                     keys = np.asarray(chunk.keys, dtype=np.uint64)
                     writers[DRAWS_FILE].write(draw_rows(posterior, posterior.draws(keys), keys, first))

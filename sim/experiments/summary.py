@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from sim.engines.drivers import Ensemble
+from sim.engines.observers import StaffSummary
 
 RUN_COLUMNS = (
     "run",
@@ -27,27 +28,29 @@ QUANTILE_COLUMNS = ("date", "side", "host", "runs", "mean", *(f"p{q:02d}" for q 
 
 class StaffQuantiles:
     """Per month and side, the count of runs at each staff_total: exact quantiles in memory that
-    depends on the largest staff level, not on the number of runs."""
+    depends on the largest staff level, not on the number of runs. Filled chunk by chunk, from
+    each chunk's `StaffSummary` (or its kept trajectories)."""
 
     def __init__(self, months: list[str], sides: tuple[str, str]):
         self.months = months
         self.sides = sides
-        self.counts = np.zeros((len(months), 2, 1), dtype=np.int64)
-        self.total = np.zeros((len(months), 2))
+        self.summary = StaffSummary()
+        self.summary.reset(len(months))
         self.runs = 0
 
-    def add(self, staff_total: np.ndarray) -> None:
-        """`staff_total`: int[months, runs, 2]."""
-        months, runs, _ = staff_total.shape
-        top = int(staff_total.max(initial=0))
-        if top >= self.counts.shape[2]:
-            self.counts = np.pad(self.counts, ((0, 0), (0, 0), (0, top + 1 - self.counts.shape[2])))
-        width = self.counts.shape[2]
-        cell = (np.arange(months)[:, None, None] * 2 + np.arange(2)[None, None, :]) * width
-        flat = np.bincount((cell + staff_total).ravel(), minlength=months * 2 * width)
-        self.counts += flat.reshape(months, 2, width)
-        self.total += staff_total.sum(axis=1)
-        self.runs += runs
+    def add(self, staff: StaffSummary | np.ndarray) -> None:
+        """A chunk's summary, or its staff_total, int[months, runs, 2]."""
+        part = staff if isinstance(staff, StaffSummary) else StaffSummary.of(staff)
+        self.summary.merge(part)
+        self.runs += len(part.start)
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self.summary.counts
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.summary.total
 
     def quantile(self, q: float) -> np.ndarray:
         """The smallest staff level reached by at least q% of runs (numpy's 'inverted_cdf'), [months, 2]."""
@@ -71,12 +74,18 @@ class StaffQuantiles:
                 yield row
 
 
-def run_columns(ensemble: Ensemble, first_run: int) -> list[np.ndarray]:
+def staff_summary(ensemble: Ensemble) -> StaffSummary:
+    """The ensemble's staff summary: made as it ran (`simulate_batch(summary=True)`), or from its
+    kept trajectories."""
+    return ensemble.summary if ensemble.summary is not None else StaffSummary.of(ensemble.figures["staff_total"])
+
+
+def run_columns(ensemble: Ensemble, first_run: int, summary: StaffSummary | None = None) -> list[np.ndarray]:
     """The columns of runs.csv (RUN_COLUMNS, one row per run and side, as `run_rows` makes them)
-    for `CsvWriter.write_columns`."""
-    staff = ensemble.figures["staff_total"]  # [months, runs, 2]
-    start, end, low = staff[0], staff[-1], staff.min(axis=0)
-    runs = staff.shape[1]
+    for `CsvWriter.write_columns`; `summary`: the ensemble's (`staff_summary`), when known."""
+    summary = summary or staff_summary(ensemble)
+    start, end, low = summary.start, summary.end, summary.low
+    runs = len(start)
     sides = np.array(ensemble.sides)
     share, where = np.unique(end / np.maximum(start, 1), return_inverse=True)
     share = np.array([round(value, 4) for value in share.tolist()])[where.reshape(-1)]
@@ -96,9 +105,9 @@ def run_columns(ensemble: Ensemble, first_run: int) -> list[np.ndarray]:
 
 def run_rows(ensemble: Ensemble, first_run: int) -> Iterator[dict[str, object]]:
     """One row per run and side: where the mission started and ended, its low, the measures taken."""
-    staff = ensemble.figures["staff_total"]  # [months, runs, 2]
-    start, end, low = staff[0], staff[-1], staff.min(axis=0)
-    for run in range(staff.shape[1]):
+    summary = staff_summary(ensemble)
+    start, end, low = summary.start, summary.end, summary.low
+    for run in range(len(start)):
         for side in (0, 1):
             yield {
                 "run": first_run + run,

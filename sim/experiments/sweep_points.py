@@ -71,8 +71,6 @@ def point_fan(scenario, plan, keys: np.ndarray, point: int) -> tuple[int, list[d
     quantiles = StaffQuantiles([month_label(m) for m in plan.months], scenario.codes)
     chunk = chunk_for(CHUNK_RUNS, len(plan.months), 1, events=False)
     for first in range(0, len(keys), chunk):
-        ensemble = simulate_batch(
-            scenario, plan, keys[first : first + chunk], log_events=False, columns=("staff_total",)
-        )
-        quantiles.add(ensemble.figures["staff_total"])
+        ensemble = simulate_batch(scenario, plan, keys[first : first + chunk], log_events=False, summary=True)
+        quantiles.add(ensemble.summary)
     return point, list(quantiles.rows())
