@@ -29,6 +29,11 @@ def test_cells_of_every_kind_as_rows_write_them(tmp_path):
         np.array(["a", "b,c", 'q"x', "n\nl"]),  # quoted as the csv module quotes them
         np.array(["r\rr", "", "x", "r\rr"]),
         np.array([2**64 - 1, 5, 5, 0], dtype=np.uint64),
+        np.array([-7, 0, 12, -7], dtype=np.int32),
+        np.array([7, 300, -2, 7], dtype=np.int16),
+        np.array([0.25, np.inf, np.nan, 1e-7]),  # no -0.0: formatted as numbers, not objects
+        np.array([1234567.0, -np.inf, 0.1, 2.5e20]),
+        np.array([0.5, 1 / 3, 0.5, np.nan], dtype=np.float32),
     ]
     names = [f"c{i}" for i in range(len(values))]
     with CsvWriter(tmp_path / "columns.csv", names) as writer:

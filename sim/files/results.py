@@ -128,7 +128,13 @@ def column_cells(values: np.ndarray) -> np.ndarray:
     if values.dtype == object:
         return np.array([_quoted(_cell(v)) for v in values.tolist()], dtype=object)
     distinct, where = np.unique(values, return_inverse=True)
-    texts = np.array([_quoted(_cell(v)) for v in distinct.tolist()], dtype=object)
+    # an integer's or a float's cell (`_cell`) has no comma, quote or line break to quote
+    if values.dtype.kind in "iu":
+        texts = np.array(list(map(str, distinct.tolist())), dtype=object)
+    elif values.dtype.kind == "f":
+        texts = np.array([f"{v:.6g}" if v == v else "" for v in distinct.tolist()], dtype=object)
+    else:
+        texts = np.array([_quoted(_cell(v)) for v in distinct.tolist()], dtype=object)
     return texts[where.reshape(-1)]
 
 
