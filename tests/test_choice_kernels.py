@@ -127,3 +127,78 @@ def test_a_choice_takes_the_first_kind_that_reaches_the_answer_else_the_most_sev
     assert (choice.kind[3], choice.size[3]) == (K.CAP_STAFF, 0.0)
     nowhere = choose(world, state, 1, np.zeros(runs), nothing, nothing, np.full(runs, np.nan))
     assert nowhere.kind.tolist() == [NONE] * runs
+
+
+def _housing(world: World) -> World:
+    """The world with property 1 housed at consulate 2 and property 2 at consulate 1."""
+    from dataclasses import replace
+
+    return replace(world, property_post=np.array([-1, 2, 1, -1]))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_closed_post_sends_its_sent_staff_to_the_embassy_and_vacates_what_it_houses(mode, monkeypatch):
+    from sim.rules.staffing import vacate_post
+
+    monkeypatch.setenv("TFT_JIT", mode)
+    world, state = _housing(_world()), _state()
+    state.drawn_down[:, 2] = [2, 1]
+    state.departure_carry[:, 2] = 0.5
+    state.property_status[0, 1] = SEIZED
+    state.property_status[2, 1] = IN_USE
+    let_go = vacate_post(world, state, np.array([0, 2]), 2, PostStatus.CLOSED)
+    assert let_go.tolist() == [4, 1]  # the local staff
+    assert state.staff[[0, 2]][:, [0, 2]].tolist() == [[[60, 23, 30], [0, 0, 0]], [[51, 21, 30], [0, 0, 0]]]
+    assert state.drawn_down[[0, 2]][:, [0, 2]].tolist() == [[[2, 1], [0, 0]], [[2, 1], [0, 0]]]
+    assert state.departure_carry[[0, 2], 2].tolist() == [[0.0, 0.0]] * 2
+    assert state.post_status[:, 2].tolist() == [C, OPEN, C, S, OPEN]
+    # a seized property stays seized; one in use is vacated
+    assert state.property_status[:, 1].tolist() == [SEIZED, IN_USE, PropertyStatus.VACATED, SEIZED, IN_USE]
+    # sent home, local staff kept: only the sent staff are lost, nothing moves to the embassy
+    let_go = vacate_post(world, state, np.array([1, 4]), 1, PostStatus.SUSPENDED, home=True, keep_local=True)
+    assert let_go.tolist() == [6, 0]
+    assert state.staff[[1, 4], 1].tolist() == [[0, 0, 0], [0, 0, 0]]
+    assert state.staff[[1, 4], 0].tolist() == [[50, 20, 30]] * 2
+    assert state.drawn_down[[1, 4], 0].tolist() == [[0, 0]] * 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_cap_cuts_local_staff_first_then_support_then_diplomats_in_proportion(mode, monkeypatch):
+    from sim.rules.staffing import cut_to_ceiling
+
+    monkeypatch.setenv("TFT_JIT", mode)
+    world, state = _world(), _state()
+    # run 0 has 252 people: 100 (embassy) + 15 + 17 + 120 (UN mission); 52 of its 79 local staff
+    # go, the largest remainders rounded up; run 4 has 220: its 70 local staff and 50 of its 60
+    # support staff go
+    cut = cut_to_ceiling(world, state, np.array([0, 1, 4]), 0, np.array([200, 1000, 100]))
+    assert cut.tolist() == [52, 0, 120]
+    assert state.staff[0, :4].tolist() == [[50, 20, 10], [5, 5, 2], [10, 3, 1], [40, 40, 14]]
+    assert state.staff[4, :4].tolist() == [[50, 3, 0], [0, 0, 0], [0, 0, 0], [40, 7, 0]]
+    assert state.staff[1, :4].tolist() == [[50, 20, 30], [6, 0, 0], [1, 2, 3], [40, 40, 40]]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_cap_a_policy_would_set_cuts_someone_and_lowers_the_cap(mode, monkeypatch):
+    monkeypatch.setenv("TFT_JIT", mode)
+    world, state = _world(), _state()
+    state.staff_cap[:, 0] = [-1, 200, 300, -1, 100]
+    spec = CATALOGUE[K.CAP_STAFF]
+    magnitude = np.array([6.0, 6.0, 6.0, 3.0, 3.0])  # 10 people below the staff, then 1
+    hint = np.array([np.nan, np.nan, np.nan, 5.0, np.nan])
+    option = spec.option(world, state.look(np.arange(5)), 0, magnitude, hint)
+    # staff 252, 232, 250, 5, 220: 222 is above a cap of 200; a cap of 5 in a mission of five
+    # cuts nobody; 219 is above a cap of 100
+    np.testing.assert_array_equal(option.size, [242.0, 222.0, 240.0, 5.0, 219.0])
+    assert option.feasible.tolist() == [True, False, True, False, False]
+    np.testing.assert_array_equal(spec.reach(world, state, 0, option), [6.0, 6.0, 6.0, 1.0, 3.0])
+    # a scenario's cap must lower the cap there is
+    from dataclasses import replace
+
+    from sim.rules.measures import Measure, infeasibility
+
+    cap = Measure(K.CAP_STAFF, actor=1, target=0, month=0, size=200.0)
+    refused = "a cap of 200 does not lower the current cap of 200; use raise_cap or lift_cap (allowed: below 200)"
+    assert infeasibility(world, state, cap, run=1) == refused
+    assert infeasibility(world, state, replace(cap, size=199.0), run=1) is None
+    assert infeasibility(world, state, replace(cap, size=5000.0), run=0) is None  # no cap yet

@@ -51,13 +51,9 @@ class Acting:
         severe measure. `check`: drop a measure the month's earlier measures made impossible."""
         # one code per (kind, post, property), ordered as those triples are (NONE is -1)
         posts, props = len(self.world.post_ids) + 1, len(self.world.property_ids) + 1
-        codes = (choice.kind * posts + choice.post + 1) * props + choice.prop + 1
-        acting = choice.kind != NONE
-        taken = codes[acting]
-        # mostly every run that acts takes the same measure
-        distinct = taken[:1] if len(taken) and (taken == taken[0]).all() else np.unique(taken)
-        for code in distinct:
-            picked = acting if len(distinct) == 1 else acting & (codes == code)
+        acting = np.flatnonzero(choice.kind != NONE)
+        taken = ((choice.kind * posts + choice.post + 1) * props + choice.prop + 1)[acting]
+        for code, picked in _alike(taken, acting):
             rows = due[picked]
             kind, post, prop = int(code) // (posts * props), int(code) // props % posts - 1, int(code) % props - 1
             measure = Measure(
@@ -168,3 +164,16 @@ class Acting:
                     None if causes is None else str(causes[i]),
                 )
             )
+
+
+def _alike(codes: np.ndarray, where: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Each distinct code of `codes` in increasing order, with the entries of `where` that have it
+    (in their order)."""
+    if not len(codes):
+        return []
+    if (codes == codes[0]).all():  # mostly every run that acts takes the same measure
+        return [(int(codes[0]), where)]
+    order = np.argsort(codes, kind="stable")
+    ordered = codes[order]
+    bounds = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(codes)]
+    return [(int(ordered[a]), where[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]

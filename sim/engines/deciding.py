@@ -13,6 +13,8 @@ import numpy as np
 
 from sim.engines.varying import delays_drawn
 from sim.rules import rng
+from sim.rules.compiled import pick
+from sim.rules.execution import carry_out
 from sim.rules.policies.base import Seen
 from sim.rules.repertoire import NONE, restorable
 
@@ -166,21 +168,26 @@ class Deciding:
         (severity, kind, size, like, error, answering per run; 0 severity where none)."""
         behaviour = self.values[side]
         response = self.policies[side].decide(seen, self.memory[side])
-        severity, kind, size = response.severity.astype(float), response.kind, response.size
-        error = np.zeros(self.runs, dtype=bool)
+        runs = self.runs
+        severity = np.array(response.severity, dtype=np.float64)
+        kind = np.array(response.kind, dtype=np.int64)
+        size = np.array(response.size, dtype=np.float64)
         if np.any(behaviour.execution_error > 0):
             flip = rng.uniform(self.keys, month, side, rng.SLOT_EXECUTION) < behaviour.execution_error
-            # a quiet month produces an unintended hostile act; an intended act is not carried out
-            error = flip & (severity == 0)
-            severity = np.where(flip, np.where(severity == 0, -behaviour.error_severity, 0.0), severity)
-            kind = np.where(flip, NONE, kind)
-            size = np.where(flip, np.nan, size)
-        answering = np.where(severity < 0, seen.provocation, seen.overture)
-        delay = delays_drawn(behaviour, lambda: rng.uniform(self.keys, month, side, rng.SLOT_DELAY), self.runs)
-        # like for like: the kind of the act answered; a conciliatory step is like for like only
-        # when it reciprocates an overture (a unilateral step restores in the documented order)
-        reciprocating = (severity > 0) & (seen.overture > 0)
-        like = np.where(severity < 0, like_h, np.where(reciprocating, like_c, NONE))
+        else:
+            flip = np.zeros(runs, dtype=bool)
+        error, answering, like = np.empty(runs, dtype=bool), np.empty(runs), np.empty(runs, dtype=np.int64)
+        pick(carry_out, runs)(
+            flip,
+            np.ascontiguousarray(_per_run(behaviour.error_severity, runs)),
+            (severity, kind, size),
+            (seen.provocation, seen.overture),
+            (like_h, like_c),
+            error,
+            answering,
+            like,
+        )
+        delay = delays_drawn(behaviour, lambda: rng.uniform(self.keys, month, side, rng.SLOT_DELAY), runs)
         now = None
         if late is not None:
             now = late & (delay == 0) & (severity != 0)

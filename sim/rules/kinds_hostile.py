@@ -18,9 +18,8 @@ from sim.rules.entries import (
     entry,
 )
 from sim.rules.groups import KindGroup
-from sim.rules.options import first_property, largest_open_post
+from sim.rules.options import cap_option, first_property, largest_open_post, refusals_of_caps
 from sim.rules.staffing import cut_to_ceiling, remove_from, remove_sent_staff, vacate_post
-from sim.rules.state import NO_CAP
 
 K = MeasureKind
 TRAVEL_LIMIT_KM = 40.0  # the radius a policy's travel limit sets (the 2017-2023 limits were about 25 miles)
@@ -150,21 +149,16 @@ class CapStaff(PeopleSeverity, MeasureSpec):
 
     def check(self, world, state, target):
         cap = current_cap(world, state, target.rows, target.side, target_scope(world, target))
-        return np.where((cap != NO_CAP) & (target.size >= cap), 1, 0).astype(np.int8)
+        return refusals_of_caps(cap, target.size)
 
     def context(self, world, state, measure, run):
         cap = current_cap(world, state, run, measure.target, measure_scope(world, measure))
         return super().context(world, state, measure, run) | {"cap": int(cap)}
 
     def option(self, world, state, target, magnitude, size_hint):
-        total = state.staff_total(world, target)
-        ceiling = np.where(np.isnan(size_hint), total - self.people_for(magnitude), size_hint)
-        ceiling = np.maximum(ceiling, 0)
-        everyone = np.arange(state.runs)
-        allowed = self.check(world, state, Target(everyone, 1 - target, target, ceiling, nothing(0), nothing(0))) == 0
+        ceiling, feasible = cap_option(world, state, target, self.people_for(magnitude), size_hint)
         runs = state.runs
-        # only a cap that cuts someone answers anything
-        return Option((ceiling < total) & allowed, ceiling, nothing(runs), nothing(runs))
+        return Option(feasible, ceiling, nothing(runs), nothing(runs))
 
     def reach(self, world, state, target, option):
         total = state.staff_total(world, target)
@@ -266,7 +260,7 @@ class BanLocalHires(PeopleSeverity, MeasureSpec):
         return Option(state.local_hiring[:, target].copy(), np.full(runs, np.nan), nothing(runs), nothing(runs))
 
     def reach(self, world, state, target, option):
-        local = state.staff[:, world.posts_of(target), 2].sum(axis=1)
+        local = state.mission_staff(world, target)[:, Category.LOCAL]
         return -self.severity_of(local, 0.0)
 
 

@@ -43,7 +43,8 @@ HOSTILE_KINDS = tuple(
 
 def severity_of(kind: MeasureKind, people: np.ndarray, rate_change: np.ndarray) -> np.ndarray:
     """Severity of a measure from what it did, clipped to the scale."""
-    return np.clip(CATALOGUE[kind].severity_of(people, rate_change), SEVERITY_MIN, SEVERITY_MAX)
+    # np.clip's own arithmetic, without its wrapper's cost (a measure applied to a few runs pays it)
+    return np.minimum(np.maximum(CATALOGUE[kind].severity_of(people, rate_change), SEVERITY_MIN), SEVERITY_MAX)
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,15 @@ def apply_measure(
 
 
 def _per_run(values, dtype, count: int) -> np.ndarray:
-    """`values` (one per run, or one for all) as an array of `count` (a view where it can be)."""
-    if type(values) is np.ndarray and values.dtype == dtype and values.shape == (count,):
+    """`values` (one per run, or one for all) as an array of `count` (a view where it can be; a
+    number is written out, which costs less than a view of it)."""
+    kind = type(values)
+    if kind is np.ndarray and values.dtype == dtype and values.shape == (count,):
         return values
+    if kind is int or kind is float:
+        filled = np.empty(count, dtype=dtype)
+        filled.fill(values)
+        return filled
     return np.broadcast_to(np.asarray(values, dtype=dtype), (count,))
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.rules.compiled import kernel, pick
 from sim.rules.domain import PostKind, PostStatus, PropertyStatus
-from sim.rules.state import NONE, State, World
+from sim.rules.state import NO_CAP, NONE, State, World
 
 # plain numbers, as a kernel compares them
 OPEN = int(PostStatus.OPEN)
@@ -54,10 +54,7 @@ def first_with_runs(status, rows, items, value, equal, out):
 def largest_open_post(world: World, state: State, side: int) -> np.ndarray:
     """Per run, the open post of `side` with the most staff that may be closed (not the embassy
     or a UN mission), or NONE."""
-    staff, rows = state.source("staff")
-    post_status, status_rows = state.source("post_status")
-    if status_rows is not rows:  # one of them was copied for these runs: read both from copies
-        staff, post_status, rows = state.staff, state.post_status, np.arange(state.runs)
+    (staff, post_status), rows = state.source("staff", "post_status")
     out = np.empty(len(rows), dtype=np.int64)
     posts = world.posts_of(side)
     pick(largest_open_runs, len(rows))(staff, post_status, rows, posts, world.post_kind, out)
@@ -67,7 +64,7 @@ def largest_open_post(world: World, state: State, side: int) -> np.ndarray:
 def first_with(state: State, field: str, items: np.ndarray, value: int, equal: bool = True) -> np.ndarray:
     """Per run, the first of `items` (posts or properties) whose status in `field` is `value` (or,
     with `equal` false, is not), or NONE."""
-    status, rows = state.source(field)
+    (status,), rows = state.source(field)
     out = np.empty(len(rows), dtype=np.int64)
     pick(first_with_runs, len(rows))(status, rows, items, value, equal, out)
     return out
@@ -76,3 +73,69 @@ def first_with(state: State, field: str, items: np.ndarray, value: int, equal: b
 def first_property(world: World, state: State, side: int, seized: bool) -> np.ndarray:
     """Per run, the first property of `side` that is seized (or, with seized=False, not), or NONE."""
     return first_with(state, "property_status", world.properties_of(side), SEIZED, equal=seized)
+
+
+@kernel(inline=True)
+def cap_refusal(cap, size):
+    """The refusal code of a cap of `size` where the cap is `cap` (NO_CAP: none): 1 when it would
+    not lower the cap, else 0."""
+    return 1 if cap != NO_CAP and size >= cap else 0
+
+
+@kernel
+def cap_refusals(caps, sizes, out):
+    """`cap_refusal` of each cap and size, into `out`."""
+    for i in range(caps.shape[0]):
+        out[i] = cap_refusal(caps[i], sizes[i])
+
+
+def refusals_of_caps(caps: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """`cap_refusal` of new caps of `sizes` on the current `caps`, int8 codes."""
+    out = np.empty(len(caps), dtype=np.int8)
+    caps = np.ascontiguousarray(caps, dtype=np.int64)
+    pick(cap_refusals, len(caps))(caps, np.ascontiguousarray(sizes, dtype=np.float64), out)
+    return out
+
+
+@kernel
+def cap_options(staff, staff_cap, rows, side, lo, hi, body, people, size_hint, ceiling, feasible):
+    """For run rows[i]: a cap on `side`'s mission (posts lo..hi-1, not its bodies) at size_hint[i],
+    or, where that is nan, people[i] below its staff (not below 0), into ceiling[i]; whether it
+    cuts someone and lowers the current cap, into feasible[i]."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        total = 0
+        for p in range(lo, hi):
+            if not body[p]:
+                total += staff[r, p, 0] + staff[r, p, 1] + staff[r, p, 2]
+        cap = size_hint[i]
+        if cap != cap:
+            cap = total - people[i]
+        if cap < 0.0:
+            cap = 0.0
+        ceiling[i] = cap
+        feasible[i] = cap < total and cap_refusal(staff_cap[r, side], cap) == 0
+
+
+def cap_option(
+    world: World, state: State, side: int, people: np.ndarray, size_hint: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per run, the cap on `side`'s whole mission a policy would set (`cap_options`) and whether it can."""
+    (staff, staff_cap), rows = state.source("staff", "staff_cap")
+    runs = len(rows)
+    ceiling, feasible = np.empty(runs), np.empty(runs, dtype=bool)
+    bounds = world.kernel_arrays[4]
+    pick(cap_options, runs)(
+        staff,
+        staff_cap,
+        rows,
+        side,
+        bounds[side, 0],
+        bounds[side, 1],
+        world.body,
+        np.ascontiguousarray(np.broadcast_to(np.asarray(people, dtype=np.float64), (runs,))),
+        np.ascontiguousarray(size_hint, dtype=np.float64),
+        ceiling,
+        feasible,
+    )
+    return ceiling, feasible

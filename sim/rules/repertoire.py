@@ -30,7 +30,7 @@ import numpy as np
 
 from sim.rules.compiled import kernel, pick
 from sim.rules.domain import PostStatus, PropertyStatus
-from sim.rules.measures import CATALOGUE, HOSTILE_KINDS, NONE, SEVERITY_MAX, MeasureKind, Target
+from sim.rules.measures import CATALOGUE, HOSTILE_KINDS, NONE, SEVERITY_MAX, Target
 from sim.rules.state import NO_CAP, State, World
 
 if TYPE_CHECKING:
@@ -77,6 +77,8 @@ def choose(
     best = np.full(runs, -np.inf)  # achievable severity of the fallback chosen so far (hostile)
     settled = severity == 0
     hostile = severity < 0
+    hostile_left = int(np.count_nonzero(hostile))
+    left = [runs - int(np.count_nonzero(settled)) - hostile_left, hostile_left]  # runs to settle: conciliatory, hostile
     candidates = [("preferred", None), ("like", None)]
     candidates += [("ladder", k) for k in HOSTILE_LADDER] + [("ladder", k) for k in CONCILIATORY_ORDER]
     unsized = np.full(runs, np.nan)
@@ -84,17 +86,14 @@ def choose(
     # a kind tried again (like for like, then on the ladder) offers what it offered the first time
     offered: dict[int, tuple] = {}
     for how, fixed in candidates:
-        if settled.all():
+        if not (left[0] or left[1]):
             break
         kinds = {"preferred": preferred_kind, "like": like_kind}.get(how)
         options = [fixed] if fixed is not None else _kinds_among(kinds)
         for value in options:
-            spec = CATALOGUE[MeasureKind(value)]
+            spec = CATALOGUE[value]
             wants_hostile = spec.hostile
-            applies = ~settled & (hostile == wants_hostile)
-            if fixed is None:
-                applies &= kinds == value
-            if not applies.any():
+            if not left[wants_hostile]:
                 continue
             if how == "preferred":
                 option = spec.option(world, state, target, magnitude, preferred_size)
@@ -110,14 +109,17 @@ def choose(
                 reach = spec.reach(world, state, target, option)
             if how != "preferred":
                 offered[value] = (option, reach)
-            take_fn(
-                int(value),
-                wants_hostile,
-                applies,
+            left[0], left[1] = take_fn(
+                (int(value), wants_hostile),
+                like_kind if kinds is None else kinds,
+                fixed is None,
+                hostile,
                 option.feasible,
-                _as_runs(option.size, np.float64, runs),
-                _as_runs(option.post, np.int64, runs),
-                _as_runs(option.prop, np.int64, runs),
+                (
+                    _as_runs(option.size, np.float64, runs),
+                    _as_runs(option.post, np.int64, runs),
+                    _as_runs(option.prop, np.int64, runs),
+                ),
                 magnitude if reach is None else _as_runs(reach, np.float64, runs),
                 magnitude,
                 best,
@@ -128,28 +130,40 @@ def choose(
 
 
 @kernel
-def take_option(value, hostile, applies, feasible, size, post, prop, reach, magnitude, best, settled, chosen):
-    """Where a kind `applies` and is `feasible`, a run takes it: a conciliatory kind at once; a
-    hostile one when its `reach` comes within half a point of `magnitude` (the run is settled), or
-    when it reaches further than the `best` so far. Writes the kind, size, post and property taken
-    into `chosen`."""
+def take_option(offer, kinds, among, hostile, feasible, option, reach, magnitude, best, settled, chosen):
+    """A run not yet settled, of the `hostile` sign of the `offer`ed kind (and, where it is one
+    `among` several, whose kind in `kinds` it is), takes the kind where it is `feasible`: a
+    conciliatory kind at once; a hostile one when its `reach` comes within half a point of
+    `magnitude` (the run is settled), or when it reaches further than the `best` so far. Writes
+    the kind and the `option`'s size, post and property taken into `chosen`. Returns how many runs
+    are left to settle: conciliatory, hostile."""
+    value, hostile_kind = offer
+    size, post, prop = option
     kind, sizes, posts, props = chosen
-    for r in range(applies.shape[0]):
-        if not (applies[r] and feasible[r]):
+    left_conciliatory = 0
+    left_hostile = 0
+    for r in range(settled.shape[0]):
+        if settled[r]:
             continue
-        if hostile:
-            if reach[r] >= magnitude[r] - 0.5:
+        if hostile[r] == hostile_kind and feasible[r] and (not among or kinds[r] == value):
+            take = True
+            if not hostile_kind or reach[r] >= magnitude[r] - 0.5:
                 settled[r] = True
             elif reach[r] > best[r]:
                 best[r] = reach[r]
             else:
-                continue
-        else:
-            settled[r] = True
-        kind[r] = value
-        sizes[r] = size[r]
-        posts[r] = post[r]
-        props[r] = prop[r]
+                take = False
+            if take:
+                kind[r] = value
+                sizes[r] = size[r]
+                posts[r] = post[r]
+                props[r] = prop[r]
+        if not settled[r]:
+            if hostile[r]:
+                left_hostile += 1
+            else:
+                left_conciliatory += 1
+    return left_conciliatory, left_hostile
 
 
 def _as_runs(values: np.ndarray, dtype, runs: int) -> np.ndarray:

@@ -64,6 +64,7 @@ def remove_sent_staff(
 
 
 UNCAPPED = np.iinfo(np.int64).max // 4  # the room left where there is no cap
+SEIZED, VACATED = int(PropertyStatus.SEIZED), int(PropertyStatus.VACATED)
 
 
 def remove_from(
@@ -89,6 +90,33 @@ def remove_from(
 CUT_ORDER = (Category.LOCAL, Category.SUPPORT, Category.DIPLOMATS)
 
 
+@kernel
+def cut_runs(staff, rows, posts, categories, ceiling, cut):
+    """`cut_to_ceiling` in each run of `rows`: the staff of `categories` at `posts` brought down to
+    ceiling[i], category by category in that order, each in proportion across the posts. Sets `cut`."""
+    count = posts.shape[0]
+    shares = np.empty(count, np.int64)
+    every = np.ones(count, np.bool_)
+    spare = np.empty(count, np.int64)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        present = 0
+        for j in range(count):
+            for k in range(categories.shape[0]):
+                present += staff[r, posts[j], categories[k]]
+        excess = max(present - ceiling[i], 0)
+        cut[i] = 0
+        for k in range(categories.shape[0]):
+            c = categories[k]
+            for j in range(count):
+                shares[j] = staff[r, posts[j], c]
+            allocate_cells(shares, every, excess, spare)
+            for j in range(count):
+                staff[r, posts[j], c] -= shares[j]
+                excess -= shares[j]
+                cut[i] += shares[j]
+
+
 def cut_to_ceiling(
     world: World, state: State, rows: np.ndarray, side: int, ceiling: np.ndarray, scope: int | None = None
 ) -> np.ndarray:
@@ -102,19 +130,42 @@ def cut_to_ceiling(
         counted = world.cap_scopes[scope]
         posts = posts if counted.posts is None else np.array(counted.posts)
         categories = tuple(c for c in CUT_ORDER if c in counted.categories)
-    block = state.staff[np.ix_(rows, posts)]
-    present = block.sum(axis=(1, 2)) if scope is None else block[:, :, list(categories)].sum(axis=(1, 2))
-    excess = np.maximum(present - np.asarray(ceiling, dtype=np.int64), 0)
-    cut_total = np.zeros(len(rows), dtype=np.int64)
-    for category in categories:
-        counts = block[:, :, category]
-        share = allocate(counts, np.minimum(excess, counts.sum(axis=1)), runs=len(rows))
-        block[:, :, category] -= share
-        taken = share.sum(axis=1)
-        excess -= taken
-        cut_total += taken
-    state.staff[np.ix_(rows, posts)] = block
-    return cut_total
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    ceiling = np.ascontiguousarray(np.broadcast_to(np.asarray(ceiling, dtype=np.int64), rows.shape))
+    cut = np.empty(len(rows), dtype=np.int64)
+    order = np.array([int(c) for c in categories], dtype=np.int64)
+    posts = np.ascontiguousarray(posts, dtype=np.int64)
+    pick(cut_runs, len(rows))(state.staff, rows, posts, order, ceiling, cut)
+    return cut
+
+
+@kernel
+def vacate_runs(staff, drawn_down, carries, post_status, property_status, rows, post, moves, status, housed, let_go):
+    """`vacate_post` in each run of `rows`; `moves`: (the embassy its sent staff move to, or -1 when
+    they go home; whether its local staff stay). Sets `let_go`."""
+    head, keep_local = moves
+    departure_carry, replacement_carry = carries
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        gone = 0 if keep_local else staff[r, post, 2]
+        for c in range(2):
+            if head < 0:
+                gone += staff[r, post, c]
+            else:
+                staff[r, head, c] += staff[r, post, c]
+                # those drawn down from the post will come back, if at all, to the embassy
+                drawn_down[r, head, c] += drawn_down[r, post, c]
+            drawn_down[r, post, c] = 0
+            staff[r, post, c] = 0
+            departure_carry[r, post, c] = 0.0
+            replacement_carry[r, post, c] = 0.0
+        if not keep_local:
+            staff[r, post, 2] = 0
+        post_status[r, post] = status
+        for k in range(housed.shape[0]):
+            if property_status[r, housed[k]] != SEIZED:
+                property_status[r, housed[k]] = VACATED
+        let_go[i] = gone
 
 
 def vacate_post(
@@ -130,26 +181,23 @@ def vacate_post(
     body's always do), its local staff are let go (or, with `keep_local`, stay employed at the
     post), the properties it houses are vacated. Returns the number of people the side lost."""
     home = home or bool(world.body[post])
-    side = int(world.post_owner[post])
-    head = int(world.head_post[side])
-    let_go = np.zeros(len(rows), dtype=np.int64) if keep_local else state.staff[rows, post, Category.LOCAL].copy()
-    if home:
-        let_go += state.staff[rows, post, :2].sum(axis=1)
-    else:
-        state.staff[rows, head, :2] += state.staff[rows, post, :2]
-        # those drawn down from the post will come back, if at all, to the embassy
-        state.drawn_down[rows, head] += state.drawn_down[rows, post]
-    state.drawn_down[rows, post] = 0
-    state.staff[rows, post, : 2 if keep_local else 3] = 0
-    state.departure_carry[rows, post, :] = 0.0
-    state.replacement_carry[rows, post, :] = 0.0
-    state.post_status[rows, post] = status
+    head = -1 if home else int(world.head_post[int(world.post_owner[post])])
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    let_go = np.empty(len(rows), dtype=np.int64)
     housed = np.flatnonzero(world.property_post == post)
-    if len(housed):
-        block = state.property_status[np.ix_(rows, housed)]
-        state.property_status[np.ix_(rows, housed)] = np.where(
-            block == PropertyStatus.SEIZED, block, PropertyStatus.VACATED
-        )
+    pick(vacate_runs, len(rows))(
+        state.staff,
+        state.drawn_down,
+        (state.departure_carry, state.replacement_carry),
+        state.post_status,
+        state.property_status,
+        rows,
+        post,
+        (head, keep_local),
+        int(status),
+        housed,
+        let_go,
+    )
     return let_go
 
 

@@ -247,9 +247,9 @@ class State:
         by_category = self.mission_staff(world, side)
         return by_category[:, 0] + by_category[:, 1] + by_category[:, 2]
 
-    def source(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """A field and, per run, its row there: what a kernel reads these runs' numbers from."""
-        return getattr(self, name), np.arange(self.runs)
+    def source(self, *names: str) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """Some fields and, per run, its row in them: what a kernel reads these runs' numbers from."""
+        return tuple(getattr(self, name) for name in names), np.arange(self.runs)
 
 
 class Look:
@@ -278,11 +278,12 @@ class Look:
 
     staff_total = State.staff_total
 
-    def source(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """`State.source`: the state's own field with these runs' rows, unless the field was copied."""
-        if name in self.__dict__:
-            return self.__dict__[name], np.arange(self.runs)
-        return getattr(self._state, name), self._rows
+    def source(self, *names: str) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """`State.source`: the state's own fields with these runs' rows, unless one was copied
+        (then copies of them all)."""
+        if any(name in self.__dict__ for name in names):
+            return tuple(getattr(self, name) for name in names), np.arange(self.runs)
+        return tuple(getattr(self._state, name) for name in names), self._rows
 
 
 FIGURES = (
