@@ -126,3 +126,12 @@ def test_the_command_line_re_runs_one_run_of_an_ensemble_by_its_index(toy_file, 
     wrong = runner.invoke(cli, ["run", *common, "--run-index", "4", "-n", "3", "--run-id", "wrong"])
     assert wrong.exit_code == 2 and "--run-index re-runs one run" in wrong.output
     assert not (folder / "wrong").exists()
+
+
+def test_a_summary_is_simulated_in_larger_chunks_by_default(toy_file, tmp_path):
+    path = toy_file()
+    made = {
+        keep: run_scenario(path, tmp_path, RunOptions(mode="behavioural", replicates=3, keep=keep, run_id=keep))
+        for keep in ("summary", "all")
+    }
+    assert {keep: result.manifest["chunk_runs"] for keep, result in made.items()} == {"summary": 25_000, "all": 10_000}

@@ -80,9 +80,9 @@ from sim.experiments.choices import ENGINES, KEEP
     "--chunk",
     "chunk_runs",
     type=click.IntRange(min=1),
-    default=10_000,
-    show_default=True,
-    help="Runs simulated at once; memory grows with it, not with --replicates.",
+    default=None,
+    help="Runs simulated at once; memory grows with it, not with --replicates. "
+    "[default: 10,000 when every trajectory is kept, 25,000 for a summary]",
 )
 @click.option(
     "--workers",
@@ -111,7 +111,7 @@ def run(
     overrides: tuple[str, ...],
     engine: str | None,
     keep: str,
-    chunk_runs: int,
+    chunk_runs: int | None,
     workers: int,
     run_id: str | None,
     no_plot: bool,

@@ -13,7 +13,7 @@ from sim.engines.drivers import simulate_batch, simulate_mesa
 from sim.engines.plan import Mode
 from sim.experiments.choices import ENGINES, KEEP, PlanError, make_plan
 from sim.experiments.chunks import ChunkSimulation, simulated
-from sim.experiments.limits import CHUNK_RUNS, MAX_RUNS, check_disk, check_runs, chunk_for
+from sim.experiments.limits import CHUNK_RUNS, MAX_RUNS, SUMMARY_CHUNK_RUNS, check_disk, check_runs, chunk_for
 from sim.experiments.posterior import (
     ALL,
     DRAWS_FILE,
@@ -89,7 +89,7 @@ class RunOptions:
     overrides: Sequence[tuple[str, str, object] | str] = ()
     engine: str | None = None
     keep: str = "auto"
-    chunk_runs: int = CHUNK_RUNS
+    chunk_runs: int | None = None  # CHUNK_RUNS when every trajectory is kept, else SUMMARY_CHUNK_RUNS
     workers: int = 1
     run_id: str | None = None
     params: str | Path | None = None
@@ -157,7 +157,7 @@ def run_scenario(
             raise PlanError(f"--run-index: {run_index} is not a run of an ensemble (allowed: 0 to {MAX_RUNS - 1:,})")
     if keep not in KEEP:
         raise PlanError(f"--keep: unknown value '{keep}' (allowed: {', '.join(KEEP)})")
-    if chunk_runs < 1:
+    if chunk_runs is not None and chunk_runs < 1:
         raise PlanError(f"--chunk: {chunk_runs} is not a number of runs (allowed: 1 or more)")
     check_runs(replicates)
     root_seed = scenario.seed if seed is None else seed
@@ -173,6 +173,8 @@ def run_scenario(
         raise PlanError(f"--engine: unknown engine '{engine}' (allowed: {', '.join(ENGINES)})")
     several = replicates > 1
     keep_all = not several or keep == "all" or (keep == "auto" and replicates <= KEEP_ALL_UP_TO)
+    if chunk_runs is None:
+        chunk_runs = CHUNK_RUNS if keep_all else SUMMARY_CHUNK_RUNS
     chunk_runs = chunk_for(chunk_runs, len(plan.months), len(FIGURES) if keep_all else 1, events=keep_all)
     if options.workers > 1:  # enough chunks for every worker
         chunk_runs = min(chunk_runs, -(-runs // options.workers))

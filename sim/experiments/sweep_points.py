@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.engines.drivers import simulate_batch
 from sim.errors import SimError
-from sim.experiments.limits import CHUNK_RUNS, check_sweep, chunk_for
+from sim.experiments.limits import SUMMARY_CHUNK_RUNS, check_sweep, chunk_for
 from sim.experiments.summary import QUANTILE_COLUMNS, StaffQuantiles
 from sim.experiments.sweep import PARAMS_COPY, point_plan
 from sim.files.params import apply_params
@@ -69,7 +69,7 @@ def point_fan(scenario, plan, keys: np.ndarray, point: int) -> tuple[int, list[d
     """The per-month staff quantiles of one design point over its replicates (a unit of work a
     sweep's executor runs when the sweep keeps its fans): (point, rows of the quantiles file)."""
     quantiles = StaffQuantiles([month_label(m) for m in plan.months], scenario.codes)
-    chunk = chunk_for(CHUNK_RUNS, len(plan.months), 1, events=False)
+    chunk = chunk_for(SUMMARY_CHUNK_RUNS, len(plan.months), 1, events=False)
     for first in range(0, len(keys), chunk):
         ensemble = simulate_batch(scenario, plan, keys[first : first + chunk], log_events=False, summary=True)
         quantiles.add(ensemble.summary)
