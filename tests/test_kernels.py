@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from sim.rules.allocation import allocate
 from sim.rules.domain import Category, PostKind, PostStatus
 from sim.rules.rng import run_keys
 from sim.rules.rotation import restaff, rotate, tours
-from sim.rules.state import CapScope, State, World
+from sim.rules.state import CapScope, State, World, figure_dtype
 from tests.conftest import ROOT, event_table
 
 MODES = ("0", "1")  # TFT_JIT: plain Python, compiled
@@ -211,8 +212,11 @@ def test_staff_and_counts_are_kept_in_the_narrowest_types_that_hold_them():
     for name in ("diplomats", "support", "local", "staff_total", "staff_cap"):
         assert kinds[name] == np.int32, name
     for name in ("posts_open", "posts_suspended", "posts_closed", "properties_held", "properties_lost"):
-        assert kinds[name] == np.int16, name
+        assert kinds[name] == np.int8, name  # 12 posts, 8 properties
     assert kinds["visa_rate"] == np.float64 and kinds["banking"] == np.bool_
+    for count, kind in ((127, np.int8), (128, np.int16), (2**15 - 1, np.int16), (2**15, np.int32)):
+        many = SimpleNamespace(post_ids=range(count), property_ids=range(count))
+        assert figure_dtype(many, "posts_open") == kind and figure_dtype(many, "properties_held") == kind, count
 
 
 def test_a_kernel_run_as_python_reads_its_arrays_as_memoryviews(monkeypatch):

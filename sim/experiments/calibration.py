@@ -64,7 +64,8 @@ class Targets:
         ]
         replay = Figures(("posts_open", "properties_lost"))
         Dynamics(scenario, replay_plan(scenario), run_keys(scenario.seed, 1), log_events=False).run((replay,))
-        holdings = (replay.values["posts_open"][:, 0, :] + replay.values["properties_lost"][:, 0, :]).astype(float)
+        # counts of posts and properties are kept in as few bits as hold each: add them as floats
+        holdings = replay.values["posts_open"][:, 0, :].astype(float) + replay.values["properties_lost"][:, 0, :]
         capacity = np.array([len(m.posts) + len(m.properties) for m in scenario.missions], dtype=float)
         return cls(scenario, list(scenario.observations), measures, holdings, capacity)
 

@@ -339,13 +339,14 @@ def mission_figures(world: World, state: State, columns: tuple[str, ...] | None 
 
 def figure_dtype(world: World, name: str) -> np.dtype | None:
     """The narrowest type that holds every value of a figure of trajectories.csv (None: the
-    figure's own): staff within STAFF (see STAFF_LIMIT), counts of posts or properties within
-    16 bits when a scenario has fewer than 2**15 of them."""
+    figure's own): staff within STAFF (see STAFF_LIMIT), counts of posts or properties within 8
+    bits when a scenario has fewer than 2**7 of them, 16 bits when fewer than 2**15. Add such
+    counts in a wider type."""
     if name in STAFF_FIGURES:
         return np.dtype(STAFF)
     if name in POST_FIGURES or name in PROPERTY_FIGURES:
         count = len(world.post_ids) if name in POST_FIGURES else len(world.property_ids)
-        return np.dtype(np.int16 if count < 2**15 else np.int32)
+        return np.dtype(np.int8 if count < 2**7 else np.int16 if count < 2**15 else np.int32)
     return None
 
 
