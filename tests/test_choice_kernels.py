@@ -202,3 +202,15 @@ def test_a_cap_a_policy_would_set_cuts_someone_and_lowers_the_cap(mode, monkeypa
     assert infeasibility(world, state, cap, run=1) == refused
     assert infeasibility(world, state, replace(cap, size=199.0), run=1) is None
     assert infeasibility(world, state, replace(cap, size=5000.0), run=0) is None  # no cap yet
+
+
+def test_a_look_sums_a_mission_once_until_its_staff_are_copied():
+    world, state = _world(), _state()
+    look = state.look(np.array([0, 4]))
+    first = look.mission_staff(world, 0)
+    assert first.tolist() == [[105, 68, 79], [90, 60, 70]]
+    assert look.mission_staff(world, 0) is first and not first.flags.writeable
+    assert look.staff_total(world, 0).tolist() == [252, 220]
+    look.staff[0, 0, 0] = 0  # copied for the look, and changed there (a measure tried on it)
+    assert look.mission_staff(world, 0).tolist() == [[55, 68, 79], [90, 60, 70]]
+    assert state.mission_staff(world, 0)[0].tolist() == [105, 68, 79]

@@ -53,6 +53,9 @@ class Acting:
         posts, props = len(self.world.post_ids) + 1, len(self.world.property_ids) + 1
         acting = np.flatnonzero(choice.kind != NONE)
         taken = ((choice.kind * posts + choice.post + 1) * props + choice.prop + 1)[acting]
+        # what each kind did, counted and shown once for all its posts and properties (a run takes
+        # one measure here, so no run's numbers depend on the order)
+        done: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
         for code, picked in _alike(taken, acting):
             rows = due[picked]
             kind, post, prop = int(code) // (posts * props), int(code) // props % posts - 1, int(code) % props - 1
@@ -72,13 +75,18 @@ class Acting:
                 if not len(rows):
                     continue
             effect = apply_measure(self.world, self.state, measure, rows, size=sizes)
-            hostile = CATALOGUE[measure.kind].severity < 0
-            severity = np.asarray(effect.severity, dtype=float)
-            self.kernels.tally(side, kind, hostile, rows, severity, executed, self.acts, self.kinds)
-            record(side, measure.kind, rows, severity)
+            rows_done, severities = done.setdefault(kind, ([], []))
+            rows_done.append(rows)
+            severities.append(np.asarray(effect.severity, dtype=float))
             if self.log_events:
                 causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
                 self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
+        for kind, (rows_done, severities) in done.items():
+            rows = rows_done[0] if len(rows_done) == 1 else np.concatenate(rows_done)
+            severity = severities[0] if len(severities) == 1 else np.concatenate(severities)
+            hostile = CATALOGUE[kind].severity < 0
+            self.kernels.tally(side, kind, hostile, rows, severity, executed, self.acts, self.kinds)
+            record(side, MeasureKind(kind), rows, severity)
 
     def _in_month(self, month: int) -> list[tuple[Measure | Shock, bool]]:
         """The month's forced events and the announcements of later ones (True), in day order,

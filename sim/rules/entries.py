@@ -114,6 +114,7 @@ class Option:
     size: np.ndarray
     post: np.ndarray
     prop: np.ndarray
+    people: np.ndarray | None = None  # whom it would remove, where the kind works that out with it
 
 
 class MeasureSpec:

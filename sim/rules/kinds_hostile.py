@@ -26,7 +26,9 @@ TRAVEL_LIMIT_KM = 40.0  # the radius a policy's travel limit sets (the 2017-2023
 
 
 def nothing(runs: int) -> np.ndarray:
-    return np.full(runs, NONE)
+    none = np.empty(runs, dtype=np.int64)
+    none.fill(NONE)
+    return none
 
 
 def removed_categories(categories) -> list[int]:
@@ -156,14 +158,12 @@ class CapStaff(PeopleSeverity, MeasureSpec):
         return super().context(world, state, measure, run) | {"cap": int(cap)}
 
     def option(self, world, state, target, magnitude, size_hint):
-        ceiling, feasible = cap_option(world, state, target, self.people_for(magnitude), size_hint)
+        ceiling, feasible, cut = cap_option(world, state, target, self.people_for(magnitude), size_hint)
         runs = state.runs
-        return Option(feasible, ceiling, nothing(runs), nothing(runs))
+        return Option(feasible, ceiling, nothing(runs), nothing(runs), people=cut)
 
     def reach(self, world, state, target, option):
-        total = state.staff_total(world, target)
-        cut = np.maximum(total - np.nan_to_num(option.size, nan=0.0), 0)
-        return -self.severity_of(cut, 0.0)
+        return -self.severity_of(option.people, 0.0)
 
 
 @entry

@@ -98,44 +98,40 @@ def refusals_of_caps(caps: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 
 @kernel
-def cap_options(staff, staff_cap, rows, side, lo, hi, body, people, size_hint, ceiling, feasible):
-    """For run rows[i]: a cap on `side`'s mission (posts lo..hi-1, not its bodies) at size_hint[i],
+def cap_options(totals, staff_cap, rows, side, people, size_hint, ceiling, feasible, cut):
+    """For run rows[i], whose side has totals[i] staff: a cap on `side`'s mission at size_hint[i],
     or, where that is nan, people[i] below its staff (not below 0), into ceiling[i]; whether it
-    cuts someone and lowers the current cap, into feasible[i]."""
+    cuts someone and lowers the current cap, into feasible[i]; how many it cuts, into cut[i]."""
     for i in range(rows.shape[0]):
-        r = rows[i]
-        total = 0
-        for p in range(lo, hi):
-            if not body[p]:
-                total += staff[r, p, 0] + staff[r, p, 1] + staff[r, p, 2]
+        total = totals[i]
         cap = size_hint[i]
         if cap != cap:
             cap = total - people[i]
         if cap < 0.0:
             cap = 0.0
         ceiling[i] = cap
-        feasible[i] = cap < total and cap_refusal(staff_cap[r, side], cap) == 0
+        feasible[i] = cap < total and cap_refusal(staff_cap[rows[i], side], cap) == 0
+        cut[i] = total - cap if total - cap > 0.0 else 0.0
 
 
 def cap_option(
     world: World, state: State, side: int, people: np.ndarray, size_hint: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per run, the cap on `side`'s whole mission a policy would set (`cap_options`) and whether it can."""
-    (staff, staff_cap), rows = state.source("staff", "staff_cap")
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per run, the cap on `side`'s whole mission a policy would set (`cap_options`), whether it
+    can, and how many people it cuts."""
+    totals = state.staff_total(world, side)
+    (staff_cap,), rows = state.source("staff_cap")
     runs = len(rows)
-    ceiling, feasible = np.empty(runs), np.empty(runs, dtype=bool)
-    bounds = world.kernel_arrays[4]
+    ceiling, feasible, cut = np.empty(runs), np.empty(runs, dtype=bool), np.empty(runs)
     pick(cap_options, runs)(
-        staff,
+        totals,
         staff_cap,
         rows,
         side,
-        bounds[side, 0],
-        bounds[side, 1],
-        world.body,
         np.ascontiguousarray(np.broadcast_to(np.asarray(people, dtype=np.float64), (runs,))),
         np.ascontiguousarray(size_hint, dtype=np.float64),
         ceiling,
         feasible,
+        cut,
     )
-    return ceiling, feasible
+    return ceiling, feasible, cut

@@ -227,7 +227,7 @@ class State:
 
     def take(self, rows: np.ndarray) -> State:
         """A copy of some runs."""
-        return State(**{name: value[rows] for name, value in vars(self).items()})
+        return State(**{name: value.take(rows, axis=0) for name, value in vars(self).items()})
 
     def look(self, rows: np.ndarray) -> Look:
         """Some runs, for a look that ends before this state changes again (a choice among
@@ -262,7 +262,8 @@ class Look:
     def __getattr__(self, name: str) -> np.ndarray:
         if name.startswith("_") or name not in State.__dataclass_fields__:
             raise AttributeError(name)
-        value = getattr(self._state, name)[self._rows]
+        # take, not fancy indexing: several times faster along the first axis of a 2-D or 3-D array
+        value = getattr(self._state, name).take(self._rows, axis=0)
         setattr(self, name, value)
         return value
 
@@ -271,10 +272,16 @@ class Look:
         return len(self._rows)
 
     def mission_staff(self, world: World, side: int) -> np.ndarray:
-        """`State.mission_staff` of these runs, summed where they are (staff is not copied for it)."""
-        if "staff" in self.__dict__:
+        """`State.mission_staff` of these runs, summed where they are (staff is not copied for it),
+        once for each side while the staff are not copied (a choice among measures asks for it for
+        several kinds); read-only."""
+        if "staff" in self.__dict__:  # copied: perhaps changed by a measure tried on it
             return mission_staff_of(world, self.staff, np.arange(self.runs), side)
-        return mission_staff_of(world, self._state.staff, self._rows, side)
+        sums = self.__dict__.setdefault("_sums", {})
+        if side not in sums:
+            sums[side] = mission_staff_of(world, self._state.staff, self._rows, side)
+            sums[side].flags.writeable = False
+        return sums[side]
 
     staff_total = State.staff_total
 
