@@ -214,3 +214,47 @@ def test_a_look_sums_a_mission_once_until_its_staff_are_copied():
     look.staff[0, 0, 0] = 0  # copied for the look, and changed there (a measure tried on it)
     assert look.mission_staff(world, 0).tolist() == [[55, 68, 79], [90, 60, 70]]
     assert state.mission_staff(world, 0)[0].tolist() == [105, 68, 79]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_posts_and_properties_of_each_runs_own_taken_at_once_as_one_by_one(mode, monkeypatch):
+    from sim.rules.measures import Measure, apply_measure
+
+    monkeypatch.setenv("TFT_JIT", mode)
+    world = _housing(_world())
+    rows = np.array([0, 1, 4, 2])
+    posts, props = np.array([2, 1, 1, 2]), np.array([0, 2, 1, 1])
+    for kind, where in ((K.CLOSE_POST, posts), (K.SUSPEND_POST, posts), (K.SEIZE_PROPERTY, props)):
+        actor = 0 if kind == K.SUSPEND_POST else 1
+        together, apart = _state(), _state()
+        measure = Measure(kind, actor, 0, month=3)
+        at = (where, NONE) if kind != K.SEIZE_PROPERTY else (NONE, where)
+        effect = apply_measure(world, together, measure, rows, at=at)
+        changes, severities = [], []
+        for run, target in zip(rows, where, strict=True):
+            one = Measure(
+                kind, actor, 0, month=3, **({"prop": target} if kind == K.SEIZE_PROPERTY else {"post": target})
+            )
+            alone = apply_measure(world, apart, one, np.array([run]))
+            changes.append(int(alone.staff_change[0]))
+            severities.append(float(alone.severity[0]))
+        for name, value in vars(together).items():
+            np.testing.assert_array_equal(value, getattr(apart, name), err_msg=f"{kind.label} {name}")
+        assert effect.staff_change.tolist() == changes and effect.severity.tolist() == severities
+    # what each left: consulate 2 closed in runs 0 and 2 and consulate 1 in runs 1 and 4; suspended
+    # by the side itself; the properties seized
+    assert together.property_status[rows].tolist() == [
+        [SEIZED, IN_USE, IN_USE, IN_USE],
+        [SEIZED, IN_USE, SEIZED, IN_USE],
+        [IN_USE, SEIZED, IN_USE, IN_USE],
+        [SEIZED, SEIZED, SEIZED, IN_USE],
+    ]
+    closed = _state()
+    apply_measure(world, closed, Measure(K.CLOSE_POST, 1, 0, month=3), rows, at=(posts, NONE))
+    assert closed.post_status[rows, posts].tolist() == [C, C, C, C]
+    assert closed.property_status[rows].tolist()[:2] == [[IN_USE, PropertyStatus.VACATED, IN_USE, IN_USE]] + [
+        [SEIZED, IN_USE, PropertyStatus.VACATED, IN_USE]
+    ]
+    suspended = _state()
+    apply_measure(world, suspended, Measure(K.SUSPEND_POST, 0, 0, month=3), rows, at=(posts, NONE))
+    assert suspended.post_status[rows, posts].tolist() == [S, S, S, S]

@@ -5,6 +5,8 @@ typed records; and the order of the month's forced events and announcements. A p
 
 from __future__ import annotations
 
+from itertools import groupby
+
 import numpy as np
 
 from sim.engines.varying import instruments_of
@@ -56,37 +58,66 @@ class Acting:
         # what each kind did, counted and shown once for all its posts and properties (a run takes
         # one measure here, so no run's numbers depend on the order)
         done: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
-        for code, picked in _alike(taken, acting):
-            rows = due[picked]
-            kind, post, prop = int(code) // (posts * props), int(code) // props % posts - 1, int(code) % props - 1
-            measure = Measure(
-                kind=MeasureKind(kind),
-                actor=side,
-                target=1 - side,
-                month=month,
-                post=post if post != NONE else None,
-                prop=prop if prop != NONE else None,
-                cause=Cause.POLICY,
-            )
-            sizes = choice.size[picked]
-            if check:
-                ok = still_feasible(self.world, self.state, measure, rows, sizes)
-                rows, sizes = rows[ok], sizes[ok]
-                if not len(rows):
+        for kind, alike in groupby(_alike(taken, acting), key=lambda item: item[0] // (posts * props)):
+            alike = list(alike)
+            # a kind that takes each run's own post or property at once: one call for all of them
+            together = CATALOGUE[kind].each_target and not check and len(alike) > 1
+            for code, picked in [(NONE, np.concatenate([p for _, p in alike]))] if together else alike:
+                rows = due[picked]
+                sizes = choice.size[picked]
+                if together:
+                    measure = Measure(MeasureKind(kind), side, 1 - side, month, cause=Cause.POLICY)
+                    at = (choice.post[picked], choice.prop[picked])
+                else:
+                    measure, at = self._measure(month, side, code, posts, props), None
+                if check:
+                    ok = still_feasible(self.world, self.state, measure, rows, sizes)
+                    rows, sizes = rows[ok], sizes[ok]
+                    if not len(rows):
+                        continue
+                effect = apply_measure(self.world, self.state, measure, rows, size=sizes, at=at)
+                rows_done, severities = done.setdefault(kind, ([], []))
+                rows_done.append(rows)
+                severities.append(np.asarray(effect.severity, dtype=float))
+                if not self.log_events:
                     continue
-            effect = apply_measure(self.world, self.state, measure, rows, size=sizes)
-            rows_done, severities = done.setdefault(kind, ([], []))
-            rows_done.append(rows)
-            severities.append(np.asarray(effect.severity, dtype=float))
-            if self.log_events:
                 causes = np.where(error[rows], Cause.NOISE.value, Cause.POLICY.value)
-                self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
+                if not together:
+                    self._log(log, rows, measure, effect.severity, effect.staff_change, sizes, causes)
+                    continue
+                start = 0
+                for each, part in alike:  # each (kind, post, property) logged as itself
+                    end = start + len(part)
+                    self._log(
+                        log,
+                        rows[start:end],
+                        self._measure(month, side, each, posts, props),
+                        effect.severity[start:end],
+                        effect.staff_change[start:end],
+                        sizes[start:end],
+                        causes[start:end],
+                    )
+                    start = end
         for kind, (rows_done, severities) in done.items():
             rows = rows_done[0] if len(rows_done) == 1 else np.concatenate(rows_done)
             severity = severities[0] if len(severities) == 1 else np.concatenate(severities)
             hostile = CATALOGUE[kind].severity < 0
             self.kernels.tally(side, kind, hostile, rows, severity, executed, self.acts, self.kinds)
             record(side, MeasureKind(kind), rows, severity)
+
+    @staticmethod
+    def _measure(month: int, side: int, code: int, posts: int, props: int) -> Measure:
+        """The measure of a code of `_apply`: (kind, post + 1, property + 1) in mixed radix."""
+        kind, post, prop = code // (posts * props), code // props % posts - 1, code % props - 1
+        return Measure(
+            kind=MeasureKind(kind),
+            actor=side,
+            target=1 - side,
+            month=month,
+            post=post if post != NONE else None,
+            prop=prop if prop != NONE else None,
+            cause=Cause.POLICY,
+        )
 
     def _in_month(self, month: int) -> list[tuple[Measure | Shock, bool]]:
         """The month's forced events and the announcements of later ones (True), in day order,

@@ -138,6 +138,9 @@ class MeasureSpec:
     # or initiative takes it, since no fit has estimated a side's propensity to use it.
     record_only = False
     sent_only = False  # a state's own measure on sent staff only: local staff are host nationals who stay
+    # `effect_at` applies the kind to a post or a property of each run's own at once (a policy's
+    # measures of one kind in a month, each run on its own largest post or first property)
+    each_target = False
     between_posts = False  # moves staff from one post (`Measure.from_post`) to another (`Measure.post`)
 
     @property
@@ -152,6 +155,20 @@ class MeasureSpec:
         self, world: World, state: State, measure: Measure, rows: np.ndarray, size: np.ndarray
     ) -> tuple[np.ndarray | int, np.ndarray | int, np.ndarray | int]:
         """Apply to `rows`; returns (people removed, change of the mission's staff, rate change)."""
+        raise NotImplementedError
+
+    def effect_at(
+        self,
+        world: World,
+        state: State,
+        measure: Measure,
+        rows: np.ndarray,
+        size: np.ndarray,
+        post: np.ndarray | int | None,
+        prop: np.ndarray | int | None,
+    ) -> tuple[np.ndarray | int, np.ndarray | int, np.ndarray | int]:
+        """`effect` where run rows[i] takes the measure on post[i] and property prop[i] (not the
+        measure's own); only a kind that sets `each_target` has it."""
         raise NotImplementedError
 
     def check(self, world: World, state: State, target: Target) -> np.ndarray:

@@ -185,13 +185,14 @@ class ClosePost(MeasureSpec):
     owner_may_take = True  # a state closes its own post
     # A host may close a post its owner has suspended (a consular agreement denounced, say).
     from_statuses = (PostStatus.OPEN, PostStatus.SUSPENDED)
+    leaves = PostStatus.CLOSED  # the status the post is left in
+    each_target = True
 
     def effect(self, world, state, measure, rows, size):
-        return (
-            0,
-            -vacate_post(world, state, rows, measure.post, PostStatus.CLOSED, measure.home, measure.keep_local),
-            0.0,
-        )
+        return self.effect_at(world, state, measure, rows, size, measure.post, None)
+
+    def effect_at(self, world, state, measure, rows, size, post, prop):
+        return 0, -vacate_post(world, state, rows, post, self.leaves, measure.home, measure.keep_local), 0.0
 
     def check(self, world, state, target):
         post = np.maximum(target.post, 0)
@@ -220,9 +221,13 @@ class SeizeProperty(MeasureSpec):
     ladder = 4
     inverse = K.RETURN_PROPERTY
     reasons = {1: "property '{property}' is already seized at that date (allowed: a property in use or returned)"}
+    each_target = True
 
     def effect(self, world, state, measure, rows, size):
-        state.property_status[rows, measure.prop] = PropertyStatus.SEIZED
+        return self.effect_at(world, state, measure, rows, size, None, measure.prop)
+
+    def effect_at(self, world, state, measure, rows, size, post, prop):
+        state.property_status[rows, prop] = PropertyStatus.SEIZED
         return 0, 0, 0.0
 
     def check(self, world, state, target):

@@ -12,7 +12,7 @@ from sim.rules.domain import SENT, Category, PostStatus
 from sim.rules.entries import MeasureKind, MeasureSpec, Role, Unit, entry
 from sim.rules.groups import KindGroup
 from sim.rules.kinds_hostile import ClosePost, RemovesSentStaff, SetsFlag, removed_categories
-from sim.rules.staffing import room_for, vacate_post
+from sim.rules.staffing import room_for
 
 K = MeasureKind
 
@@ -38,13 +38,7 @@ class SuspendPost(OwnMeasure, ClosePost):
     protects_un_missions = False
     from_statuses = (PostStatus.OPEN,)
     reasons = ClosePost.reasons | {3: "post '{post}' is already {status} at that date (allowed: an open post)"}
-
-    def effect(self, world, state, measure, rows, size):
-        return (
-            0,
-            -vacate_post(world, state, rows, measure.post, PostStatus.SUSPENDED, measure.home, measure.keep_local),
-            0.0,
-        )
+    leaves = PostStatus.SUSPENDED
 
 
 @entry

@@ -84,14 +84,24 @@ class Effect:
 
 
 def apply_measure(
-    world: World, state: State, measure: Measure, rows: np.ndarray, size: np.ndarray | None = None
+    world: World,
+    state: State,
+    measure: Measure,
+    rows: np.ndarray,
+    size: np.ndarray | None = None,
+    at: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Effect:
-    """Apply a feasible measure to the given runs. `size` overrides `measure.size` per run."""
+    """Apply a feasible measure to the given runs. `size` overrides `measure.size` per run; `at`
+    (a kind that has `each_target`), its post and property per run."""
     rows = np.asarray(rows)
     count = len(rows)
     if size is None:
         size = np.full(count, measure.size if measure.size is not None else 0.0)
-    people, change, rate_change = CATALOGUE[measure.kind].effect(world, state, measure, rows, size)
+    spec = CATALOGUE[measure.kind]
+    if at is None:
+        people, change, rate_change = spec.effect(world, state, measure, rows, size)
+    else:
+        people, change, rate_change = spec.effect_at(world, state, measure, rows, size, *at)
     people = _per_run(people, np.int64, count)
     change = _per_run(change, np.int64, count)
     rate_change = _per_run(rate_change, np.float64, count)

@@ -140,13 +140,18 @@ def cut_to_ceiling(
 
 
 @kernel
-def vacate_runs(staff, drawn_down, carries, post_status, property_status, rows, post, moves, status, housed, let_go):
-    """`vacate_post` in each run of `rows`; `moves`: (the embassy its sent staff move to, or -1 when
-    they go home; whether its local staff stay). Sets `let_go`."""
-    head, keep_local = moves
+def vacate_runs(staff, drawn_down, carries, post_status, property_status, rows, posts, moves, status, layout, let_go):
+    """`vacate_post` in each run of `rows`, of its post posts[i]; `moves`: (whether sent staff go
+    home, whether local staff stay); `layout`: which posts are bodies, whose each post is, each
+    side's embassy, the post each property houses. Sets `let_go`."""
+    home, keep_local = moves
+    body, post_owner, head_post, property_post = layout
     departure_carry, replacement_carry = carries
     for i in range(rows.shape[0]):
         r = rows[i]
+        post = posts[i]
+        # a body's sent staff always go home
+        head = -1 if home or body[post] else head_post[post_owner[post]]
         gone = 0 if keep_local else staff[r, post, 2]
         for c in range(2):
             if head < 0:
@@ -162,9 +167,9 @@ def vacate_runs(staff, drawn_down, carries, post_status, property_status, rows, 
         if not keep_local:
             staff[r, post, 2] = 0
         post_status[r, post] = status
-        for k in range(housed.shape[0]):
-            if property_status[r, housed[k]] != SEIZED:
-                property_status[r, housed[k]] = VACATED
+        for q in range(property_post.shape[0]):
+            if property_post[q] == post and property_status[r, q] != SEIZED:
+                property_status[r, q] = VACATED
         let_go[i] = gone
 
 
@@ -172,19 +177,18 @@ def vacate_post(
     world: World,
     state: State,
     rows: np.ndarray,
-    post: int,
+    post: int | np.ndarray,
     status: PostStatus,
     home: bool = False,
     keep_local: bool = False,
 ) -> np.ndarray:
-    """A post stops being open: its sent staff move to the embassy (or, with `home`, go home; a
-    body's always do), its local staff are let go (or, with `keep_local`, stay employed at the
-    post), the properties it houses are vacated. Returns the number of people the side lost."""
-    home = home or bool(world.body[post])
-    head = -1 if home else int(world.head_post[int(world.post_owner[post])])
+    """A post (one for all runs, or one per run) stops being open: its sent staff move to the
+    embassy (or, with `home`, go home; a body's always do), its local staff are let go (or, with
+    `keep_local`, stay employed at the post), the properties it houses are vacated. Returns the
+    number of people the side lost."""
     rows = np.ascontiguousarray(rows, dtype=np.int64)
+    posts = np.ascontiguousarray(np.broadcast_to(np.asarray(post, dtype=np.int64), rows.shape))
     let_go = np.empty(len(rows), dtype=np.int64)
-    housed = np.flatnonzero(world.property_post == post)
     pick(vacate_runs, len(rows))(
         state.staff,
         state.drawn_down,
@@ -192,10 +196,10 @@ def vacate_post(
         state.post_status,
         state.property_status,
         rows,
-        post,
-        (head, keep_local),
+        posts,
+        (bool(home), bool(keep_local)),
         int(status),
-        housed,
+        (world.body, world.post_owner, world.head_post, world.property_post),
         let_go,
     )
     return let_go
