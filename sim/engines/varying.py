@@ -147,14 +147,21 @@ def run_values(behaviours: Sequence[Behaviour], instruments: Instruments | None)
     )
 
 
+SHORT_WEIGHTS = 8  # up to this many delay weights, comparing with each is faster than a binary search
+
+
 def delays_drawn(values: SideValues, draw: Callable[[], np.ndarray], runs: int) -> np.ndarray:
     """The months each answer waits, from one uniform number per run (`draw`, drawn only when
     some run's answer may wait)."""
     if np.ndim(values.last_delay) == 0 and values.last_delay == 0:
         return np.zeros(runs, dtype=np.intp)
     u = draw()
-    if values.cumulative.ndim == 1:
+    if values.cumulative.ndim == 1 and len(values.cumulative) > SHORT_WEIGHTS:
         delay = np.searchsorted(values.cumulative, u, side="right")
+    elif values.cumulative.ndim == 1:  # a few weights: count the edges at or below u, as searchsorted
+        delay = np.zeros(len(u), dtype=np.intp)
+        for edge in values.cumulative.tolist():
+            delay += u >= edge
     else:  # per run: how many cumulative weights lie at or below u (searchsorted's "right")
         delay = (values.cumulative <= u[:, None]).sum(axis=1)
     return np.minimum(delay, values.last_delay)

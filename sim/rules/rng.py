@@ -11,6 +11,7 @@ pseudorandom number generators", OOPSLA 2014), applied to the key combined with 
 
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -155,13 +156,20 @@ def run_keys(root_seed: int, runs: int, first: int = 0) -> np.ndarray:
     return keys
 
 
+@functools.lru_cache(maxsize=4096)
+def _counter(month: int, side: int, slot: int) -> np.uint64:
+    """The mixed counter of a month, side and slot (the same for every run: worked out once)."""
+    counter = np.uint64(((month * 4 + side) * 64 + slot) & 0xFFFFFFFFFFFFFFFF)
+    with np.errstate(over="ignore"):
+        return _mix(counter * _GOLDEN + _GOLDEN)
+
+
 def uniform(keys: np.ndarray, month: int, side: int, slot: int) -> np.ndarray:
     """Uniform numbers in [0, 1), one per run key."""
-    counter = np.uint64(((month * 4 + side) * 64 + slot) & 0xFFFFFFFFFFFFFFFF)
     flat = np.ascontiguousarray(keys, dtype=np.uint64).reshape(-1)
     out = np.empty(flat.shape)
     with np.errstate(over="ignore"):
-        pick(uniform_runs, len(flat))(flat, _mix(counter * _GOLDEN + _GOLDEN), out)
+        pick(uniform_runs, len(flat))(flat, _counter(month, side, slot), out)
     return out.reshape(np.shape(keys))
 
 
