@@ -9,15 +9,15 @@ nothing; a visa denial shrinks a mission slowly, as in 2020-2023. Local staff do
 
 from __future__ import annotations
 
-import math
+from math import floor
 
 import numpy as np
 
 from sim.errors import CapacityError
 from sim.rules.compiled import kernel, pick
 from sim.rules.domain import PostStatus
-from sim.rules.staffing import admit
-from sim.rules.state import STAFF_LIMIT, State, World
+from sim.rules.staffing import UNCAPPED, admit, mission_room
+from sim.rules.state import NO_CAP, STAFF_LIMIT, State, World
 
 
 def tours(
@@ -47,28 +47,45 @@ def rotate_runs(
             lo, hi = bounds[side, 0], bounds[side, 1]
             months, visas = tour[r, side], visa_rate[r, side]
             left = 0
-            held = 0
+            held = 0  # the side's staff after departures, with those it has drawn down
+            counted = 0  # the staff its cap counts after departures (`mission_room`)
             asked = 0
+            i = 0  # the cell of post p and category c in `wanted`
             for p in range(lo, hi):
-                held += staff[r, p, 2] + drawn_down[r, p, 0] + drawn_down[r, p, 1]
+                kept = staff[r, p, 2]  # the post's staff after departures
                 for c in range(2):
                     present = staff[r, p, c]
+                    wanted[i] = 0
+                    i += 1
+                    # Both carries stay below one, so where nobody is present nothing changes, and
+                    # where nobody leaves only the departure carry grows.
+                    if present == 0:
+                        continue
                     carry = departure_carry[r, p, c] + present / months
-                    leaving = min(math.floor(carry), present)
+                    if carry < 1.0:
+                        departure_carry[r, p, c] = carry
+                        kept += present
+                        continue
+                    leaving = min(floor(carry), present)
                     departure_carry[r, p, c] = carry - leaving
                     staff[r, p, c] = present - leaving
                     left += leaving
-                    held += present - leaving
+                    kept += present - leaving
                     carry = replacement_carry[r, p, c] + leaving * visas
-                    granted = math.floor(carry)
+                    granted = floor(carry)
                     replacement_carry[r, p, c] = carry - granted
-                    wanted[(p - lo) * 2 + c] = granted
+                    wanted[i - 1] = granted
                     asked += granted
+                held += kept + drawn_down[r, p, 0] + drawn_down[r, p, 1]
+                if not body[p]:
+                    counted += kept
             cells = wanted[: (hi - lo) * 2]
             arrived = 0  # nobody to admit: the caps do not matter
             if asked:
+                cap = staff_cap[r, side]
+                room = UNCAPPED if cap == NO_CAP else max(cap - counted, 0)
                 arrived = admit(
-                    staff, r, cells, mask, lo, 2, side, staff_cap, scoped_cap, body, scope_cells, scope_side
+                    staff, r, cells, asked, room, mask, lo, 2, side, scoped_cap, body, scope_cells, scope_side
                 )
             change[r, side] += arrived - left
             most = max(most, held + arrived)
@@ -142,13 +159,14 @@ def restaff_runs(
                     carry = restaff_carry[r, p, c] + gap * sent * visas
                 else:
                     carry = restaff_carry[r, p, c] + gap * local * hiring
-                hired = min(math.floor(carry), short)
+                hired = min(floor(carry), short)
                 restaff_carry[r, p, c] = carry - hired
                 wanted[(p - lo) * 3 + c] = hired
                 asked += hired
         if asked:  # else nobody to admit: the caps do not matter
+            room = mission_room(staff, r, side, lo, hi, body, staff_cap)
             arrivals[r, side] = admit(
-                staff, r, wanted, mask, lo, 3, side, staff_cap, scoped_cap, body, scope_cells, scope_side
+                staff, r, wanted, asked, room, mask, lo, 3, side, scoped_cap, body, scope_cells, scope_side
             )
 
 

@@ -296,16 +296,15 @@ def room_for(world: World, state: State, rows: np.ndarray, side: int, post: int,
 
 
 @kernel(inline=True)
-def admit(staff, r, wanted, mask, lo, ncat, side, staff_cap, scoped_cap, body, scope_cells, scope_side):
+def admit(staff, r, wanted, asked, room, mask, lo, ncat, side, scoped_cap, body, scope_cells, scope_side):
     """Arrivals at a side's posts in run `r`: `wanted` (int64[posts x ncat], post by post, the
-    side's posts from `lo`, the first `ncat` categories) is cut in place, in proportion, to the
-    room under the mission's cap (which does not count its bodies) and then under each narrower
-    cap of the side that counts some of its cells, and added to the staff. Returns the arrivals.
-    `mask`: bool[at least as many cells], room to work in."""
+    side's posts from `lo`, the first `ncat` categories; `asked` its sum) is cut in place, in
+    proportion, to `room` (the room under the mission's cap, `mission_room`, which does not count
+    its bodies) and then under each narrower cap of the side that counts some of its cells, and
+    added to the staff. Returns the arrivals. `mask`: bool[at least as many cells], room to work in."""
     cells = wanted.shape[0]
     posts = cells // ncat  # cell i is post lo + i // ncat, category i % ncat: walked post by post
-    room = mission_room(staff, r, side, lo, lo + posts, body, staff_cap)
-    if room != UNCAPPED:
+    if room != UNCAPPED and asked > room:  # else what the cap counts, at most `asked`, fits
         want = 0
         for q in range(posts):
             counts = not body[lo + q]
@@ -316,7 +315,7 @@ def admit(staff, r, wanted, mask, lo, ncat, side, staff_cap, scoped_cap, body, s
         if want > room:
             allocate_cells(wanted, mask, room, np.empty(cells, np.int64))
     for scope in range(scope_side.shape[0]):
-        if scope_side[scope] != side:
+        if scope_side[scope] != side or scoped_cap[r, scope] == NO_CAP:  # no cap: no cut
             continue
         counted = False
         want = 0
