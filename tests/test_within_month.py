@@ -159,13 +159,15 @@ def test_an_announcement_after_the_date_or_before_the_run_is_refused(toy_file, a
 
 def test_the_other_side_perceives_a_measure_when_it_is_announced(toy_file):
     from sim.engines.dynamics import Dynamics
-    from sim.engines.plan import replay_plan
+    from sim.engines.plan import Mode, Plan
     from sim.files.scenario_file import load_scenario
     from sim.rules.calendar import parse_date
 
     scenario = load_scenario(toy_file(ANNOUNCED))
-    dynamics = Dynamics(scenario, replay_plan(scenario), np.zeros(2, dtype=np.uint64))
     march, april = parse_date("2020-03")[0], parse_date("2020-04")[0]
+    # history forced through April and policies after it, so the accounts are kept (a replay has none)
+    plan = Plan(Mode.PROJECT, scenario.start, scenario.end, april + 1, scenario.behaviours)
+    dynamics = Dynamics(scenario, plan, np.zeros(2, dtype=np.uint64))
     for month in range(scenario.start, march + 1):
         dynamics.step(month)
     # perceived in March: UK's act, and UK expects its answer from then; nobody has left yet

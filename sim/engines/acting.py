@@ -122,8 +122,13 @@ class Acting:
     def _in_month(self, month: int) -> list[tuple[Measure | Shock, bool]]:
         """The month's forced events and the announcements of later ones (True), in day order,
         then in the order of the scenario file."""
-        items = [(e, False) for e in self.forced.get(month, ())] + [(e, True) for e in self.announced.get(month, ())]
-        return sorted(items, key=lambda item: (item[0].announced[1] if item[1] else item[0].day, item[0].seq))
+        known = self.month_events.get(month)
+        if known is None:
+            forced, announced = self.forced.get(month, ()), self.announced.get(month, ())
+            items = [(e, False) for e in forced] + [(e, True) for e in announced]
+            known = sorted(items, key=lambda item: (item[0].announced[1] if item[1] else item[0].day, item[0].seq))
+            self.month_events[month] = known
+        return known
 
     def _announce(self, event: Measure | Shock, record) -> None:
         """The other side perceives a measure when it is announced, as hostile (or friendly) as it

@@ -79,6 +79,8 @@ class Dynamics(Deciding, Acting):
         self.establishment = self.state.staff[0].copy()
         self.forced = events_by_month(e for e in scenario.events if plan.forces(e))
         self.announced = events_by_announcement(e for e in scenario.events if plan.forces(e))
+        self.observed_days = scenario.observed_days
+        self.month_events: dict[int, list[tuple[Measure | Shock, bool]]] = {}  # `_in_month`, as each month is met
         # the state on each day an observation counts within a month, before that day's forced events
         self.within: dict[int, State] = {}
         self.instruments = instruments = [self._instruments(side) for side in (0, 1)]
@@ -114,6 +116,9 @@ class Dynamics(Deciding, Acting):
             self.queue_answering,
             self.queue_like,
         )
+        # What each side expects answered (debt) or reciprocated (credit). Only policies read the
+        # accounts, so a plan in which no month decides (a replay) leaves them at zero.
+        self.keeps_accounts = self.plan.active_from <= self.plan.end
         self.debt = np.zeros((runs, 2))
         self.credit = np.zeros((runs, 2))
         # months since each side's debt [..., 0] and credit [..., 1] last grew
@@ -171,14 +176,16 @@ class Dynamics(Deciding, Acting):
     def commit(self, month: int) -> list[list[EventRecord]]:
         """Commit the month: forced events, answers due, crises; then rotation. Returns log rows."""
         runs = self.runs
-        self._age_accounts()
+        if self.keeps_accounts:
+            self._age_accounts()
         log: list[list[EventRecord]] = [[] for _ in range(runs)] if self.log_events else []
         shown_h = np.zeros((runs, 2))
         shown_c = np.zeros((runs, 2))
         worst = np.zeros((runs, 2))
-        like = np.full((runs, 2), NONE, dtype=np.int64)
+        like = np.empty((runs, 2), dtype=np.int64)
+        like.fill(NONE)
         kindest = np.zeros((runs, 2))
-        like_c = np.full((runs, 2), NONE, dtype=np.int64)
+        like_c = like.copy()
         strongest = (worst, like, kindest, like_c)
         every = np.arange(runs)
 
@@ -194,7 +201,7 @@ class Dynamics(Deciding, Acting):
             severity = np.asarray(severity, dtype=float)
             self.kernels.show(actor, code, unplanned, rows, severity, (shown_h, shown_c), (dealt_h, dealt_c), strongest)
 
-        days = list(self.scenario.observed_days)
+        days = list(self.observed_days)
         for event, announcing in self._in_month(month):
             while days and (event.announced[1] if announcing else event.day) >= days[0]:
                 self.within[days.pop(0)] = self.state.take(every)
@@ -233,8 +240,9 @@ class Dynamics(Deciding, Acting):
                 self._crisis(month, side, log, record)
 
         self.shown_hostility, self.shown_conciliation = shown_h, shown_c
-        for side in (0, 1):
-            self._owe(side, dealt_h[:, side], dealt_c[:, side])
+        if self.keeps_accounts:
+            for side in (0, 1):
+                self._owe(side, dealt_h[:, side], dealt_c[:, side])
         self.like_kind = like
         self.like_conciliatory = like_c
         self.worst, self.kindest = worst, kindest
