@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.rules import rng
 from sim.rules.rng import run_keys
 
 
@@ -21,9 +22,11 @@ def spawned(root_seed: int, first: int, runs: int) -> list[int]:
     # one to seven 32-bit words: the root pads to SeedSequence's pool of four, or runs past it
     [0, 1, 42, 20160101, 2**32 - 1, 2**32, 2**64 - 1, 2**96 + 5, 2**127 + 12345, 2**128 + 7, 2**200 + 99],
 )
-@pytest.mark.parametrize("first, runs", [(0, 40), (12_345, 5), (2**32 - 3, 6), (2**40, 3)])
-def test_run_keys_are_seed_sequence_children(root_seed, first, runs):
+@pytest.mark.parametrize("first, runs", [(0, 40), (12_345, 5), (2**32 - 3, 6), (2**40, 3), (7, 1)])
+@pytest.mark.parametrize("few", [0, rng.FEW_RUNS])  # 0: every batch of keys is hashed as arrays
+def test_run_keys_are_seed_sequence_children(root_seed, first, runs, few, monkeypatch):
     # (2**32 - 3, 6) crosses from one-word to two-word spawn keys
+    monkeypatch.setattr(rng, "FEW_RUNS", few)
     assert run_keys(root_seed, runs, first=first).tolist() == spawned(root_seed, first, runs)
 
 

@@ -135,6 +135,9 @@ def _spawned_keys(pool: list[int], hash_const: int, children: np.ndarray) -> np.
     return state[0] | (state[1] << np.uint64(32))
 
 
+FEW_RUNS = 4  # at most this many keys come from SeedSequence itself
+
+
 def run_keys(root_seed: int, runs: int, first: int = 0) -> np.ndarray:
     """One 64-bit key per run: runs first .. first+runs-1 of those spawned from the root seed.
 
@@ -146,13 +149,22 @@ def run_keys(root_seed: int, runs: int, first: int = 0) -> np.ndarray:
     root = operator.index(root_seed)
     if root < 0 or runs < 0 or first < 0:
         raise ValueError(f"run_keys: root seed, runs and first run must be non-negative (got {root}, {runs}, {first})")
+    if runs <= FEW_RUNS:  # numpy's own hash is the quicker for a handful of keys
+        return np.array(
+            [
+                np.random.SeedSequence(root, spawn_key=(i,)).generate_state(1, np.uint64)[0]
+                for i in range(first, first + runs)
+            ],
+            dtype=np.uint64,
+        )
     pool, hash_const = _root_pool(root)
     children = np.arange(first, first + runs, dtype=np.uint64)
     one_word = min(max(_WORD + 1 - first, 0), runs)  # children below 2**32 have a one-word spawn key
     keys = np.empty(runs, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        keys[:one_word] = _spawned_keys(pool, hash_const, children[:one_word])
-        keys[one_word:] = _spawned_keys(pool, hash_const, children[one_word:])
+        for part in (slice(None, one_word), slice(one_word, None)):
+            if len(children[part]):
+                keys[part] = _spawned_keys(pool, hash_const, children[part])
     return keys
 
 
