@@ -151,6 +151,15 @@ class Scenario:
         return tuple(dict.fromkeys(o.figure for o in self.observations if o.day))
 
     def world(self) -> World:
+        """What does not change during a run (`World`), made once per scenario and shared by its
+        runs: nothing writes to it."""
+        made = self.__dict__.get("_world")
+        if made is None:
+            made = self._make_world()
+            object.__setattr__(self, "_world", made)
+        return made
+
+    def _make_world(self) -> World:
         posts = [p for m in self.missions for p in m.posts]
         owners = [i for i, m in enumerate(self.missions) for _ in m.posts]
         props = [p for m in self.missions for p in m.properties]
