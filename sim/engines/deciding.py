@@ -15,6 +15,7 @@ from sim.engines.varying import delays_drawn
 from sim.rules import rng
 from sim.rules.compiled import pick
 from sim.rules.execution import carry_out
+from sim.rules.libm import exp_of
 from sim.rules.policies.base import Seen
 from sim.rules.repertoire import NONE, restorable
 
@@ -74,7 +75,7 @@ class Deciding:
         misread = bool(np.any(behaviour.misread_sigma > 0))
         factor = np.empty(0)
         if misread:
-            factor = np.exp(
+            factor = exp_of(
                 behaviour.misread_sigma * rng.normal(self.keys, month, side, rng.SLOT_MISREAD_A, rng.SLOT_MISREAD_B)
             )
         everyone = looking if looking is not None else np.ones(runs, dtype=bool)

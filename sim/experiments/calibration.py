@@ -33,6 +33,7 @@ from sim.engines.observers import Figures, KindCounts
 from sim.engines.plan import Mode, Plan, replay_plan
 from sim.rules.behaviour import Behaviour, delay_weights
 from sim.rules.calendar import Window
+from sim.rules.libm import log1p_of
 from sim.rules.measures import CATALOGUE, Measure, MeasureKind, Role
 from sim.rules.policies import REGISTRY
 from sim.rules.rng import run_keys
@@ -127,7 +128,7 @@ def score(
         if not window.holds(obs.month):
             continue
         simulated = figures[obs.figure][obs.month - start, :, obs.side]
-        gap = np.log1p(simulated) - np.log1p(obs.value)
+        gap = log1p_of(simulated) - log1p_of(obs.value)
         if obs.bound == "upper":
             gap = np.maximum(gap, 0.0)
         elif obs.bound == "lower":

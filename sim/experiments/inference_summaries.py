@@ -31,6 +31,7 @@ from sim.engines.drivers import simulate_batch
 from sim.experiments.acts import HOSTILE_GROUPS, Act, recorded_acts
 from sim.experiments.choices import make_plan
 from sim.rules.calendar import Window, date_label, month_label
+from sim.rules.libm import log1p_of
 from sim.rules.measures import CATALOGUE, HOSTILE_KINDS, MeasureKind
 from sim.rules.rng import run_keys
 from sim.rules.scenario import Observation, Scenario
@@ -98,7 +99,7 @@ class Record:
         groups = groups_from_acts(recorded_acts(scenario), window)
         observed = record._acts(groups) | record._holdings(figures, window.first)
         for i, obs in enumerate(kept):
-            observed[record._staff_name(i)] = float(np.log1p(obs.value)) if obs.bound == "equal" else 0.0
+            observed[record._staff_name(i)] = log1p_of(float(obs.value)) if obs.bound == "equal" else 0.0
         return cls(scenario.codes, window, kept, record.holdings_months, observed)
 
     @property
@@ -146,13 +147,13 @@ class Record:
     def _staff(self, figures: dict[str, np.ndarray], start: int) -> dict[str, float]:
         out = {}
         for i, obs in enumerate(self.observations):
-            simulated = np.log1p(np.asarray(figures[obs.figure][obs.month - start, :, obs.side], dtype=float))
+            simulated = log1p_of(np.asarray(figures[obs.figure][obs.month - start, :, obs.side], dtype=float))
             if obs.bound == "equal":
                 value = simulated
             elif obs.bound == "upper":
-                value = np.maximum(simulated - np.log1p(obs.value), 0.0)
+                value = np.maximum(simulated - log1p_of(obs.value), 0.0)
             else:
-                value = np.minimum(simulated - np.log1p(obs.value), 0.0)
+                value = np.minimum(simulated - log1p_of(obs.value), 0.0)
             out[self._staff_name(i)] = float(np.mean(value))
         return out
 

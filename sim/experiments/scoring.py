@@ -35,6 +35,7 @@ from scipy.optimize import linear_sum_assignment
 
 from sim.experiments.acts import HOSTILE_GROUPS, Act
 from sim.rules.calendar import Window
+from sim.rules.libm import log1p_of
 from sim.rules.scenario import Observation
 
 TOLERANCES = (0, 1, 3)
@@ -210,7 +211,7 @@ def _staff_values(t: Tally, runs: np.ndarray, blocks: np.ndarray) -> dict[tuple[
     staff, observed = t.staff[np.ix_(runs, chosen)], t.observed[chosen]
     upper = np.array([t.bound[i] == "upper" for i in chosen])
     lower = np.array([t.bound[i] == "lower" for i in chosen])
-    gap = np.log1p(staff) - np.log1p(observed)
+    gap = log1p_of(staff) - log1p_of(observed)
     gap = np.where(upper, np.maximum(gap, 0.0), np.where(lower, np.minimum(gap, 0.0), gap))
     low, high = np.quantile(staff, COVERAGE, axis=0)
     inside = np.where(upper, low <= observed, np.where(lower, high >= observed, (low <= observed) & (observed <= high)))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.rules.groups import KindGroup
+from sim.rules.libm import log10_of, pow10_of
 from sim.rules.state import NONE, State, World  # noqa: F401  (NONE: the catalogue's word for none)
 
 if TYPE_CHECKING:
@@ -209,12 +210,12 @@ class PeopleSeverity:
 
     def severity_of(self, people: np.ndarray, rate_change: np.ndarray) -> np.ndarray:
         people = np.asarray(people, dtype=float)
-        scaled = self.severity * (1.0 + np.log10(np.maximum(people, 1.0)))
+        scaled = self.severity * (1.0 + log10_of(np.maximum(people, 1.0)))
         return np.where(people > 0, scaled, self.none_severity)
 
     def people_for(self, magnitude: np.ndarray) -> np.ndarray:
         """How many people a measure of this severity magnitude removes (at least one)."""
-        return np.maximum(np.rint(10.0 ** (np.asarray(magnitude) / abs(self.severity) - 1.0)), 1.0)
+        return np.maximum(np.rint(pow10_of(np.asarray(magnitude) / abs(self.severity) - 1.0)), 1.0)
 
 
 class RateSeverity:

@@ -18,6 +18,7 @@ from sim.rules.entries import (
     entry,
 )
 from sim.rules.groups import KindGroup
+from sim.rules.libm import log10_of
 from sim.rules.options import cap_option, first_property, largest_open_post, refusals_of_caps
 from sim.rules.staffing import cut_to_ceiling, remove_from, remove_sent_staff, vacate_post
 
@@ -108,7 +109,7 @@ class RemovesSentStaff(PeopleSeverity, MeasureSpec):
         return Option(n >= 1, n, nothing(runs), nothing(runs))
 
     def reach(self, world, state, target, option):
-        return abs(self.severity) * (1.0 + np.log10(np.maximum(option.size, 1.0)))
+        return abs(self.severity) * (1.0 + log10_of(np.maximum(option.size, 1.0)))
 
 
 @entry

@@ -30,6 +30,7 @@ import numpy as np
 
 from sim.rules.compiled import kernel, pick
 from sim.rules.domain import PostStatus, PropertyStatus
+from sim.rules.libm import exp_of
 from sim.rules.measures import CATALOGUE, HOSTILE_KINDS, NONE, SEVERITY_MAX, Target
 from sim.rules.state import NO_CAP, State, World
 
@@ -223,7 +224,7 @@ def _draw_kind(
         if option is None or instruments.weights[kind] <= 0:
             continue
         reach = np.minimum(spec.reach(world, state, target, option), SEVERITY_MAX)
-        fit = np.exp(-((reach - magnitude) ** 2) / (2.0 * instruments.spread**2))
+        fit = exp_of(-((reach - magnitude) ** 2) / (2.0 * instruments.spread**2))
         weight[:, j] = np.where(option.feasible & (excluded != kind), instruments.weights[kind] * fit, 0.0)
     total = weight.sum(axis=1)
     cumulative = np.cumsum(weight, axis=1)

@@ -17,6 +17,7 @@ import operator
 import numpy as np
 
 from sim.rules.compiled import kernel, pick
+from sim.rules.libm import exp_of, normal_of
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -189,7 +190,7 @@ def normal(keys: np.ndarray, month: int, side: int, slot_a: int, slot_b: int) ->
     """Standard normal numbers (Box-Muller from two uniform slots)."""
     u1 = 1.0 - uniform(keys, month, side, slot_a)  # (0, 1]
     u2 = uniform(keys, month, side, slot_b)
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    return normal_of(u1, u2)
 
 
 def poisson(keys: np.ndarray, month: int, side: int, slot: int, mean: float | np.ndarray, limit: int = 8) -> np.ndarray:
@@ -199,7 +200,7 @@ def poisson(keys: np.ndarray, month: int, side: int, slot: int, mean: float | np
     counts = np.zeros(len(u), dtype=np.int64)
     if np.all(np.asarray(mean) <= 0):
         return counts
-    term = np.exp(-mean)
+    term = exp_of(-np.asarray(mean, dtype=float))
     cdf = term
     for k in range(1, limit + 1):
         counts += u >= cdf

@@ -1,0 +1,104 @@
+"""Exponentials and logarithms from the C library, element by element, the same on every machine.
+
+numpy computes `log`, `log10`, `log1p`, `exp` and `power` of float64 arrays with routines of its own on a
+processor with AVX-512, and these round differently from the C library in a few percent of cases
+(a fifth of the `log10`s of random numbers on one such machine); elsewhere it calls the C library.
+A rule written with numpy's would give a run numbers that depend on the processor. The rules call
+these kernels instead: as Python they call the C library through `math`, compiled they call the
+same functions through numba, so a run has the same numbers whichever machine, driver or batch
+ran it (`tests/test_libm.py`), and a rule that uses them can itself be a kernel.
+
+Where numpy returns inf, -inf or nan and `math` would raise (an overflow, the log of zero or of a
+negative number), these return what numpy returns.
+"""
+
+from __future__ import annotations
+
+from math import cos, exp, log, log1p, log10, pi, sqrt
+
+import numpy as np
+
+from sim.rules.compiled import kernel, pick
+
+INF = float("inf")
+NAN = float("nan")
+EXP_MAX = 709.782712893384  # the largest x whose exp is finite: log of the largest double
+POW10_MAX = 308.2547155599167  # the largest x whose 10 ** x is finite
+
+
+@kernel
+def log10_each(x, out):
+    """out[i] = log10(x[i]): -inf at 0, nan below 0 or at nan."""
+    for i in range(x.shape[0]):
+        v = x[i]
+        out[i] = log10(v) if v > 0.0 else (-INF if v == 0.0 else NAN)
+
+
+@kernel
+def log1p_each(x, out):
+    """out[i] = log(1 + x[i]), exact for small x[i]: -inf at -1, nan below -1 or at nan."""
+    for i in range(x.shape[0]):
+        v = x[i]
+        out[i] = log1p(v) if v > -1.0 else (-INF if v == -1.0 else NAN)
+
+
+@kernel
+def exp_each(x, out):
+    """out[i] = exp(x[i]): inf past EXP_MAX."""
+    for i in range(x.shape[0]):
+        v = x[i]
+        out[i] = INF if v > EXP_MAX else exp(v)
+
+
+@kernel
+def pow10_each(x, base, out):
+    """out[i] = base ** x[i] with base 10 (given, not written in: a compiler may turn a power of a
+    constant 10 into another function): inf past POW10_MAX."""
+    for i in range(x.shape[0]):
+        v = x[i]
+        out[i] = INF if v > POW10_MAX else base**v
+
+
+@kernel
+def box_muller(u1, u2, out):
+    """out[i]: a standard normal number from u1[i] in (0, 1] and u2[i] in [0, 1)."""
+    for i in range(u1.shape[0]):
+        out[i] = sqrt(-2.0 * log(u1[i])) * cos(2.0 * pi * u2[i])
+
+
+def _each(fn, x, *extra) -> np.ndarray | float:
+    """`fn` over every element of `x` (a number or an array of any shape), as float64."""
+    values = np.asarray(x, dtype=np.float64)
+    flat = np.ascontiguousarray(values).reshape(-1)
+    out = np.empty(flat.shape)
+    pick(fn, len(flat))(flat, *extra, out)
+    return out.reshape(values.shape) if values.ndim else float(out[0])
+
+
+def log10_of(x):
+    """log10 of each element (see `log10_each`)."""
+    return _each(log10_each, x)
+
+
+def log1p_of(x):
+    """log(1 + x) of each element (see `log1p_each`)."""
+    return _each(log1p_each, x)
+
+
+def exp_of(x):
+    """exp of each element (see `exp_each`)."""
+    return _each(exp_each, x)
+
+
+def pow10_of(x):
+    """10 ** each element (see `pow10_each`)."""
+    return _each(pow10_each, x, 10.0)
+
+
+def normal_of(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+    """Standard normal numbers from uniform ones (Box-Muller, see `box_muller`)."""
+    a = np.ascontiguousarray(u1, dtype=np.float64)
+    b = np.ascontiguousarray(u2, dtype=np.float64)
+    out = np.empty(a.shape)
+    pick(box_muller, len(a))(a.reshape(-1), b.reshape(-1), out.reshape(-1))
+    return out
