@@ -54,6 +54,7 @@ def test_where_the_c_library_raises_the_answer_is_numpys(mode):
         tens = np.array([libm.POW10_MAX, math.nextafter(libm.POW10_MAX, math.inf), 400.0, *EDGES])
         np.testing.assert_array_equal(jit(mode, libm.pow10_of, tens), np.power(10.0, tens))
     assert math.isfinite(math.exp(libm.EXP_MAX)) and math.isfinite(10.0**libm.POW10_MAX)
+    assert jit(mode, libm.normal_of, np.array([0.0]), np.array([0.0])).tolist() == [math.inf]
 
 
 def test_shapes_and_numbers_are_kept():

@@ -61,9 +61,10 @@ def pow10_each(x, base, out):
 
 @kernel
 def box_muller(u1, u2, out):
-    """out[i]: a standard normal number from u1[i] in (0, 1] and u2[i] in [0, 1)."""
+    """out[i]: a standard normal number from u1[i] in (0, 1] and u2[i] in [0, 1) (inf at u1[i] = 0)."""
     for i in range(u1.shape[0]):
-        out[i] = sqrt(-2.0 * log(u1[i])) * cos(2.0 * pi * u2[i])
+        v = u1[i]
+        out[i] = sqrt(-2.0 * (log(v) if v > 0.0 else -INF)) * cos(2.0 * pi * u2[i])
 
 
 def _each(fn, x, *extra) -> np.ndarray | float:
