@@ -46,7 +46,7 @@ from sim.rules.compiled import pick
 from sim.rules.instruments import Instruments, estimate, parse_instruments
 from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock, apply_measure, infeasibility
 from sim.rules.repertoire import NONE
-from sim.rules.rotation import restaff, rotate, tours
+from sim.rules.rotation import restaff, rotate, rotate_runs, tours
 from sim.rules.scenario import Scenario, events_by_announcement, events_by_month
 from sim.rules.state import State
 
@@ -106,7 +106,17 @@ class Dynamics(Deciding, Acting):
         self.queue_answering = np.zeros((runs, 2, depth))  # the provocation (or overture) a decision answers
         self.queue_like = np.full((runs, 2, depth), NONE, dtype=np.int64)  # the kind it answers like for like
         # the kernels of a month, compiled or not (sim.rules.compiled.pick), chosen once
-        month_kernels = (show, owe, owe_beyond, age_accounts, take_answers, queue_answers, tally, perceive_runs)
+        month_kernels = (
+            show,
+            owe,
+            owe_beyond,
+            age_accounts,
+            take_answers,
+            queue_answers,
+            tally,
+            perceive_runs,
+            rotate_runs,
+        )
         self.kernels = SimpleNamespace(**{fn.__name__: pick(fn, runs) for fn in month_kernels})
         self.queues = (
             self.queue_severity,
@@ -246,7 +256,7 @@ class Dynamics(Deciding, Acting):
         self.like_kind = like
         self.like_conciliatory = like_c
         self.worst, self.kindest = worst, kindest
-        rotate(self.world, self.state, self.tour)
+        rotate(self.world, self.state, self.tour, self.kernels.rotate_runs)
         if month >= self.plan.active_from:
             restaff(
                 self.world,

@@ -70,7 +70,7 @@ def box_muller(u1, u2, out):
 def _each(fn, x, *extra) -> np.ndarray | float:
     """`fn` over every element of `x` (a number or an array of any shape), as float64."""
     values = np.asarray(x, dtype=np.float64)
-    flat = np.ascontiguousarray(values).reshape(-1)
+    flat = values.reshape(-1) if values.flags.c_contiguous else np.ascontiguousarray(values).reshape(-1)
     out = np.empty(flat.shape)
     pick(fn, len(flat))(flat, *extra, out)
     return out.reshape(values.shape) if values.ndim else float(out[0])

@@ -92,13 +92,14 @@ def rotate_runs(
     return most
 
 
-def rotate(world: World, state: State, tour: np.ndarray | None = None) -> np.ndarray:
+def rotate(world: World, state: State, tour: np.ndarray | None = None, runs_kernel=None) -> np.ndarray:
     """Advance rotation one month for every run; `tour`: each run's tours, float[R, 2] (`tours`;
-    default the scenario's). Returns the net staff change, int[R, 2]."""
+    default the scenario's); `runs_kernel`: `rotate_runs` as `pick` chose it for these runs, when
+    the caller keeps it. Returns the net staff change, int[R, 2]."""
     if tour is None:
         tour = tours(world, state.runs)
     change = np.zeros((state.runs, 2), dtype=np.int64)
-    most = pick(rotate_runs, state.runs)(
+    most = (runs_kernel or pick(rotate_runs, state.runs))(
         state.staff,
         state.drawn_down,
         state.departure_carry,
