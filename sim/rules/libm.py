@@ -1,12 +1,13 @@
-"""Exponentials and logarithms from the C library, element by element, the same on every machine.
+"""Exponentials and logarithms from the C library, element by element, whatever the processor.
 
 numpy computes `log`, `log10`, `log1p`, `exp` and `power` of float64 arrays with routines of its own on a
 processor with AVX-512, and these round differently from the C library in a few percent of cases
 (a fifth of the `log10`s of random numbers on one such machine); elsewhere it calls the C library.
 A rule written with numpy's would give a run numbers that depend on the processor. The rules call
 these kernels instead: as Python they call the C library through `math`, compiled they call the
-same functions through numba, so a run has the same numbers whichever machine, driver or batch
-ran it (`tests/test_libm.py`), and a rule that uses them can itself be a kernel.
+same functions through numba, so a run has the same numbers whichever processor, driver or batch
+ran it, given the same C library (`tests/test_libm.py`), and a rule that uses them can itself be a
+kernel.
 
 Where numpy returns inf, -inf or nan and `math` would raise (an overflow, the log of zero or of a
 negative number), these return what numpy returns.
