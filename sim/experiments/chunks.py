@@ -57,8 +57,10 @@ def simulated(chunks: ChunkSimulation, runs: int, chunk_runs: int, workers: int 
             yield chunks(*task)
         return
     from sim.experiments.executors import POOL_RESTARTS, PoolExecutor  # a single process needs no pool
+    from sim.experiments.warm import WARM_RUNS, compiled_before
     from sim.files.sweep_store import SweepError
 
+    compiled_before(chunks, (0, min(WARM_RUNS, runs)))
     executor = PoolExecutor(min(workers, -(-runs // chunk_runs)))
     order = Ordered(chunk_runs)
     try:

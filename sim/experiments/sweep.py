@@ -1,12 +1,11 @@
 """Running a sweep: design points x replicates through the batched engine, on a local process
 pool or a Dask cluster, streamed to disk part by part so that a stopped sweep resumes.
 
-`results/<sweep>/<id>/` holds `manifest.json`, `design.csv` (one row per point), `runs/` (the
-runs table as Parquet parts, one per point and block of replicates, each written under a
-temporary name and renamed), and `summary.csv` (per point: mean and quantiles of each outcome).
-The id is a hash of the sweep file, the scenario file and the package version, so the same
-command finds the same folder and runs only the parts that are missing. Replicate r of every
-point uses the same run seed (common random numbers), spawned from the sweep's seed.
+`results/<sweep>/<id>/` holds `manifest.json`, `design.csv` (a row per point), `runs/` (the runs
+table as Parquet parts per point and block of replicates, each written under a temporary name and
+renamed) and `summary.csv` (per point: mean and quantiles of each outcome). The id hashes the sweep
+and scenario files and the package version: the same command finds the same folder and runs only
+the missing parts. Replicate r of every point has the same run seed (common random numbers).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import numpy as np
 from sim import __version__
 from sim.errors import ResultsError
 from sim.experiments.choices import PlanError, make_plan
-from sim.experiments.executors import make_executor
+from sim.experiments.executors import PoolExecutor, make_executor
 from sim.experiments.limits import check_sweep
 from sim.experiments.outcomes import outcome_names, simulate_outcomes
 from sim.experiments.posterior import (
@@ -38,6 +37,7 @@ from sim.experiments.posterior import (
     unit_draws,
     with_draw,
 )
+from sim.experiments.warm import WARM_RUNS, compiled_before
 from sim.files.folders import RUN_ID, lock_folder
 from sim.files.params import apply_params
 from sim.files.results import CsvWriter, utc_now, write_csv, write_json
@@ -94,8 +94,7 @@ PARAMS_COPY = "params.toml"  # a --params overlay, copied into the sweep folder
 
 
 def failing_runs() -> frozenset[tuple[int, int]]:
-    """The (point, replicate) pairs that TFT_FAIL_RUNS asks to fail: a way for tests to show that a
-    failing run is recorded and the sweep goes on."""
+    """The (point, replicate) pairs TFT_FAIL_RUNS makes fail: a failed run is recorded, the sweep goes on."""
     text = os.environ.get(FAIL_RUNS, "").strip()
     chosen = set()
     for item in text.split(",") if text else ():
@@ -248,12 +247,14 @@ def run_sweep(
             write_csv(
                 folder / DRAWS_FILE, draw_columns(fit, "replicate"), draw_rows(fit, drawn, keys, name="replicate")
             )
-        tasks = (
-            (scenario, plans[u.point], keys[u.first : u.first + u.count], u)
-            + (() if drawn is None else unit_draws(scenario, plans[u.point], fit, drawn, u, chosen[u.point]))
-            for u in todo
-        )
-        for result in executor.map(tasks):
+
+        def task_of(u: Block) -> tuple:
+            own = () if drawn is None else unit_draws(scenario, plans[u.point], fit, drawn, u, chosen[u.point])
+            return (scenario, plans[u.point], keys[u.first : u.first + u.count], u) + own
+
+        if todo and isinstance(executor, PoolExecutor):  # the rules compiled once, not in every worker
+            compiled_before(run_unit, task_of(Block(todo[0].point, todo[0].first, min(WARM_RUNS, todo[0].count))))
+        for result in executor.map(task_of(u) for u in todo):
             write_part(folder, result, sweep, points, keys, identity)
             new_runs += result["unit"].count
             if progress:
