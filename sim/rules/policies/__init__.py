@@ -1,6 +1,7 @@
 """The policy catalogue: rules for answering what a side perceived the other did.
 
-Every rule is one class with one decision method, registered once in `REGISTRY`.
+Every rule is one class, registered once in `REGISTRY`, with its decision beside it as a kernel over
+one run (`sim.rules.policies.kernel`).
 """
 
 from sim.rules.policies import classic, graded  # noqa: F401  (registers the rules)

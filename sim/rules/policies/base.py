@@ -9,6 +9,7 @@ from typing import ClassVar
 import numpy as np
 
 from sim.errors import SimError
+from sim.rules.compiled import pick
 
 
 class PolicyError(SimError):
@@ -35,6 +36,18 @@ class Parameter:
             span = f"{self.low:g} to {self.high:g}"
             raise PolicyError(f"policy '{policy}': parameter '{self.name}' = {value} is out of range (allowed: {span})")
         return float(value)
+
+
+# The catalogue's rules, by number: each is a kernel over one run (`sim.rules.policies.kernel`).
+RESTRAINT, MIRROR, TIT_FOR_TWO_TATS, GENEROUS_MIRROR, GRIM_TRIGGER, WIN_STAY_LOSE_SHIFT = range(6)
+GRADUAL, CONTRITE_MIRROR, ESCALATE, PARITY, GRIT, TALKS_RESET = range(6, 12)
+
+# What a rule is given of `Seen`: a tuple of its fields in this order (a field the rule does not
+# read is an empty array).
+HOSTILITY, CONCILIATION, PROVOCATION, OVERTURE, RECIPROCATED, RESTORABLE = range(6)
+OWN_LAST, OWN_ERROR, OWN_STAFF, OTHER_STAFF, DRAW = range(6, 11)
+NO_KIND = -1  # a rule's answer names no measure kind
+NAN = float("nan")  # nor a size
 
 
 @dataclass
@@ -88,6 +101,9 @@ class Policy:
     attributes and write `decide`; they register with `@register`."""
 
     name: ClassVar[str]
+    code: ClassVar[int | None] = None  # the rule's number in the catalogue's kernel (None: `decide` is the rule)
+    reads: ClassVar[tuple[str, ...]] = ()  # the fields of `Seen` the rule reads beyond the first five
+    remembers: ClassVar[tuple[str, ...]] = ()  # what the rule keeps from month to month, per run
     title: ClassVar[str]
     source: ClassVar[str]
     memory_depth: ClassVar[float]  # months of history the rule looks at (math.inf: unbounded)
@@ -109,12 +125,39 @@ class Policy:
     def __repr__(self) -> str:
         return spec_string(self)
 
-    def start(self, runs: int) -> dict[str, np.ndarray]:
-        """Fresh memory for `runs` runs (reset)."""
-        return {}
+    def start(self, runs: int) -> np.ndarray:
+        """Fresh memory for `runs` runs (reset): a row per run, a column for each of `remembers`."""
+        return np.zeros((runs, len(self.remembers)))
 
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        raise NotImplementedError
+    def decide(self, seen: Seen, memory: np.ndarray) -> Response:
+        """The rule's answer in every run; updates `memory`."""
+        from sim.rules.policies.kernel import decide_runs  # the catalogue's rules, which import this module
+
+        if self.code is None:
+            raise NotImplementedError(f"policy '{self.name}' has no rule in the catalogue: write its decide")
+        runs = len(seen.provocation)
+        fields = tuple(
+            _field(getattr(seen, name), kind) if i < 5 or name in self.reads else np.empty(0, kind)
+            for i, (name, kind) in enumerate(SEEN_KINDS.items())
+        )
+        severity, kind, size = np.empty(runs), np.empty(runs, dtype=np.int64), np.empty(runs)
+        pick(decide_runs, runs)(self.code, self.values(runs), fields, memory, severity, kind, size)
+        return Response(severity, kind, size)
+
+    def values(self, runs: int) -> np.ndarray:
+        """The parameters' values in each of `runs` runs, a column each in the order of `parameters`
+        (as the rule reads them): a value is one for all runs, or one per run."""
+        table = np.empty((runs, len(self.parameters)))
+        for column, parameter in enumerate(self.parameters):
+            table[:, column] = self.params[parameter.name]
+        return table
+
+
+SEEN_KINDS = {name: bool if name in ("restorable", "own_error") else np.float64 for name in Seen.__dataclass_fields__}
+
+
+def _field(value: np.ndarray, kind: type) -> np.ndarray:
+    return np.ascontiguousarray(value, dtype=kind)
 
 
 REGISTRY: dict[str, type[Policy]] = {}

@@ -10,14 +10,38 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+from sim.rules.compiled import kernel
+from sim.rules.policies.base import (
+    CONTRITE_MIRROR,
+    DRAW,
+    GENEROUS_MIRROR,
+    GRADUAL,
+    GRIM_TRIGGER,
+    HOSTILITY,
+    MIRROR,
+    NAN,
+    NO_KIND,
+    OVERTURE,
+    OWN_ERROR,
+    OWN_LAST,
+    PROVOCATION,
+    RESTRAINT,
+    TIT_FOR_TWO_TATS,
+    WIN_STAY_LOSE_SHIFT,
+    Parameter,
+    Policy,
+    register,
+)
 
-from sim.rules.policies.base import Parameter, Policy, Response, Seen, register
+# Each rule decides for run `r`: `p[r]` are its parameters' values (in the order of `parameters`),
+# `seen` the fields of `Seen` (`sim.rules.policies.base`), `memory[r]` what it keeps. It returns
+# the desired severity (negative hostile, positive conciliatory), a measure kind or NO_KIND, and a
+# size or NAN. Conciliation is answered in kind: the overture's own size.
 
 
-def _reciprocate(seen: Seen) -> np.ndarray:
-    """Conciliation answered in kind: the overture's own size."""
-    return seen.overture.copy()
+@kernel(inline=True)
+def restraint_rule(r, p, seen, memory):
+    return 0.0, NO_KIND, NAN
 
 
 @register
@@ -29,11 +53,14 @@ class Restraint(Policy):
     name = "restraint"
     title = "Restraint"
     source = "Axelrod (1984), 'always cooperate'; record E06"
+    code = RESTRAINT
     memory_depth = 0
     classic = True
 
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        return Response(np.zeros(len(seen.provocation)))
+
+@kernel(inline=True)
+def mirror_rule(r, p, seen, memory):
+    return seen[OVERTURE][r] - seen[PROVOCATION][r], NO_KIND, NAN
 
 
 @register
@@ -45,11 +72,17 @@ class Mirror(Policy):
     name = "mirror"
     title = "Mirror (tit-for-tat)"
     source = "Axelrod (1984), The Evolution of Cooperation; Rapoport's entry to Axelrod's 1980 tournament"
+    code = MIRROR
     memory_depth = 1
     classic = True
 
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        return Response(_reciprocate(seen) - seen.provocation)
+
+@kernel(inline=True)
+def tit_for_two_tats_rule(r, p, seen, memory):
+    provocation = seen[PROVOCATION][r]
+    twice = provocation > 0 and memory[r, 0] > 0
+    memory[r, 0] = provocation  # the provocation of the month before
+    return seen[OVERTURE][r] - (provocation if twice else 0.0), NO_KIND, NAN
 
 
 @register
@@ -60,16 +93,16 @@ class TitForTwoTats(Policy):
     name = "tit_for_two_tats"
     title = "Tit-for-two-tats"
     source = "Axelrod (1984), The Evolution of Cooperation (Maynard Smith's rule)"
+    code = TIT_FOR_TWO_TATS
+    remembers = ("previous",)
     memory_depth = 2
     classic = True
 
-    def start(self, runs: int) -> dict[str, np.ndarray]:
-        return {"previous": np.zeros(runs)}
 
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        twice = (seen.provocation > 0) & (memory["previous"] > 0)
-        memory["previous"] = seen.provocation.copy()
-        return Response(_reciprocate(seen) - np.where(twice, seen.provocation, 0.0))
+@kernel(inline=True)
+def generous_mirror_rule(r, p, seen, memory):
+    forgiven = seen[DRAW][r] < p[r, 0]
+    return seen[OVERTURE][r] - (0.0 if forgiven else seen[PROVOCATION][r]), NO_KIND, NAN
 
 
 @register
@@ -81,14 +114,22 @@ class GenerousMirror(Policy):
     name = "generous_mirror"
     title = "Generous mirror (generous tit-for-tat)"
     source = "Nowak & Sigmund (1992), Nature 355:250-253; Molander (1985), J. Conflict Resolution 29"
+    code = GENEROUS_MIRROR
+    reads = ("draw",)
     memory_depth = 1
     stochastic = True
     classic = True
     parameters = (Parameter("forgiveness", 0.3, 0.0, 1.0, "probability of letting a provocation pass"),)
 
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        forgiven = seen.draw < self.params["forgiveness"]
-        return Response(_reciprocate(seen) - np.where(forgiven, 0.0, seen.provocation))
+
+@kernel(inline=True)
+def grim_trigger_rule(r, p, seen, memory):
+    provocation, grudge = seen[PROVOCATION][r], memory[r, 0]
+    triggered = grudge > 0 or provocation > 0
+    if not grudge > 0:
+        grudge = provocation  # the first provocation, kept for good
+    memory[r, 0] = grudge
+    return -(provocation if provocation > grudge else grudge) if triggered else 0.0, NO_KIND, NAN
 
 
 @register
@@ -100,17 +141,19 @@ class GrimTrigger(Policy):
     name = "grim_trigger"
     title = "Grim trigger"
     source = "Friedman (1971), Review of Economic Studies 38:1-12"
+    code = GRIM_TRIGGER
+    remembers = ("grudge",)
     memory_depth = math.inf
     classic = True
 
-    def start(self, runs: int) -> dict[str, np.ndarray]:
-        return {"grudge": np.zeros(runs)}
 
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        triggered = (memory["grudge"] > 0) | (seen.provocation > 0)
-        memory["grudge"] = np.where(memory["grudge"] > 0, memory["grudge"], seen.provocation)
-        severity = np.where(triggered, -np.maximum(seen.provocation, memory["grudge"]), 0.0)
-        return Response(severity)
+@kernel(inline=True)
+def win_stay_lose_shift_rule(r, p, seen, memory):
+    own_last, hostility = seen[OWN_LAST][r], seen[HOSTILITY][r]
+    other_hostile = hostility > 0
+    if (own_last < 0) != other_hostile:  # one side, not both, was hostile: shift
+        return -(hostility if other_hostile else -own_last), NO_KIND, NAN
+    return seen[OVERTURE][r], NO_KIND, NAN
 
 
 @register
@@ -123,15 +166,37 @@ class WinStayLoseShift(Policy):
     name = "win_stay_lose_shift"
     title = "Win-stay, lose-shift (Pavlov)"
     source = "Nowak & Sigmund (1993), Nature 364:56-58; Kraines & Kraines (1989), Theory and Decision 26"
+    code = WIN_STAY_LOSE_SHIFT
+    reads = ("own_last",)
     memory_depth = 1
     classic = True
 
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        own_hostile = seen.own_last < 0
-        other_hostile = seen.hostility > 0
-        shift = own_hostile != other_hostile
-        size = np.where(other_hostile, seen.hostility, -seen.own_last)
-        return Response(np.where(shift, -size, _reciprocate(seen)))
+
+@kernel(inline=True)
+def gradual_rule(r, p, seen, memory):
+    # memory[r]: provocations counted, punishing months left, calm months left, the punishment's size
+    provocation = seen[PROVOCATION][r]
+    provoked = provocation > 0
+    if provoked:
+        memory[r, 0] += 1.0
+    punishing = memory[r, 1] > 0
+    calming = not punishing and memory[r, 2] > 0
+    if not punishing and not calming and provoked:  # the n-th provocation: n months of answers
+        memory[r, 1] = memory[r, 0]
+        memory[r, 3] = provocation
+    hostile = memory[r, 1] > 0
+    severity = 0.0
+    if hostile:
+        severity = -memory[r, 3]
+        memory[r, 1] -= 1.0
+        if memory[r, 1] == 0:  # the punishment's last month starts two months of calm
+            memory[r, 2] = 2.0
+    if calming:
+        severity = p[r, 0]
+        memory[r, 2] -= 1.0
+    if not hostile and not calming:
+        severity = seen[OVERTURE][r]
+    return severity, NO_KIND, NAN
 
 
 @register
@@ -143,31 +208,27 @@ class Gradual(Policy):
     name = "gradual"
     title = "Gradual"
     source = "Beaufils, Delahaye & Mathieu (1996), Proc. Artificial Life V"
+    code = GRADUAL
+    remembers = ("count", "punish", "calm_left", "size")
     memory_depth = math.inf
     classic = True
     parameters = (Parameter("calm", 1.0, 0.0, 5.0, "severity of each of the two conciliatory months"),)
 
-    def start(self, runs: int) -> dict[str, np.ndarray]:
-        zeros = np.zeros(runs)
-        return {"count": zeros.copy(), "punish": zeros.copy(), "calm_left": zeros.copy(), "size": zeros.copy()}
 
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        provoked = seen.provocation > 0
-        memory["count"] += provoked
-        punishing = memory["punish"] > 0
-        calming = ~punishing & (memory["calm_left"] > 0)
-        starting = ~punishing & ~calming & provoked
-        memory["punish"] = np.where(starting, memory["count"], memory["punish"])
-        memory["size"] = np.where(starting, seen.provocation, memory["size"])
-        hostile = memory["punish"] > 0
-        severity = np.where(hostile, -memory["size"], 0.0)
-        memory["punish"] = np.where(hostile, memory["punish"] - 1, memory["punish"])
-        # the punishment's last month starts two months of calm
-        memory["calm_left"] = np.where(hostile & (memory["punish"] == 0), 2.0, memory["calm_left"])
-        severity = np.where(calming, self.params["calm"], severity)
-        memory["calm_left"] = np.where(calming, memory["calm_left"] - 1, memory["calm_left"])
-        quiet = ~hostile & ~calming
-        return Response(np.where(quiet, _reciprocate(seen), severity))
+@kernel(inline=True)
+def contrite_mirror_rule(r, p, seen, memory):
+    own_error, provocation = seen[OWN_ERROR][r], seen[PROVOCATION][r]
+    accepted = (memory[r, 0] > 0 or own_error) and provocation > 0
+    # contrition lasts until the punishment has been taken, or two months at most
+    if own_error:
+        memory[r, 0] = 2.0
+    elif accepted:
+        memory[r, 0] = 0.0
+    elif memory[r, 0] - 1 > 0:
+        memory[r, 0] = memory[r, 0] - 1
+    else:
+        memory[r, 0] = 0.0
+    return seen[OVERTURE][r] - (0.0 if accepted else provocation), NO_KIND, NAN
 
 
 @register
@@ -180,15 +241,8 @@ class ContriteMirror(Policy):
     name = "contrite_mirror"
     title = "Contrite mirror (contrite tit-for-tat)"
     source = "Sugden (1986); Boyd (1989), J. Theoretical Biology 136; Wu & Axelrod (1995), JCR 39:183-189"
+    code = CONTRITE_MIRROR
+    reads = ("own_error",)
+    remembers = ("sorry",)
     memory_depth = 2
     classic = True
-
-    def start(self, runs: int) -> dict[str, np.ndarray]:
-        return {"sorry": np.zeros(runs)}
-
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        sorry = (memory["sorry"] > 0) | seen.own_error
-        accepted = sorry & (seen.provocation > 0)
-        # contrition lasts until the punishment has been taken, or two months at most
-        memory["sorry"] = np.where(seen.own_error, 2.0, np.where(accepted, 0.0, np.maximum(memory["sorry"] - 1, 0)))
-        return Response(_reciprocate(seen) - np.where(accepted, 0.0, seen.provocation))

@@ -4,10 +4,34 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from sim.rules.compiled import kernel
 from sim.rules.entries import MeasureKind
-from sim.rules.policies.base import Parameter, Policy, Response, Seen, register
+from sim.rules.policies.base import (
+    ESCALATE,
+    GRIT,
+    HOSTILITY,
+    NAN,
+    NO_KIND,
+    OTHER_STAFF,
+    OVERTURE,
+    OWN_STAFF,
+    PARITY,
+    PROVOCATION,
+    RECIPROCATED,
+    RESTORABLE,
+    TALKS_RESET,
+    Parameter,
+    Policy,
+    register,
+)
+
+# plain numbers, as a rule returns them (see sim.rules.policies.classic for what a rule is given)
+CAP_STAFF, HOLD_TALKS = int(MeasureKind.CAP_STAFF), int(MeasureKind.HOLD_TALKS)
+
+
+@kernel(inline=True)
+def escalate_rule(r, p, seen, memory):
+    return seen[OVERTURE][r] - p[r, 0] * seen[HOSTILITY][r], NO_KIND, NAN
 
 
 @register
@@ -20,11 +44,18 @@ class Escalate(Policy):
     name = "escalate"
     title = "Escalate by a factor k"
     source = "Kahn (1965), On Escalation: Metaphors and Scenarios; record E32/E34"
+    code = ESCALATE
     memory_depth = 1
     parameters = (Parameter("k", 1.5, 1.0, 5.0, "factor applied to the perceived severity"),)
 
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        return Response(seen.overture - self.params["k"] * seen.hostility)
+
+@kernel(inline=True)
+def parity_rule(r, p, seen, memory):
+    severity = seen[OVERTURE][r] - seen[PROVOCATION][r]
+    own = seen[OWN_STAFF][r]
+    if seen[PROVOCATION][r] > 0 and seen[OTHER_STAFF][r] > own:
+        return severity, CAP_STAFF, own
+    return severity, NO_KIND, NAN
 
 
 @register
@@ -36,14 +67,23 @@ class Parity(Policy):
     name = "parity"
     title = "Parity (cap the other at one's own headcount)"
     source = "record E08 (Russian MFA, 28 July 2017) and E13 (US 'spirit of parity', 31 August 2017)"
+    code = PARITY
+    reads = ("own_staff", "other_staff")
     memory_depth = 1
 
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        provoked = seen.provocation > 0
-        cap = provoked & (seen.other_staff > seen.own_staff)
-        kind = np.where(cap, int(MeasureKind.CAP_STAFF), -1)
-        size = np.where(cap, seen.own_staff, np.nan)
-        return Response(seen.overture - seen.provocation, kind=kind, size=size)
+
+@kernel(inline=True)
+def grit_rule(r, p, seen, memory):
+    overture, provocation = seen[OVERTURE][r], seen[PROVOCATION][r]
+    if seen[RECIPROCATED][r] > 0 or overture > 0:
+        memory[r, 0] = 0.0  # unreciprocated steps in a row
+    if provocation > 0:
+        return -provocation, NO_KIND, NAN
+    if seen[RESTORABLE][r] and memory[r, 0] < p[r, 1]:  # a step
+        memory[r, 0] += 1.0
+        step = p[r, 0]
+        return step if step > overture else overture, NO_KIND, NAN
+    return overture, NO_KIND, NAN
 
 
 @register
@@ -58,24 +98,29 @@ class Grit(Policy):
     name = "grit"
     title = "GRIT (graduated reciprocation in tension-reduction)"
     source = "Osgood (1962), An Alternative to War or Surrender; Lindskold (1978), Psychological Bulletin 85"
+    code = GRIT
+    reads = ("restorable",)
+    remembers = ("unanswered",)
     memory_depth = math.inf
     parameters = (
         Parameter("step", 3.0, 0.5, 10.0, "severity of each conciliatory step"),
         Parameter("persistence", 2, 1, 12, "unreciprocated steps in a row before pausing", integer=True),
     )
 
-    def start(self, runs: int) -> dict[str, np.ndarray]:
-        return {"unanswered": np.zeros(runs)}
 
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        answered = (seen.reciprocated > 0) | (seen.overture > 0)
-        memory["unanswered"] = np.where(answered, 0.0, memory["unanswered"])
-        provoked = seen.provocation > 0
-        stepping = ~provoked & seen.restorable & (memory["unanswered"] < self.params["persistence"])
-        memory["unanswered"] = np.where(stepping, memory["unanswered"] + 1, memory["unanswered"])
-        calm = np.where(stepping, np.maximum(self.params["step"], seen.overture), seen.overture)
-        severity = np.where(provoked, -seen.provocation, calm)
-        return Response(severity)
+@kernel(inline=True)
+def talks_reset_rule(r, p, seen, memory):
+    month = memory[r, 0]  # months since the talks opened
+    memory[r, 0] = month + 1
+    overture, provocation = seen[OVERTURE][r], seen[PROVOCATION][r]
+    if provocation > 0:
+        return -provocation, NO_KIND, NAN
+    if month == 0:
+        return 1.0, HOLD_TALKS, NAN
+    if month >= 1 and month <= p[r, 0] and seen[RESTORABLE][r]:  # the package's steps
+        step = p[r, 1]
+        return step if step > overture else overture, NO_KIND, NAN
+    return overture, NO_KIND, NAN
 
 
 @register
@@ -89,25 +134,11 @@ class TalksReset(Policy):
     name = "talks_reset"
     title = "Talks-led reciprocal reset"
     source = "record E60/E61/E63 (Riyadh, 18 Feb 2025; Istanbul, 27 Feb and 10 Apr 2025)"
+    code = TALKS_RESET
+    reads = ("restorable",)
+    remembers = ("month",)
     memory_depth = math.inf
     parameters = (
         Parameter("package", 6, 1, 24, "months of unconditional conciliatory steps after the talks", integer=True),
         Parameter("step", 3.0, 0.5, 10.0, "severity of each step"),
     )
-
-    def start(self, runs: int) -> dict[str, np.ndarray]:
-        return {"month": np.zeros(runs)}
-
-    def decide(self, seen: Seen, memory: dict[str, np.ndarray]) -> Response:
-        month = memory["month"]
-        memory["month"] = month + 1
-        provoked = seen.provocation > 0
-        opening = month == 0
-        package = (month >= 1) & (month <= self.params["package"]) & seen.restorable
-        severity = np.where(
-            provoked,
-            -seen.provocation,
-            np.where(opening, 1.0, np.where(package, np.maximum(self.params["step"], seen.overture), seen.overture)),
-        )
-        kind = np.where(opening & ~provoked, int(MeasureKind.HOLD_TALKS), -1)
-        return Response(severity, kind=kind)
