@@ -14,7 +14,7 @@ from sim.rules.behaviour import (
     owe,
     owe_beyond,
     perceive_runs,
-    queue_answers,
+    queue_one,
     show,
     take_answers,
     tally,
@@ -22,6 +22,12 @@ from sim.rules.behaviour import (
 from sim.rules.compiled import twins
 
 DEPTH = 3
+
+
+def queue_answers(side, delay, depth, answer, queue, one=queue_one):
+    """`queue_one` (or its compiled twin, `one`) in each run: answer is six arrays over the runs."""
+    for r in range(len(delay)):
+        one(r, side, delay[r], depth[r], tuple(part[r] for part in answer), *queue)
 
 
 def _queues(runs: int, severities: list[list[float]]) -> tuple[np.ndarray, ...]:
@@ -80,7 +86,7 @@ def test_compiled_and_python_queue_alike(held, severity, delay):
     args = (np.array(delay[:runs], dtype=np.int64), np.full(runs, DEPTH, dtype=np.int64), _answers(severity[:runs]))
     python, compiled = _queues(runs, held[:runs]), _queues(runs, held[:runs])
     queue_answers(0, *args, python)
-    twins()["queue_answers"](0, *args, compiled)
+    queue_answers(0, *args, compiled, one=twins()["queue_one"])
     taken = [_answers([0.0] * runs), _answers([0.0] * runs)]
     take_answers(0, python, taken[0])
     twins()["take_answers"](0, compiled, taken[1])

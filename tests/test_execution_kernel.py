@@ -14,7 +14,7 @@ NONE = -1
 
 @pytest.mark.parametrize("compiled", [False, True])
 def test_an_act_turned_by_execution_error_and_the_kind_it_answers_like_for_like(compiled):
-    carry_out = (twins() if compiled else python_twins())["carry_out"]
+    carry_out_one = (twins() if compiled else python_twins())["carry_out_one"]
     flip = np.array([True, True, False, False, False, False])
     severity = np.array([0.0, -4.0, -4.0, 3.0, 3.0, 0.0])
     kind = np.array([NONE, 2, 2, 10, 10, NONE])
@@ -24,16 +24,11 @@ def test_an_act_turned_by_execution_error_and_the_kind_it_answers_like_for_like(
     like_hostile = np.array([0, 3, 4, 5, 6, 7])
     like_conciliatory = np.array([10, 11, 12, 13, 14, 15])
     error, answering, like = np.empty(6, dtype=bool), np.empty(6), np.empty(6, dtype=np.int64)
-    carry_out(
-        flip,
-        np.full(6, 2.5),
-        (severity, kind, size),
-        (provocation, overture),
-        (like_hostile, like_conciliatory),
-        error,
-        answering,
-        like,
-    )
+    for r in range(6):
+        severity[r], kind[r], size[r], error[r], answering[r], like[r] = carry_out_one(
+            *(flip[r], 2.5, severity[r], kind[r], size[r]),
+            *(provocation[r], overture[r], like_hostile[r], like_conciliatory[r]),
+        )
     # a quiet month turned into an unintended hostile act; an intended act not carried out; an act
     # that answers a provocation; a step that reciprocates an overture, one that does not; nothing
     assert severity.tolist() == [-2.5, 0.0, -4.0, 3.0, 3.0, 0.0]

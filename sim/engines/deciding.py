@@ -11,10 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.engines.varying import delays_drawn
+from sim.engines.varying import delay_table, may_wait
 from sim.rules import rng
-from sim.rules.compiled import pick
-from sim.rules.execution import carry_out
 from sim.rules.libm import exp_of
 from sim.rules.policies.base import Seen
 from sim.rules.repertoire import NONE, restorable
@@ -163,37 +161,40 @@ class Deciding:
         like_kind_c[late, other] = NONE
         return self._decide(month, side, seen, like_h, like_c, late)
 
-    def _decide(self, month, side, seen: Seen, like_h, like_c, late=None) -> np.ndarray | None:
-        """The policy decides on `seen`; the answer is queued for the month its delay says, or,
-        in the runs that looked `late` and drew no delay, returned to be carried out at once
-        (severity, kind, size, like, error, answering per run; 0 severity where none)."""
+    def _decide(self, month, side, seen: Seen, like_h, like_c, late=None) -> tuple | None:
+        """The policy decides on `seen`, the decision is carried out and queued for the month its
+        delay says (`answer_runs`), or, in the runs that looked `late` and drew no delay, returned
+        to be carried out at once (severity, kind, size, like, error, answering per run; 0
+        severity where none)."""
         behaviour = self.values[side]
-        response = self.policies[side].decide(seen, self.memory[side])
+        policy = self.policies[side]
         runs = self.runs
-        severity = np.array(response.severity, dtype=np.float64)
-        kind = np.array(response.kind, dtype=np.int64)
-        size = np.array(response.size, dtype=np.float64)
+        execution = (np.empty(0), np.empty(0), _per_run(behaviour.error_severity, runs))
         if np.any(behaviour.execution_error > 0):
-            flip = rng.uniform(self.keys, month, side, rng.SLOT_EXECUTION) < behaviour.execution_error
-        else:
-            flip = np.zeros(runs, dtype=bool)
-        error, answering, like = np.empty(runs, dtype=bool), np.empty(runs), np.empty(runs, dtype=np.int64)
-        pick(carry_out, runs)(
-            flip,
-            np.ascontiguousarray(_per_run(behaviour.error_severity, runs)),
-            (severity, kind, size),
-            (seen.provocation, seen.overture),
-            (like_h, like_c),
-            error,
-            answering,
-            like,
+            flip = rng.uniform(self.keys, month, side, rng.SLOT_EXECUTION)
+            execution = (flip, np.ascontiguousarray(_per_run(behaviour.execution_error, runs)), execution[2])
+        cumulative, last_delay = delay_table(behaviour, runs)
+        wait = rng.uniform(self.keys, month, side, rng.SLOT_DELAY) if may_wait(behaviour) else np.empty(0)
+        now = (
+            np.empty(runs),
+            np.empty(runs, dtype=np.int64),
+            np.empty(runs),
+            np.empty(runs, dtype=np.int64),
+            np.empty(runs, dtype=bool),
+            np.empty(runs),
         )
-        delay = delays_drawn(behaviour, lambda: rng.uniform(self.keys, month, side, rng.SLOT_DELAY), runs)
-        now = None
-        if late is not None:
-            now = late & (delay == 0) & (severity != 0)
-            answer_now = (np.where(now, severity, 0.0), kind, size, like, error & now, answering)
-            severity = np.where(now, 0.0, severity)
-        answer = (severity, kind, size, error, answering, like)
-        self.kernels.queue_answers(side, delay, self.depth_runs, answer, self.queues)
-        return answer_now if now is not None and now.any() else None
+        any_now = self.kernels.answer_runs(
+            side,
+            (policy.code, policy.values(runs), self.memory[side]),
+            policy.given(seen),
+            (np.ascontiguousarray(like_h), np.ascontiguousarray(like_c)),
+            (execution[0], execution[1], np.ascontiguousarray(execution[2])),
+            (wait, cumulative, last_delay, self.depth_runs),
+            np.empty(0, dtype=bool) if late is None else late,
+            self.queues,
+            now,
+        )
+        if not any_now:
+            return None
+        severity, kind, size, like, error, answering = now
+        return severity, kind, size, like, error, answering

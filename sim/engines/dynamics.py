@@ -37,12 +37,12 @@ from sim.rules.behaviour import (
     owe,
     owe_beyond,
     perceive_runs,
-    queue_answers,
     show,
     take_answers,
     tally,
 )
 from sim.rules.compiled import pick
+from sim.rules.execution import answer_runs
 from sim.rules.instruments import Instruments, estimate, parse_instruments
 from sim.rules.measures import CATALOGUE, EventRecord, Measure, MeasureKind, Role, Shock, apply_measure, infeasibility
 from sim.rules.repertoire import NONE
@@ -112,10 +112,10 @@ class Dynamics(Deciding, Acting):
             owe_beyond,
             age_accounts,
             take_answers,
-            queue_answers,
             tally,
             perceive_runs,
             rotate_runs,
+            answer_runs,
         )
         self.kernels = SimpleNamespace(**{fn.__name__: pick(fn, runs) for fn in month_kernels})
         self.queues = (

@@ -14,7 +14,7 @@ simulated alone; tests/test_posterior_engine.py proves it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -147,24 +147,17 @@ def run_values(behaviours: Sequence[Behaviour], instruments: Instruments | None)
     )
 
 
-SHORT_WEIGHTS = 8  # up to this many delay weights, comparing with each is faster than a binary search
+def may_wait(values: SideValues) -> bool:
+    """Whether some run's answer may wait a month or more."""
+    return not (np.ndim(values.last_delay) == 0 and values.last_delay == 0)
 
 
-def delays_drawn(values: SideValues, draw: Callable[[], np.ndarray], runs: int) -> np.ndarray:
-    """The months each answer waits, from one uniform number per run (`draw`, drawn only when
-    some run's answer may wait)."""
-    if np.ndim(values.last_delay) == 0 and values.last_delay == 0:
-        return np.zeros(runs, dtype=np.intp)
-    u = draw()
-    if values.cumulative.ndim == 1 and len(values.cumulative) > SHORT_WEIGHTS:
-        delay = np.searchsorted(values.cumulative, u, side="right")
-    elif values.cumulative.ndim == 1:  # a few weights: count the edges at or below u, as searchsorted
-        delay = np.zeros(len(u), dtype=np.intp)
-        for edge in values.cumulative.tolist():
-            delay += u >= edge
-    else:  # per run: how many cumulative weights lie at or below u (searchsorted's "right")
-        delay = (values.cumulative <= u[:, None]).sum(axis=1)
-    return np.minimum(delay, values.last_delay)
+def delay_table(values: SideValues, runs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cumulative delay weights as rows (one for all runs, or one per run) and the longest
+    delay per run, as `delay_one` reads them."""
+    cumulative = np.ascontiguousarray(np.atleast_2d(values.cumulative), dtype=np.float64)
+    last = np.ascontiguousarray(np.broadcast_to(values.last_delay, (runs,)), dtype=np.int64)
+    return cumulative, last
 
 
 def instruments_of(values: SideValues, rows: np.ndarray) -> Instruments | None:

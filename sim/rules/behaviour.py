@@ -5,7 +5,7 @@ are checked where they are read (`sim.files.behaviour_values`), against the boun
 
 Below them, the rules of a side's behaviour over a month, as kernels over runs (sim.rules.compiled):
 what a side perceives and how it nets that against its accounts (`perceive_runs`), how its answers
-wait for their month (`queue_answers`, `take_answers`), what its acts show the other side (`show`,
+wait for their month (`queue_one`, `take_answers`), what its acts show the other side (`show`,
 `tally`) and how its accounts open and expire (`owe`, `owe_beyond`, `age_accounts`). The month's
 order is `sim.engines.dynamics`'s."""
 
@@ -117,29 +117,29 @@ def parse_initiative(text: str) -> tuple[tuple[object, int], ...]:
     return tuple(steps)
 
 
-@kernel
-def queue_answers(side, delay, depth, answer, queue):
-    """Queue each run's answer (a severity not 0) for `side`, `delay` months ahead or later if an
-    earlier answer already falls due that month: one answer a month, never merged (severities do
-    not add). Run r's queue holds depth[r] months; when every later month is taken too, the more
-    severe of the two answers is kept. `answer` is (severity, kind, size, error, answering, like)
-    per run, `queue` the six queues [run, side, month] they go into."""
+@kernel(inline=True)
+def queue_one(
+    r, side, delay, depth, answer, queue_severity, queue_kind, queue_size, queue_error, queue_answering, queue_like
+):
+    """Queue run r's answer (severity, kind, size, error, answering, like; a severity not 0) for
+    `side`, `delay` months ahead or later if an earlier answer already falls due that month: one
+    answer a month, never merged (severities do not add). The run's queue holds `depth` months;
+    when every later month is taken too, the more severe of the two answers is kept. The queues
+    are [run, side, month] arrays of each part of an answer."""
     severity, kind, size, error, answering, like = answer
-    queue_severity, queue_kind, queue_size, queue_error, queue_answering, queue_like = queue
-    for r in range(severity.shape[0]):
-        if severity[r] == 0:
-            continue
-        slot = delay[r]
-        while slot < depth[r] - 1 and queue_severity[r, side, slot] != 0:
-            slot += 1
-        if queue_severity[r, side, slot] != 0 and not abs(severity[r]) > abs(queue_severity[r, side, slot]):
-            continue
-        queue_severity[r, side, slot] = severity[r]
-        queue_kind[r, side, slot] = kind[r]
-        queue_size[r, side, slot] = size[r]
-        queue_error[r, side, slot] = error[r]
-        queue_answering[r, side, slot] = answering[r]
-        queue_like[r, side, slot] = like[r]
+    if severity == 0:
+        return
+    slot = delay
+    while slot < depth - 1 and queue_severity[r, side, slot] != 0:
+        slot += 1
+    if queue_severity[r, side, slot] != 0 and not abs(severity) > abs(queue_severity[r, side, slot]):
+        return
+    queue_severity[r, side, slot] = severity
+    queue_kind[r, side, slot] = kind
+    queue_size[r, side, slot] = size
+    queue_error[r, side, slot] = error
+    queue_answering[r, side, slot] = answering
+    queue_like[r, side, slot] = like
 
 
 @kernel
@@ -156,7 +156,7 @@ def take_due(held, side, empty, out):
 
 @kernel
 def take_answers(side, queue, answer):
-    """Take each run's answer due this month for `side` out of the six queues of `queue_answers`
+    """Take each run's answer due this month for `side` out of the six queues of `queue_one`
     into `answer` (six arrays over the runs); the later answers come one month closer."""
     queue_severity, queue_kind, queue_size, queue_error, queue_answering, queue_like = queue
     severity, kind, size, error, answering, like = answer

@@ -133,16 +133,20 @@ class Policy:
         """The rule's answer in every run; updates `memory`."""
         from sim.rules.policies.kernel import decide_runs  # the catalogue's rules, which import this module
 
+        runs = len(seen.provocation)
+        severity, kind, size = np.empty(runs), np.empty(runs, dtype=np.int64), np.empty(runs)
+        pick(decide_runs, runs)(self.code, self.values(runs), self.given(seen), memory, severity, kind, size)
+        return Response(severity, kind, size)
+
+    def given(self, seen: Seen) -> tuple[np.ndarray, ...]:
+        """What the rule is given of `seen`: its fields in order, those it does not read empty
+        (so a field computed when first read, as the engine's are, is computed only if read)."""
         if self.code is None:
             raise NotImplementedError(f"policy '{self.name}' has no rule in the catalogue: write its decide")
-        runs = len(seen.provocation)
-        fields = tuple(
+        return tuple(
             _field(getattr(seen, name), kind) if i < 5 or name in self.reads else np.empty(0, kind)
             for i, (name, kind) in enumerate(SEEN_KINDS.items())
         )
-        severity, kind, size = np.empty(runs), np.empty(runs, dtype=np.int64), np.empty(runs)
-        pick(decide_runs, runs)(self.code, self.values(runs), fields, memory, severity, kind, size)
-        return Response(severity, kind, size)
 
     def values(self, runs: int) -> np.ndarray:
         """The parameters' values in each of `runs` runs, a column each in the order of `parameters`

@@ -129,7 +129,8 @@ def grim_trigger_rule(r, p, seen, memory):
     if not grudge > 0:
         grudge = provocation  # the first provocation, kept for good
     memory[r, 0] = grudge
-    return -(provocation if provocation > grudge else grudge) if triggered else 0.0, NO_KIND, NAN
+    harder = provocation > grudge or provocation != provocation  # the larger, or nan (as np.maximum)
+    return -(provocation if harder else grudge) if triggered else 0.0, NO_KIND, NAN
 
 
 @register

@@ -1,8 +1,8 @@
-"""The catalogue's policies as one kernel (sim.rules.compiled): a loop over runs that calls the
-rule its number names, written next to each policy's class (`classic.py`, `graded.py`).
+"""The catalogue's policies as one kernel (sim.rules.compiled): a loop over runs with the rule a
+policy's number names, each rule written next to its policy's class (`classic.py`, `graded.py`).
 
-A policy is data to it: the rule's number (`Policy.code`), its parameters' values
-(`Policy.values`, a row per run), what it saw (the fields of `Seen` as a tuple) and what it remembers (a row per
+A policy is data to it: the rule's number (`Policy.code`), its parameters' values (`Policy.values`,
+a row per run), what it saw (the fields of `Seen` as a tuple) and what it remembers (a row per
 run). The same source runs compiled for a batch and as Python for one run."""
 
 from __future__ import annotations
@@ -37,32 +37,45 @@ from sim.rules.policies.graded import escalate_rule, grit_rule, parity_rule, tal
 
 @kernel
 def decide_runs(code, p, seen, memory, severity, kind, size):
-    """Rule number `code`, with parameters `p[r]`, for every run r: into severity[r], kind[r], size[r]."""
-    for r in range(severity.shape[0]):
-        if code == MIRROR:
-            answer = mirror_rule(r, p, seen, memory)
-        elif code == RESTRAINT:
-            answer = restraint_rule(r, p, seen, memory)
-        elif code == TIT_FOR_TWO_TATS:
-            answer = tit_for_two_tats_rule(r, p, seen, memory)
-        elif code == GENEROUS_MIRROR:
-            answer = generous_mirror_rule(r, p, seen, memory)
-        elif code == GRIM_TRIGGER:
-            answer = grim_trigger_rule(r, p, seen, memory)
-        elif code == WIN_STAY_LOSE_SHIFT:
-            answer = win_stay_lose_shift_rule(r, p, seen, memory)
-        elif code == GRADUAL:
-            answer = gradual_rule(r, p, seen, memory)
-        elif code == CONTRITE_MIRROR:
-            answer = contrite_mirror_rule(r, p, seen, memory)
-        elif code == ESCALATE:
-            answer = escalate_rule(r, p, seen, memory)
-        elif code == PARITY:
-            answer = parity_rule(r, p, seen, memory)
-        elif code == GRIT:
-            answer = grit_rule(r, p, seen, memory)
-        elif code == TALKS_RESET:
-            answer = talks_reset_rule(r, p, seen, memory)
-        else:
-            raise ValueError("no such rule")
-        severity[r], kind[r], size[r] = answer
+    """Rule number `code`, with parameters `p[r]`, for every run r: into severity[r], kind[r],
+    size[r]. A loop for each rule: one loop over runs that chose among the rules in each run
+    compiles to code dozens of times slower (its body holds every rule)."""
+    runs = severity.shape[0]
+    if code == MIRROR:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = mirror_rule(r, p, seen, memory)
+    elif code == RESTRAINT:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = restraint_rule(r, p, seen, memory)
+    elif code == TIT_FOR_TWO_TATS:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = tit_for_two_tats_rule(r, p, seen, memory)
+    elif code == GENEROUS_MIRROR:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = generous_mirror_rule(r, p, seen, memory)
+    elif code == GRIM_TRIGGER:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = grim_trigger_rule(r, p, seen, memory)
+    elif code == WIN_STAY_LOSE_SHIFT:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = win_stay_lose_shift_rule(r, p, seen, memory)
+    elif code == GRADUAL:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = gradual_rule(r, p, seen, memory)
+    elif code == CONTRITE_MIRROR:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = contrite_mirror_rule(r, p, seen, memory)
+    elif code == ESCALATE:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = escalate_rule(r, p, seen, memory)
+    elif code == PARITY:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = parity_rule(r, p, seen, memory)
+    elif code == GRIT:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = grit_rule(r, p, seen, memory)
+    elif code == TALKS_RESET:
+        for r in range(runs):
+            severity[r], kind[r], size[r] = talks_reset_rule(r, p, seen, memory)
+    else:
+        raise ValueError("no such rule")
