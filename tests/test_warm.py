@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from importlib import import_module
+
 import pytest
+
+from tests.conftest import ROOT
 
 pytest.importorskip("numba")
 
@@ -21,9 +27,16 @@ def test_a_warm_up_runs_once_and_marks_the_cache_complete(cache):
     from sim.experiments.warm import COMPLETE, compiled_before
 
     assert not (cache / COMPLETE).exists()
-    assert compiled_before(len, ((1, 2),)) is True
+    assert compiled_before(import_module, ("numba",)) is True  # a unit of work that loads numba
     assert (cache / COMPLETE).is_file() and (cache / COMPLETE).stat().st_size == 0
-    assert compiled_before(len, ((1, 2),)) is False  # complete: nothing to do
+    assert compiled_before(import_module, ("numba",)) is False  # complete: nothing to do
+
+
+def test_a_warm_up_that_compiled_nothing_marks_nothing(cache):
+    from sim.experiments.warm import COMPLETE, compiled_before
+
+    assert compiled_before(len, ((1, 2),)) is False  # numba never loaded: the rules ran as Python
+    assert not (cache / COMPLETE).exists()
 
 
 def test_a_failed_warm_up_leaves_the_cache_unmarked(cache):
@@ -31,7 +44,26 @@ def test_a_failed_warm_up_leaves_the_cache_unmarked(cache):
 
     assert compiled_before(int, ("not a number",)) is False  # raises in the warm-up's process
     assert not (cache / COMPLETE).exists()
-    assert compiled_before(len, ((1, 2),)) is True  # so the next ensemble tries again
+    assert compiled_before(import_module, ("numba",)) is True  # so the next ensemble tries again
+
+
+def test_a_warm_up_that_cannot_start_is_passed_over(cache, monkeypatch):
+    from sim.experiments.warm import COMPLETE, compiled_before
+
+    monkeypatch.setattr(sys, "executable", str(cache / "no-such-python"))
+    assert compiled_before(import_module, ("numba",)) is False
+    assert not (cache / COMPLETE).exists()
+
+
+def test_the_warm_up_never_imports_a_sim_in_the_working_folder(cache, tmp_path, monkeypatch):
+    from sim.experiments.warm import compiled_before
+
+    planted = tmp_path / "here" / "sim"
+    planted.mkdir(parents=True)
+    (planted / "__init__.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').close()\n")
+    monkeypatch.chdir(tmp_path / "here")
+    assert compiled_before(import_module, ("numba",)) is True
+    assert not (tmp_path / "ran").exists()
 
 
 def test_the_marker_is_not_written_through_a_planted_link(cache, tmp_path):
@@ -39,9 +71,31 @@ def test_the_marker_is_not_written_through_a_planted_link(cache, tmp_path):
 
     target = tmp_path / "elsewhere"
     (cache / COMPLETE).symlink_to(target)
-    compiled_before(len, ((1, 2),))
+    assert compiled_before(import_module, ("numba",)) is False  # something is there: taken as complete
     assert not target.exists()
     assert (cache / COMPLETE).is_symlink()
+
+
+def test_naming_the_cache_folder_does_not_load_numba():
+    """The parent of a pool names the folder; were numba loaded there, the workers it forks would
+    run single runs (the Mesa driver) compiled instead of as Python."""
+    code = "import sys; from sim.rules.compiled import cache_folder; cache_folder(); print('numba' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "False"
+
+
+def test_only_chunks_of_the_batched_engine_are_warmed_up(toy_file):
+    from functools import partial
+
+    from sim.engines.drivers import simulate_batch, simulate_mesa
+    from sim.engines.plan import replay_plan
+    from sim.experiments.chunks import ChunkSimulation
+    from sim.files.scenario_file import load_scenario
+
+    scenario = load_scenario(toy_file())
+    plan = replay_plan(scenario)
+    assert ChunkSimulation(partial(simulate_batch, columns=None), scenario, plan, 1).compiles
+    assert not ChunkSimulation(simulate_mesa, scenario, plan, 1).compiles
 
 
 def test_no_warm_up_where_the_rules_run_as_python(cache, monkeypatch):

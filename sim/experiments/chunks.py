@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engines.drivers import Ensemble
+from sim.engines.drivers import Ensemble, simulate_mesa
 from sim.engines.plan import Plan
 from sim.errors import SimError
 from sim.rules.rng import run_keys
@@ -32,6 +32,12 @@ class ChunkSimulation:
     root_seed: int
     run_seed: int | None = None
     log_events: bool = True
+
+    @property
+    def compiles(self) -> bool:
+        """Whether a chunk of several runs uses the compiled rules (the Mesa driver runs each run
+        alone, as Python)."""
+        return self.simulate is not simulate_mesa and not getattr(self.simulate, "mesa", False)
 
     def keys(self, first: int, count: int) -> np.ndarray:
         if self.run_seed is not None:
@@ -60,7 +66,8 @@ def simulated(chunks: ChunkSimulation, runs: int, chunk_runs: int, workers: int 
     from sim.experiments.warm import WARM_RUNS, compiled_before
     from sim.files.sweep_store import SweepError
 
-    compiled_before(chunks, (0, min(WARM_RUNS, runs)))
+    if chunks.compiles and chunk_runs >= WARM_RUNS:  # the rules compiled once, not in every worker
+        compiled_before(chunks, (0, WARM_RUNS))
     executor = PoolExecutor(min(workers, -(-runs // chunk_runs)))
     order = Ordered(chunk_runs)
     try:

@@ -168,11 +168,23 @@ def _writable(folder: Path) -> bool:
     return True
 
 
+def numba_version() -> str:
+    """numba's version, as its installed metadata gives it (without importing numba, which a
+    process that only names the cache folder need not load: `sim.experiments.warm`). Raises
+    ImportError where numba is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("numba")
+    except PackageNotFoundError:
+        import numba  # installed without metadata: ask the package itself
+
+        return numba.__version__
+
+
 def cache_folder() -> Path | None:
     """Where the compiled rules are cached: a folder named by `sources_digest`, or None."""
-    import numba
-
-    name = f"rules-{sources_digest()}-numba{numba.__version__}-numpy{np.__version__}"
+    name = f"rules-{sources_digest()}-numba{numba_version()}-numpy{np.__version__}"
     given = os.environ.get("NUMBA_CACHE_DIR")
     if given:
         bases = [Path(given)]
