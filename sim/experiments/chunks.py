@@ -58,16 +58,17 @@ def simulated(chunks: ChunkSimulation, runs: int, chunk_runs: int, workers: int 
     one worker, chunks run on a local process pool. Memory does not grow with the runs: at most
     `AHEAD_PER_WORKER` chunks per worker are in flight or finished and waiting for an earlier one
     (`Ordered.held`), besides the one handed back."""
+    from sim.experiments.warm import WARM_RUNS, compiled_before
+
+    if chunks.compiles and min(runs, chunk_runs) >= WARM_RUNS:  # compiled once, in a small process
+        compiled_before(chunks, (0, WARM_RUNS))
     if workers <= 1 or runs <= chunk_runs:
         for task in chunk_tasks(runs, chunk_runs):
             yield chunks(*task)
         return
     from sim.experiments.executors import POOL_RESTARTS, PoolExecutor  # a single process needs no pool
-    from sim.experiments.warm import WARM_RUNS, compiled_before
     from sim.files.sweep_store import SweepError
 
-    if chunks.compiles and chunk_runs >= WARM_RUNS:  # the rules compiled once, not in every worker
-        compiled_before(chunks, (0, WARM_RUNS))
     executor = PoolExecutor(min(workers, -(-runs // chunk_runs)))
     order = Ordered(chunk_runs)
     try:

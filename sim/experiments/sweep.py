@@ -23,7 +23,7 @@ import numpy as np
 from sim import __version__
 from sim.errors import ResultsError
 from sim.experiments.choices import PlanError, make_plan
-from sim.experiments.executors import PoolExecutor, make_executor
+from sim.experiments.executors import DaskExecutor, make_executor
 from sim.experiments.limits import check_sweep
 from sim.experiments.outcomes import outcome_names, simulate_outcomes
 from sim.experiments.posterior import (
@@ -252,7 +252,7 @@ def run_sweep(
             own = () if drawn is None else unit_draws(scenario, plans[u.point], fit, drawn, u, chosen[u.point])
             return (scenario, plans[u.point], keys[u.first : u.first + u.count], u) + own
 
-        if todo and todo[0].count >= WARM_RUNS and isinstance(executor, PoolExecutor):  # compiled once
+        if todo and todo[0].count >= WARM_RUNS and not isinstance(executor, DaskExecutor):  # compiled once
             compiled_before(run_unit, task_of(Block(todo[0].point, todo[0].first, min(WARM_RUNS, todo[0].count))))
         for result in executor.map(task_of(u) for u in todo):
             write_part(folder, result, sweep, points, keys, identity)
