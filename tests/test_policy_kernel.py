@@ -150,3 +150,20 @@ def test_parameters_that_differ_between_runs_are_each_runs_own(mode, monkeypatch
             alone = parse_policy(name + ":" + ",".join(f"{key}={column[run]}" for key, column in values.items()))
             own = [Seen(*(getattr(seen, f)[run : run + 1] for f in Seen.__dataclass_fields__)) for seen in history]
             np.testing.assert_array_equal(_played_with(alone, own)[0][:, 0], together[:, run], err_msg=f"{name} {run}")
+
+
+@pytest.mark.parametrize("mode", ["0", "1"])
+def test_a_grudge_answers_a_provocation_it_cannot_read_as_numpy_would(mode, monkeypatch):
+    """grim_trigger answers the larger of the provocation and its grudge; a nan provocation gives
+    nan (np.maximum's rule), whichever way the comparison falls."""
+    if mode == "1":
+        pytest.importorskip("numba")
+    monkeypatch.setenv("TFT_JIT", mode)
+    policy = parse_policy("grim_trigger")
+    memory = policy.start(2)
+    first, second = Seen.quiet(2), Seen.quiet(2)
+    first.provocation = np.array([2.0, 2.0])
+    second.provocation = np.array([np.nan, 1.0])
+    assert policy.decide(first, memory).severity.tolist() == [-2.0, -2.0]
+    answer = policy.decide(second, memory).severity
+    assert np.isnan(answer[0]) and answer[1] == -2.0
