@@ -169,10 +169,11 @@ class Deciding:
         behaviour = self.values[side]
         policy = self.policies[side]
         runs = self.runs
-        execution = (np.empty(0), np.empty(0), _per_run(behaviour.error_severity, runs))
+        flip = execution_error = np.empty(0)  # no draws where no run errs
         if np.any(behaviour.execution_error > 0):
             flip = rng.uniform(self.keys, month, side, rng.SLOT_EXECUTION)
-            execution = (flip, np.ascontiguousarray(_per_run(behaviour.execution_error, runs)), execution[2])
+            execution_error = np.ascontiguousarray(_per_run(behaviour.execution_error, runs))
+        error_severity = np.ascontiguousarray(_per_run(behaviour.error_severity, runs))
         cumulative, last_delay = delay_table(behaviour, runs)
         wait = rng.uniform(self.keys, month, side, rng.SLOT_DELAY) if may_wait(behaviour) else np.empty(0)
         now = (
@@ -188,13 +189,10 @@ class Deciding:
             (policy.code, policy.values(runs), self.memory[side]),
             policy.given(seen),
             (np.ascontiguousarray(like_h), np.ascontiguousarray(like_c)),
-            (execution[0], execution[1], np.ascontiguousarray(execution[2])),
+            (flip, execution_error, error_severity),
             (wait, cumulative, last_delay, self.depth_runs),
             np.empty(0, dtype=bool) if late is None else late,
             self.queues,
             now,
         )
-        if not any_now:
-            return None
-        severity, kind, size, like, error, answering = now
-        return severity, kind, size, like, error, answering
+        return now if any_now else None
