@@ -116,7 +116,6 @@ def test_ensembles_compile_first_and_give_the_same_files_on_one_or_two_workers(c
     one = run_scenario(path, tmp_path, RunOptions(run_id="one", **choices))
     assert (cache / warm.COMPLETE).is_file()  # one process too: its own memory stays that of the simulation
     (cache / warm.COMPLETE).unlink()
-    warm._COMPLETE.clear()
     two = run_scenario(path, tmp_path, RunOptions(run_id="two", chunk_runs=2, workers=2, **choices))
     assert (cache / warm.COMPLETE).is_file()
     for name in ("trajectories.csv", "events.csv", "runs.csv"):

@@ -27,7 +27,6 @@ from pathlib import Path
 WARM_RUNS = 2  # runs of a unit of the work simulated to compile the rules
 COMPLETE = "complete"  # the marker a warm-up leaves in the cache folder
 WARM_SECONDS = 600  # a warm-up that takes longer is given up (the workers compile)
-_COMPLETE: set[Path] = set()  # cache folders found or made complete in this process
 CHILD = "import sys; from sim.experiments.warm import _child; _child(sys.stdin.buffer.read())"
 
 
@@ -49,7 +48,7 @@ def compiled_before(function: Callable, task: tuple) -> bool:
         folder = _folder()
     except ImportError:  # no numba: the rules run as Python
         return False
-    if folder is None or folder in _COMPLETE or os.path.lexists(folder / COMPLETE):
+    if folder is None or os.path.lexists(folder / COMPLETE):
         return False
     root = str(Path(__file__).resolve().parents[2])  # where this package is imported from
     paths = os.environ.get("PYTHONPATH")
@@ -66,10 +65,7 @@ def compiled_before(function: Callable, task: tuple) -> bool:
         )
     except (OSError, subprocess.SubprocessError):  # no interpreter to start, or it took too long
         return False
-    if done.returncode != 0:
-        return False
-    _COMPLETE.add(folder)  # (a process that runs many ensembles looks once)
-    return True
+    return done.returncode == 0
 
 
 def _child(payload: bytes) -> None:
