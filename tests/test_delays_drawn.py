@@ -15,9 +15,11 @@ from sim.rules.compiled import python_twins, twins
 
 
 def _delays(values, u: np.ndarray, compiled: bool) -> np.ndarray:
-    delay = np.empty(len(u), dtype=np.intp)
-    (twins() if compiled else python_twins())["delays_runs"](u, *delay_table(values, len(u)), delay)
-    return delay
+    """`delay_one` of each draw, as `answer_runs` calls it: the table's row for all runs, or the run's own."""
+    delay_one = (twins() if compiled else python_twins())["delay_one"]
+    cumulative, last = delay_table(values, len(u))
+    rows = [0 if len(cumulative) == 1 else r for r in range(len(u))]
+    return np.array([delay_one(u[r], cumulative, rows[r], last[r]) for r in range(len(u))], dtype=np.intp)
 
 
 @pytest.mark.parametrize("compiled", [False, True])

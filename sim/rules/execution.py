@@ -50,14 +50,6 @@ def delay_one(u, cumulative, row, last_delay):
 
 
 @kernel
-def delays_runs(u, cumulative, last_delay, out):
-    """`delay_one` in each run: `cumulative` has a row for all runs or one per run."""
-    shared = cumulative.shape[0] == 1
-    for r in range(u.shape[0]):
-        out[r] = delay_one(u[r], cumulative, 0 if shared else r, last_delay[r])
-
-
-@kernel
 def answer_runs(side, policy, seen, like_kinds, execution, delays, late, queues, now):
     """A side's answer in every run, from what it saw to its queue: its rule decides (`policy`:
     the rule's number, its parameters per run, its memory; `seen`: the fields of `Seen`), the
