@@ -5,9 +5,11 @@ sigma 0.3, execution error 0.02, crises 0.5 a year, delays of 0-2 months on both
 from one root seed, keeping per-run outcomes (runs.csv) and per-month quantiles only. Each
 command runs as a fresh process; the script prints its wall time, its CPU time (the process
 and its workers, from `wait4`), run-months per second, the peak resident memory of the parent
-process and of its largest worker (`getrusage` inside the parent), which should stay flat as N
-grows: keys are regenerated chunk by chunk and nothing per run is kept, and the 1-minute load
-average when it ended. Cases up to --cheap runs are repeated (--repeats fresh processes,
+process and of its largest child (`getrusage` inside the parent: a worker, or, when numba's cache
+is empty, the process that compiles the rules first, `sim/experiments/warm.py`), which should stay
+flat as N grows: keys are regenerated chunk by chunk and nothing per run is kept, and the 1-minute
+load average when it ended. With one worker the child column shows "–", though a compiling
+process may have run. Cases up to --cheap runs are repeated (--repeats fresh processes,
 alternately) and their median shown.
 
     python benchmarks/scale.py                                    # N = 1,000, 10,000, 100,000; 1 and 2 workers
