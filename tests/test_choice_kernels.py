@@ -1,6 +1,6 @@
-"""The kernels of a policy's choice of measures (sim.rules.options, the repertoire's take_option):
-exact choices on small missions, the same compiled and as plain Python, read from a state or from
-some of its runs (a look)."""
+"""The kernels of a policy's choice of measures (sim.rules.options' offers, the repertoire's
+choose_one): exact choices on small missions, the same compiled and as plain Python, read from a
+state or from some of its runs (a look)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 
 from sim.rules.domain import PostKind, PostStatus, PropertyStatus
 from sim.rules.measures import CATALOGUE, NONE, MeasureKind
-from sim.rules.options import first_property, largest_open_post
 from sim.rules.repertoire import choose
 from sim.rules.state import State, World
 
@@ -75,9 +74,33 @@ def _state() -> State:
 
 
 @pytest.mark.parametrize("mode", MODES)
+def _offer(kind, world, state, side, magnitude=0.0, size_hint=np.nan):
+    runs = state.runs
+    return CATALOGUE[kind].option(world, state, side, np.full(runs, magnitude), np.full(runs, size_hint))
+
+
+def largest_open_post(world, state, side):
+    return _offer(K.CLOSE_POST, world, state, side).post
+
+
+def first_property(world, state, side, seized):
+    return _offer(K.RETURN_PROPERTY if seized else K.SEIZE_PROPERTY, world, state, side).prop
+
+
+def test_a_policy_never_takes_a_kind_without_an_offer():
+    world, state = _world(), _state()
+    assert _offer(K.CUT_STAFF, world, state, 0) is None  # a state's own measure
+    assert _offer(K.RAISE_CAP, world, state, 0) is None
+    assert _offer(K.REQUIRE_NOTICE, world, state, 0) is None  # a kind only the record takes
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_the_post_to_close_is_the_largest_open_consulate_the_first_among_equals(mode, monkeypatch):
     monkeypatch.setenv("TFT_JIT", mode)
     world, state = _world(), _state()
+    closing = _offer(K.CLOSE_POST, world, state, 0)
+    assert closing.feasible.tolist() == [True, True, True, False, True]
+    np.testing.assert_array_equal(closing.reach, [5.0] * 5)
     assert largest_open_post(world, state, 0).tolist() == [2, 1, 2, NONE, 1]
     assert largest_open_post(world, state, 1).tolist() == [5] * 5
     # some runs, read where they are, or from a copy once a field was read for them
@@ -191,7 +214,7 @@ def test_a_cap_a_policy_would_set_cuts_someone_and_lowers_the_cap(mode, monkeypa
     # cuts nobody; 219 is above a cap of 100
     np.testing.assert_array_equal(option.size, [242.0, 222.0, 240.0, 5.0, 219.0])
     assert option.feasible.tolist() == [True, False, True, False, False]
-    np.testing.assert_array_equal(spec.reach(world, state, 0, option), [6.0, 6.0, 6.0, 1.0, 3.0])
+    np.testing.assert_array_equal(option.reach, [6.0, 6.0, 6.0, 1.0, 3.0])
     # a scenario's cap must lower the cap there is
     from dataclasses import replace
 
@@ -258,3 +281,44 @@ def test_posts_and_properties_of_each_runs_own_taken_at_once_as_one_by_one(mode,
     suspended = _state()
     apply_measure(world, suspended, Measure(K.SUSPEND_POST, 0, 0, month=3), rows, at=(posts, NONE))
     assert suspended.post_status[rows, posts].tolist() == [S, S, S, S]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_offer_sizes_and_finds_its_kind_where_a_run_can_take_it(mode, monkeypatch):
+    monkeypatch.setenv("TFT_JIT", mode)
+    world, state = _world(), _state()
+    state.visa_rate[:, 0] = [1.0, 0.5, 0.0, 0.25, 0.75]
+    state.banking[:, 0] = [True, False, True, False, True]
+    state.travel_limit_km[:, 0] = [np.nan, 25.0, np.nan, np.nan, 40.0]
+    state.staff_cap[:, 0] = [-1, 10, -1, 0, 5]
+    # visas: a magnitude of 2.5 takes half a point off the rate (not below 0); giving back takes
+    # at least a fifth of a point (not above 1)
+    deny = _offer(K.DENY_VISAS, world, state, 0, 2.5)
+    np.testing.assert_array_equal(deny.size, [0.5, 0.0, 0.0, 0.0, 0.25])
+    assert deny.feasible.tolist() == [True, True, False, True, True]
+    np.testing.assert_array_equal(deny.reach, [2.5, 2.5, 0.0, 1.25, 2.5])
+    restore = _offer(K.RESTORE_VISAS, world, state, 0, 0.5)
+    np.testing.assert_array_equal(restore.size, [1.0, 0.7, 0.2, 0.45, 0.95])
+    assert restore.feasible.tolist() == [False, True, True, True, True]
+    # conditions switched on or off, where they are not already
+    assert _offer(K.FREEZE_BANKING, world, state, 0).feasible.tolist() == [True, False, True, False, True]
+    assert _offer(K.RESTORE_BANKING, world, state, 0).feasible.tolist() == [False, True, False, True, False]
+    limit = _offer(K.RESTRICT_TRAVEL, world, state, 0)
+    assert limit.feasible.tolist() == [True, False, True, True, False]
+    np.testing.assert_array_equal(limit.size, [40.0] * 5)
+    assert _offer(K.LIFT_TRAVEL_LIMIT, world, state, 0).feasible.tolist() == [False, True, False, False, True]
+    assert _offer(K.LIFT_CAP, world, state, 0).feasible.tolist() == [False, True, False, True, True]
+    assert _offer(K.HOLD_TALKS, world, state, 0).feasible.tolist() == [True] * 5
+    # people: a magnitude of 6 expels 10 (3 x (1 + log10 10)), or the 4 sent staff of a mission of five
+    expel = _offer(K.EXPEL, world, state, 0, 6.0)
+    np.testing.assert_array_equal(expel.size, [10.0, 10.0, 10.0, 4.0, 10.0])
+    np.testing.assert_array_equal(expel.reach[[0, 1, 2, 4]], [6.0] * 4)
+    assert 4.8 < expel.reach[3] < 4.81
+    departure = _offer(K.FORCE_DEPARTURE, world, state, 0, 6.0)  # base 2: 100 people
+    np.testing.assert_array_equal(departure.size, [100.0, 100.0, 100.0, 4.0, 100.0])
+    # a ban on local hires where they are allowed: as severe as the local staff it removes
+    state.local_hiring[:, 0] = [True, True, False, True, True]
+    state.staff[4, 0, 2] = state.staff[4, 3, 2] = 0
+    ban = _offer(K.BAN_LOCAL_HIRES, world, state, 0)
+    assert ban.feasible.tolist() == [True, True, False, True, True]
+    assert ban.reach[4] == 2.0  # nobody local left: its severity when it removes nobody

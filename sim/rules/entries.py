@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.rules.groups import KindGroup
-from sim.rules.libm import log10_of, pow10_of
+from sim.rules.libm import log10_of
 from sim.rules.state import NONE, State, World  # noqa: F401  (NONE: the catalogue's word for none)
 
 if TYPE_CHECKING:
@@ -60,6 +60,26 @@ class MeasureKind(IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
+
+
+class Offer(IntEnum):
+    """How a policy sizes and targets a kind of measure (an entry's `offer`); the rule of each is
+    `sim.rules.options.offer_one`."""
+
+    SENT_STAFF = 0  # as many sent staff as the answer's severity asks, not more than the mission has
+    CAP = 1  # a cap on the whole mission below its staff (or the size a policy names), lowering any cap there is
+    LARGEST_POST = 2  # the open post with the most staff, not the embassy or a UN mission
+    FREE_PROPERTY = 3  # the first property not seized
+    SEIZED_PROPERTY = 4  # the first seized property
+    CLOSED_POST = 5  # the first closed post
+    LOCAL_STAFF = 6  # where local hiring is allowed; as severe as the local staff it removes
+    LOWER_RATE = 7  # the visa rate lowered by the answer's severity
+    RAISE_RATE = 8  # the visa rate raised by the answer's severity (at least a point)
+    FLAG = 9  # where the entry's `flag` is not yet its `value`
+    SET_LIMIT = 10  # a travel limit where there is none
+    LIFT_LIMIT = 11  # where there is a travel limit
+    CAPPED = 12  # where there is a cap on the whole mission
+    ALWAYS = 13  # in every run
 
 
 class Role(Enum):
@@ -115,7 +135,7 @@ class Option:
     size: np.ndarray
     post: np.ndarray
     prop: np.ndarray
-    people: np.ndarray | None = None  # whom it would remove, where the kind works that out with it
+    reach: np.ndarray  # the severity magnitude taking it would have
 
 
 class MeasureSpec:
@@ -131,6 +151,7 @@ class MeasureSpec:
     # Place on the repertoire's ladder (hostile kinds) or restoration order (conciliatory kinds):
     # the order in which a policy's answer tries the kinds after like-for-like; None: never tried.
     ladder: int | None = None
+    offer: Offer | None = None  # how a policy sizes and targets the kind; None: a policy never takes it
     reasons: dict[int, str] = {}  # refusal codes of `check` and what each means
     scoped = False  # a cap that may count some posts or categories (`Measure.post`, `.posts`, `.categories`)
     vacates = False  # a post stops being open: its sent staff may go home (`Measure.home`)
@@ -193,18 +214,19 @@ class MeasureSpec:
     def option(
         self, world: World, state: State, target: int, magnitude: np.ndarray, size_hint: np.ndarray
     ) -> Option | None:
-        """What a policy answering with `magnitude` would take of this kind; None if a policy never
-        takes this kind (a state's measures on its own mission)."""
-        return None
+        """What a policy answering with `magnitude` would take of this kind against `target`'s
+        mission in each run of `state` (its `offer`; `size_hint`: a size the policy names, nan
+        where it names none); None if a policy never takes this kind."""
+        if self.offer is None:
+            return None
+        from sim.rules.options import offers  # the offers' kernels read the whole catalogue
 
-    def reach(self, world: World, state: State, target: int, option: Option) -> np.ndarray:
-        """The severity magnitude `option` would have, per run."""
-        return np.full(state.runs, abs(self.severity))
+        return offers(world, state, self.kind, target, magnitude, size_hint)
 
 
 class PeopleSeverity:
     """Severity of a measure that removes people: base x (1 + log10 n), `none_severity` when it
-    removes nobody; and, inversely, how many people a given magnitude takes."""
+    removes nobody (how many people a given magnitude takes: `sim.rules.options.people_for`)."""
 
     none_severity = 0.0
 
@@ -212,10 +234,6 @@ class PeopleSeverity:
         people = np.asarray(people, dtype=float)
         scaled = self.severity * (1.0 + log10_of(np.maximum(people, 1.0)))
         return np.where(people > 0, scaled, self.none_severity)
-
-    def people_for(self, magnitude: np.ndarray) -> np.ndarray:
-        """How many people a measure of this severity magnitude removes (at least one)."""
-        return np.maximum(np.rint(pow10_of(np.asarray(magnitude) / abs(self.severity) - 1.0)), 1.0)
 
 
 class RateSeverity:

@@ -9,7 +9,7 @@ from sim.rules.entries import (
     NONE,
     MeasureKind,
     MeasureSpec,
-    Option,
+    Offer,
     PeopleSeverity,
     RateSeverity,
     Role,
@@ -18,12 +18,9 @@ from sim.rules.entries import (
     entry,
 )
 from sim.rules.groups import KindGroup
-from sim.rules.libm import log10_of
-from sim.rules.options import cap_option, first_property, largest_open_post, refusals_of_caps
-from sim.rules.staffing import cut_to_ceiling, remove_from, remove_sent_staff, vacate_post
+from sim.rules.staffing import cut_to_ceiling, refusals_of_caps, remove_from, remove_sent_staff, vacate_post
 
 K = MeasureKind
-TRAVEL_LIMIT_KM = 40.0  # the radius a policy's travel limit sets (the 2017-2023 limits were about 25 miles)
 
 
 def nothing(runs: int) -> np.ndarray:
@@ -68,6 +65,7 @@ class RemovesSentStaff(PeopleSeverity, MeasureSpec):
     """Expulsion-like measures: n sent staff leave a post or the whole mission."""
 
     unit = Unit.PEOPLE
+    offer = Offer.SENT_STAFF
     diplomats_first = False
     reasons = {1: "cannot remove {count} {what}: {where} has {present} at that date (allowed: 1 to {present})"}
 
@@ -101,16 +99,6 @@ class RemovesSentStaff(PeopleSeverity, MeasureSpec):
             "what": what,
         }
 
-    def option(self, world, state, target, magnitude, size_hint):
-        staff = state.mission_staff(world, target)
-        sent = staff[:, Category.DIPLOMATS] + staff[:, Category.SUPPORT]
-        n = np.minimum(self.people_for(magnitude), sent)
-        runs = state.runs
-        return Option(n >= 1, n, nothing(runs), nothing(runs))
-
-    def reach(self, world, state, target, option):
-        return abs(self.severity) * (1.0 + log10_of(np.maximum(option.size, 1.0)))
-
 
 @entry
 class Expel(RemovesSentStaff):
@@ -134,6 +122,7 @@ class CapStaff(PeopleSeverity, MeasureSpec):
     group = KindGroup.CAP
     summary = "cap the mission's total staff"
     ladder = 5
+    offer = Offer.CAP
     inverse = K.LIFT_CAP
     none_severity = -1.0  # a cap that cuts nobody is still mildly hostile
     scoped = True
@@ -158,14 +147,6 @@ class CapStaff(PeopleSeverity, MeasureSpec):
         cap = current_cap(world, state, run, measure.target, measure_scope(world, measure))
         return super().context(world, state, measure, run) | {"cap": int(cap)}
 
-    def option(self, world, state, target, magnitude, size_hint):
-        ceiling, feasible, cut = cap_option(world, state, target, self.people_for(magnitude), size_hint)
-        runs = state.runs
-        return Option(feasible, ceiling, nothing(runs), nothing(runs), people=cut)
-
-    def reach(self, world, state, target, option):
-        return -self.severity_of(option.people, 0.0)
-
 
 @entry
 class ClosePost(MeasureSpec):
@@ -173,6 +154,7 @@ class ClosePost(MeasureSpec):
     group = KindGroup.CLOSE_POST
     summary = "close a post (not the embassy or a UN mission)"
     ladder = 3
+    offer = Offer.LARGEST_POST
     inverse = K.REOPEN_POST
     reasons = {
         1: "post '{post}' is the embassy; it cannot be closed or suspended"
@@ -208,11 +190,6 @@ class ClosePost(MeasureSpec):
         status = PostStatus(int(state.post_status[run, measure.post])).name.lower()
         return super().context(world, state, measure, run) | {"status": status}
 
-    def option(self, world, state, target, magnitude, size_hint):
-        post = largest_open_post(world, state, target)
-        runs = state.runs
-        return Option(post != NONE, np.full(runs, np.nan), post, nothing(runs))
-
 
 @entry
 class SeizeProperty(MeasureSpec):
@@ -220,6 +197,7 @@ class SeizeProperty(MeasureSpec):
     group = KindGroup.SEIZE_PROPERTY
     summary = "seize or block a property"
     ladder = 4
+    offer = Offer.FREE_PROPERTY
     inverse = K.RETURN_PROPERTY
     reasons = {1: "property '{property}' is already seized at that date (allowed: a property in use or returned)"}
     each_target = True
@@ -235,11 +213,6 @@ class SeizeProperty(MeasureSpec):
         status = state.property_status[target.rows, np.maximum(target.prop, 0)]
         return np.where(status == PropertyStatus.SEIZED, 1, 0).astype(np.int8)
 
-    def option(self, world, state, target, magnitude, size_hint):
-        prop = first_property(world, state, target, seized=False)
-        runs = state.runs
-        return Option(prop != NONE, np.full(runs, np.nan), nothing(runs), prop)
-
 
 @entry
 class BanLocalHires(PeopleSeverity, MeasureSpec):
@@ -247,6 +220,7 @@ class BanLocalHires(PeopleSeverity, MeasureSpec):
     group = KindGroup.LOCAL_HIRES
     summary = "ban the mission from employing host nationals"
     ladder = 6
+    offer = Offer.LOCAL_STAFF
     inverse = K.ALLOW_LOCAL_HIRES
     none_severity = -2.0
     reasons = {1: "local hiring is already banned at that date (allowed: allow_local_hires)"}
@@ -260,14 +234,6 @@ class BanLocalHires(PeopleSeverity, MeasureSpec):
 
     def check(self, world, state, target):
         return np.where(state.local_hiring[target.rows, target.side], 0, 1).astype(np.int8)
-
-    def option(self, world, state, target, magnitude, size_hint):
-        runs = state.runs
-        return Option(state.local_hiring[:, target].copy(), np.full(runs, np.nan), nothing(runs), nothing(runs))
-
-    def reach(self, world, state, target, option):
-        local = state.mission_staff(world, target)[:, Category.LOCAL]
-        return -self.severity_of(local, 0.0)
 
 
 class SetsVisaRate(RateSeverity, MeasureSpec):
@@ -288,27 +254,20 @@ class DenyVisas(SetsVisaRate):
     group = KindGroup.VISAS
     summary = "lower the visa approval rate for replacements"
     ladder = 2
+    offer = Offer.LOWER_RATE
     inverse = K.RESTORE_VISAS
     reasons = {1: "a visa rate of {size} does not lower the current rate of {rate} (allowed: 0 to below {rate})"}
 
     def check(self, world, state, target):
         return np.where(target.size >= state.visa_rate[target.rows, target.side], 1, 0).astype(np.int8)
 
-    def option(self, world, state, target, magnitude, size_hint):
-        rate = state.visa_rate[:, target]
-        new = np.maximum(np.round(rate - magnitude / self.RATE_SCALE, 4), 0.0)
-        runs = state.runs
-        return Option(new < rate, new, nothing(runs), nothing(runs))
-
-    def reach(self, world, state, target, option):
-        return -self.severity_of(0, option.size - state.visa_rate[:, target])
-
 
 class SetsFlag(MeasureSpec):
     """A measure that switches a condition of the mission on or off."""
 
     unit = Unit.NONE
-    flag: str  # the State field
+    offer = Offer.FLAG
+    flag: str  # the State field (one of sim.rules.options.FLAGS)
     value: bool  # what the measure sets it to
 
     def effect(self, world, state, measure, rows, size):
@@ -319,11 +278,6 @@ class SetsFlag(MeasureSpec):
         already = getattr(state, self.flag)[target.rows, target.side] == self.value
         return np.where(already, 1, 0).astype(np.int8)
 
-    def option(self, world, state, target, magnitude, size_hint):
-        runs = state.runs
-        can = getattr(state, self.flag)[:, target] != self.value
-        return Option(can, np.full(runs, np.nan), nothing(runs), nothing(runs))
-
 
 @entry
 class RestrictTravel(MeasureSpec):
@@ -331,18 +285,12 @@ class RestrictTravel(MeasureSpec):
     group = KindGroup.TRAVEL_AND_POSTING
     summary = "limit staff travel to a radius"
     ladder = 8
+    offer = Offer.SET_LIMIT
     inverse = K.LIFT_TRAVEL_LIMIT
 
     def effect(self, world, state, measure, rows, size):
         state.travel_limit_km[rows, measure.target] = size
         return 0, 0, 0.0
-
-    def option(self, world, state, target, magnitude, size_hint):
-        runs = state.runs
-        # a policy sets a limit where there is none yet (a scenario may tighten one)
-        return Option(
-            np.isnan(state.travel_limit_km[:, target]), np.full(runs, TRAVEL_LIMIT_KM), nothing(runs), nothing(runs)
-        )
 
 
 @entry

@@ -22,12 +22,10 @@ class OwnMeasure:
     severity = 0.0
     group = KindGroup.OWN_MISSION
     ladder = None  # a policy never takes these
+    offer = None
 
     def severity_of(self, people: np.ndarray, rate_change: np.ndarray) -> np.ndarray:
         return np.zeros(np.shape(people), dtype=float)
-
-    def option(self, world, state, target, magnitude, size_hint):
-        return None
 
 
 @entry

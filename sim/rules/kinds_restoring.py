@@ -5,17 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.domain import PostStatus, PropertyStatus
-from sim.rules.entries import NONE, MeasureKind, MeasureSpec, Option, Role, Unit, entry
+from sim.rules.entries import MeasureKind, MeasureSpec, Offer, Role, Unit, entry
 from sim.rules.groups import KindGroup
 from sim.rules.kinds_hostile import (
     SetsFlag,
     SetsVisaRate,
     current_cap,
     measure_scope,
-    nothing,
     target_scope,
 )
-from sim.rules.options import first_property, first_with
 from sim.rules.staffing import occupy_post
 from sim.rules.state import NO_CAP
 
@@ -28,6 +26,7 @@ class ReturnProperty(MeasureSpec):
     group = KindGroup.CONCILIATORY
     summary = "return a seized property"
     ladder = 1
+    offer = Offer.SEIZED_PROPERTY
     inverse = K.SEIZE_PROPERTY
     reasons = {1: "property '{property}' is not seized at that date (allowed: a seized property)"}
 
@@ -39,11 +38,6 @@ class ReturnProperty(MeasureSpec):
         status = state.property_status[target.rows, np.maximum(target.prop, 0)]
         return np.where(status != PropertyStatus.SEIZED, 1, 0).astype(np.int8)
 
-    def option(self, world, state, target, magnitude, size_hint):
-        prop = first_property(world, state, target, seized=True)
-        runs = state.runs
-        return Option(prop != NONE, np.full(runs, np.nan), nothing(runs), prop)
-
 
 @entry
 class ReopenPost(MeasureSpec):
@@ -51,6 +45,7 @@ class ReopenPost(MeasureSpec):
     group = KindGroup.CONCILIATORY
     summary = "reopen a closed or suspended post"
     ladder = 2
+    offer = Offer.CLOSED_POST  # the host reopens what it closed; a post its owner suspended is the owner's to reopen
     inverse = K.CLOSE_POST
     owner_may_take = True
     reasons = {
@@ -68,12 +63,6 @@ class ReopenPost(MeasureSpec):
         own = target.actor == target.side
         codes = np.where(own & (status == PostStatus.CLOSED), 2, 0)
         return np.where(status == PostStatus.OPEN, 1, codes).astype(np.int8)
-
-    def option(self, world, state, target, magnitude, size_hint):
-        # the host reopens what it closed; a post its owner suspended is the owner's to reopen
-        post = first_with(state, "post_status", world.posts_of(target), int(PostStatus.CLOSED))
-        runs = state.runs
-        return Option(post != NONE, np.full(runs, np.nan), post, nothing(runs))
 
 
 def set_cap(world, state, measure, rows, value) -> None:
@@ -115,6 +104,7 @@ class LiftCap(MeasureSpec):
     group = KindGroup.CONCILIATORY
     summary = "lift the staff cap"
     ladder = 3
+    offer = Offer.CAPPED
     inverse = K.CAP_STAFF
     scoped = True
     reasons = {1: "there is no cap to lift at that date (allowed: lift_cap after cap_staff)"}
@@ -127,10 +117,6 @@ class LiftCap(MeasureSpec):
         cap = current_cap(world, state, target.rows, target.side, target_scope(world, target))
         return np.where(cap == NO_CAP, 1, 0).astype(np.int8)
 
-    def option(self, world, state, target, magnitude, size_hint):
-        runs = state.runs
-        return Option(state.staff_cap[:, target] != NO_CAP, np.full(runs, np.nan), nothing(runs), nothing(runs))
-
 
 @entry
 class RestoreVisas(SetsVisaRate):
@@ -138,17 +124,12 @@ class RestoreVisas(SetsVisaRate):
     group = KindGroup.CONCILIATORY
     summary = "raise the visa approval rate"
     ladder = 4
+    offer = Offer.RAISE_RATE
     inverse = K.DENY_VISAS
     reasons = {1: "a visa rate of {size} does not raise the current rate of {rate} (allowed: above {rate}, up to 1)"}
 
     def check(self, world, state, target):
         return np.where(target.size <= state.visa_rate[target.rows, target.side], 1, 0).astype(np.int8)
-
-    def option(self, world, state, target, magnitude, size_hint):
-        rate = state.visa_rate[:, target]
-        new = np.minimum(np.round(rate + np.maximum(magnitude, 1.0) / self.RATE_SCALE, 4), 1.0)
-        runs = state.runs
-        return Option(new > rate, new, nothing(runs), nothing(runs))
 
 
 @entry
@@ -157,6 +138,7 @@ class LiftTravelLimit(MeasureSpec):
     group = KindGroup.CONCILIATORY
     summary = "lift the travel limit"
     ladder = 7
+    offer = Offer.LIFT_LIMIT
     inverse = K.RESTRICT_TRAVEL
     reasons = {1: "there is no travel limit to lift at that date (allowed: after restrict_travel)"}
 
@@ -166,11 +148,6 @@ class LiftTravelLimit(MeasureSpec):
 
     def check(self, world, state, target):
         return np.where(np.isnan(state.travel_limit_km[target.rows, target.side]), 1, 0).astype(np.int8)
-
-    def option(self, world, state, target, magnitude, size_hint):
-        runs = state.runs
-        limited = ~np.isnan(state.travel_limit_km[:, target])
-        return Option(limited, np.full(runs, np.nan), nothing(runs), nothing(runs))
 
 
 @entry
@@ -214,10 +191,7 @@ class HoldTalks(MeasureSpec):
     group = KindGroup.CONCILIATORY
     summary = "hold talks"
     ladder = 9
+    offer = Offer.ALWAYS
 
     def effect(self, world, state, measure, rows, size):
         return 0, 0, 0.0
-
-    def option(self, world, state, target, magnitude, size_hint):
-        runs = state.runs
-        return Option(np.ones(runs, dtype=bool), np.full(runs, np.nan), nothing(runs), nothing(runs))

@@ -27,12 +27,17 @@ EXP_MAX = 709.782712893384  # the largest x whose exp is finite: log of the larg
 POW10_MAX = 308.2547155599167  # the largest x whose 10 ** x is finite
 
 
+@kernel(inline=True)
+def log10_one(v):
+    """log10(v): -inf at 0, nan below 0 or at nan."""
+    return log10(v) if v > 0.0 else (-INF if v == 0.0 else NAN)
+
+
 @kernel
 def log10_each(x, out):
-    """out[i] = log10(x[i]): -inf at 0, nan below 0 or at nan."""
+    """out[i] = log10(x[i]) (`log10_one`)."""
     for i in range(x.shape[0]):
-        v = x[i]
-        out[i] = log10(v) if v > 0.0 else (-INF if v == 0.0 else NAN)
+        out[i] = log10_one(x[i])
 
 
 @kernel
@@ -51,13 +56,18 @@ def exp_each(x, out):
         out[i] = INF if v > EXP_MAX else exp(v)
 
 
+@kernel(inline=True)
+def pow10_one(v, base):
+    """base ** v with base 10 (given, not written in: a compiler may turn a power of a constant
+    10 into another function): inf past POW10_MAX."""
+    return INF if v > POW10_MAX else base**v
+
+
 @kernel
 def pow10_each(x, base, out):
-    """out[i] = base ** x[i] with base 10 (given, not written in: a compiler may turn a power of a
-    constant 10 into another function): inf past POW10_MAX."""
+    """out[i] = 10 ** x[i] (`pow10_one`; `base`: 10)."""
     for i in range(x.shape[0]):
-        v = x[i]
-        out[i] = INF if v > POW10_MAX else base**v
+        out[i] = pow10_one(x[i], base)
 
 
 @kernel

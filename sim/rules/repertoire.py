@@ -30,8 +30,18 @@ import numpy as np
 
 from sim.rules.compiled import kernel, pick
 from sim.rules.domain import PostStatus, PropertyStatus
-from sim.rules.libm import exp_of
+from sim.rules.libm import INF, NAN, exp_of
 from sim.rules.measures import CATALOGUE, HOSTILE_KINDS, NONE, SEVERITY_MAX, Target
+from sim.rules.options import (
+    NO_OFFER,
+    OFFER_FIELDS,
+    as_runs,
+    lesser,
+    mission_of,
+    offer_one,
+    offer_table,
+    offer_where,
+)
 from sim.rules.state import NO_CAP, State, World
 
 if TYPE_CHECKING:
@@ -43,6 +53,7 @@ HOSTILE_LADDER = tuple(
 CONCILIATORY_ORDER = tuple(
     sorted((k for k, spec in CATALOGUE.items() if spec.ladder and not spec.hostile), key=lambda k: CATALOGUE[k].ladder)
 )
+LADDERS = np.array(HOSTILE_LADDER + CONCILIATORY_ORDER, dtype=np.int64)  # a choice's candidates after the run's own
 
 
 @dataclass
@@ -65,123 +76,85 @@ def choose(
     preferred_size: np.ndarray,
 ) -> Choice:
     """For each run, the measure `actor` takes against the other side's mission to answer with
-    `severity` (negative hostile, positive conciliatory, 0 none).
-
-    Hostile: the first candidate (preferred kind, the like-for-like kind, then the ladder) whose
-    severity reaches the answer's (within half a point); if none does, the most severe feasible
-    one. Conciliatory: the first feasible candidate (like-for-like, then the restoration order).
-    """
+    `severity` (negative hostile, positive conciliatory, 0 none): `choose_one`."""
     target = 1 - actor
-    runs = state.runs
-    magnitude = np.minimum(np.abs(severity), SEVERITY_MAX)  # the scale ends at 10: size no measure past it
-    choice = Choice(np.full(runs, NONE), np.full(runs, np.nan), np.full(runs, NONE), np.full(runs, NONE))
-    best = np.full(runs, -np.inf)  # achievable severity of the fallback chosen so far (hostile)
-    settled = severity == 0
-    hostile = severity < 0
-    hostile_left = int(np.count_nonzero(hostile))
-    left = [runs - int(np.count_nonzero(settled)) - hostile_left, hostile_left]  # runs to settle: conciliatory, hostile
-    candidates = [("preferred", None), ("like", None)]
-    candidates += [("ladder", k) for k in HOSTILE_LADDER] + [("ladder", k) for k in CONCILIATORY_ORDER]
-    unsized = np.full(runs, np.nan)
-    take_fn = pick(take_option, runs)
-    # a kind tried again (like for like, then on the ladder) offers what it offered the first time
-    offered: dict[int, tuple] = {}
-    for how, fixed in candidates:
-        if not (left[0] or left[1]):
-            break
-        kinds = {"preferred": preferred_kind, "like": like_kind}.get(how)
-        options = [fixed] if fixed is not None else _kinds_among(kinds)
-        for value in options:
-            spec = CATALOGUE[value]
-            wants_hostile = spec.hostile
-            if not left[wants_hostile]:
-                continue
-            if how == "preferred":
-                option = spec.option(world, state, target, magnitude, preferred_size)
-                reach = None
-            elif value in offered:
-                option, reach = offered[value]
-            else:
-                option = spec.option(world, state, target, magnitude, unsized)
-                reach = None
-            if option is None:  # a kind a policy never takes (a state's measures on its own mission)
-                continue
-            if wants_hostile and reach is None:
-                reach = spec.reach(world, state, target, option)
-            if how != "preferred":
-                offered[value] = (option, reach)
-            left[0], left[1] = take_fn(
-                (int(value), wants_hostile),
-                like_kind if kinds is None else kinds,
-                fixed is None,
-                hostile,
-                option.feasible,
-                (
-                    _as_runs(option.size, np.float64, runs),
-                    _as_runs(option.post, np.int64, runs),
-                    _as_runs(option.prop, np.int64, runs),
-                ),
-                magnitude if reach is None else _as_runs(reach, np.float64, runs),
-                magnitude,
-                best,
-                settled,
-                (choice.kind, choice.size, choice.post, choice.prop),
-            )
+    fields, rows = state.source(*OFFER_FIELDS)
+    runs = len(rows)
+    choice = Choice(np.empty(runs, np.int64), np.empty(runs), np.empty(runs, np.int64), np.empty(runs, np.int64))
+    pick(choose_runs, runs)(
+        np.ascontiguousarray(rows, dtype=np.int64),
+        target,
+        as_runs(severity, np.float64, runs),
+        as_runs(like_kind, np.int64, runs),
+        as_runs(preferred_kind, np.int64, runs),
+        as_runs(preferred_size, np.float64, runs),
+        LADDERS,
+        offer_table(),
+        fields,
+        offer_where(world, target),
+        10.0,
+        (choice.kind, choice.size, choice.post, choice.prop),
+    )
     return choice
 
 
-@kernel
-def take_option(offer, kinds, among, hostile, feasible, option, reach, magnitude, best, settled, chosen):
-    """A run not yet settled, of the `hostile` sign of the `offer`ed kind (and, where it is one
-    `among` several, whose kind in `kinds` it is), takes the kind where it is `feasible`: a
-    conciliatory kind at once; a hostile one when its `reach` comes within half a point of
-    `magnitude` (the run is settled), or when it reaches further than the `best` so far. Writes
-    the kind and the `option`'s size, post and property taken into `chosen`. Returns how many runs
-    are left to settle: conciliatory, hostile."""
-    value, hostile_kind = offer
-    size, post, prop = option
-    kind, sizes, posts, props = chosen
-    left_conciliatory = 0
-    left_hostile = 0
-    for r in range(settled.shape[0]):
-        if settled[r]:
+@kernel(inline=True)
+def choose_one(r, side, severity, like, preferred, preferred_size, order, table, fields, where, base):
+    """The measure a side takes against `side`'s mission in run r to answer with `severity`
+    (kind, size, post, property; kind NONE for none).
+
+    The candidates are the `preferred` kind (sized by `preferred_size` where that is a number),
+    the `like` kind, then `order` (the hostile ladder, then the restoration order); each is tried
+    where it has the answer's sign and an offer (`sim.rules.options.offer_one`). Conciliatory:
+    the first the run can take. Hostile: the first whose reach comes within half a point of the
+    answer's magnitude; if none does, the one that reaches furthest (the first of those)."""
+    offer, severity_of = table[0], table[1]
+    kind, size, post, prop = NONE, NAN, NONE, NONE
+    if severity == 0.0:
+        return kind, size, post, prop
+    hostile = severity < 0.0
+    magnitude = lesser(abs(severity), SEVERITY_MAX)  # the scale ends at 10: size no measure past it
+    # only hostile offers count the mission's staff: counted once for all of them
+    mission = mission_of(fields[0], r, where[0]) if hostile else (0, 0, 0)
+    best = -INF  # the reach of the most severe candidate taken so far (hostile)
+    for c in range(order.shape[0] + 2):
+        hint = NAN
+        if c == 0:
+            candidate = preferred
+            hint = preferred_size
+        elif c == 1:
+            candidate = like
+        else:
+            candidate = order[c - 2]
+        if candidate == NONE or offer[candidate] == NO_OFFER or (severity_of[candidate] < 0.0) != hostile:
             continue
-        if hostile[r] == hostile_kind and feasible[r] and (not among or kinds[r] == value):
-            take = True
-            if not hostile_kind or reach[r] >= magnitude[r] - 0.5:
-                settled[r] = True
-            elif reach[r] > best[r]:
-                best[r] = reach[r]
-            else:
-                take = False
-            if take:
-                kind[r] = value
-                sizes[r] = size[r]
-                posts[r] = post[r]
-                props[r] = prop[r]
-        if not settled[r]:
-            if hostile[r]:
-                left_hostile += 1
-            else:
-                left_conciliatory += 1
-    return left_conciliatory, left_hostile
+        can, its_size, its_post, its_prop, reach = offer_one(
+            candidate, r, side, magnitude, hint, mission, table, fields, where, base
+        )
+        if not can:
+            continue
+        settled = not hostile or reach >= magnitude - 0.5
+        if settled or reach > best:
+            kind, size, post, prop = candidate, its_size, its_post, its_prop
+            if settled:
+                break
+            best = reach
+    return kind, size, post, prop
 
 
-def _as_runs(values: np.ndarray, dtype, runs: int) -> np.ndarray:
-    """`values` as a contiguous array of `runs` of `dtype` (a copy only where it is not one)."""
-    if type(values) is np.ndarray and values.dtype == dtype and values.shape == (runs,) and values.flags.c_contiguous:
-        return values
-    return np.ascontiguousarray(np.broadcast_to(np.asarray(values, dtype=dtype), (runs,)))
-
-
-def _kinds_among(kinds: np.ndarray) -> list[int]:
-    """The kinds (not NONE) among `kinds`, in increasing order. Those of runs already settled may
-    be among them: no run takes them, since a kind applies only to the runs not settled."""
-    if not len(kinds) or kinds.max() < 0:
-        return []
-    if kinds.min() == kinds.max():
-        return [int(kinds[0])]
-    return np.flatnonzero(np.bincount(kinds[kinds >= 0])).tolist()
+@kernel
+def choose_runs(rows, side, severity, like, preferred, preferred_size, order, table, fields, where, base, chosen):
+    """`choose_one` for run rows[i], answering with severity[i], into chosen[..][i]: kind, size,
+    post, property."""
+    kind, size, post, prop = chosen
+    for i in range(rows.shape[0]):
+        taken = choose_one(
+            rows[i], side, severity[i], like[i], preferred[i], preferred_size[i], order, table, fields, where, base
+        )
+        kind[i] = taken[0]
+        size[i] = taken[1]
+        post[i] = taken[2]
+        prop[i] = taken[3]
 
 
 def restorable(world: World, state: State, side: int) -> np.ndarray:
@@ -223,7 +196,7 @@ def _draw_kind(
         options.append(option)
         if option is None or instruments.weights[kind] <= 0:
             continue
-        reach = np.minimum(spec.reach(world, state, target, option), SEVERITY_MAX)
+        reach = np.minimum(option.reach, SEVERITY_MAX)
         fit = exp_of(-((reach - magnitude) ** 2) / (2.0 * instruments.spread**2))
         weight[:, j] = np.where(option.feasible & (excluded != kind), instruments.weights[kind] * fit, 0.0)
     total = weight.sum(axis=1)

@@ -63,6 +63,28 @@ def remove_sent_staff(
     return removed
 
 
+@kernel(inline=True)
+def cap_refusal(cap, size):
+    """The refusal code of a cap of `size` where the cap is `cap` (NO_CAP: none): 1 when it would
+    not lower the cap, else 0."""
+    return 1 if cap != NO_CAP and size >= cap else 0
+
+
+@kernel
+def cap_refusals(caps, sizes, out):
+    """`cap_refusal` of each cap and size, into `out`."""
+    for i in range(caps.shape[0]):
+        out[i] = cap_refusal(caps[i], sizes[i])
+
+
+def refusals_of_caps(caps: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """`cap_refusal` of new caps of `sizes` on the current `caps`, int8 codes."""
+    out = np.empty(len(caps), dtype=np.int8)
+    caps = np.ascontiguousarray(caps, dtype=np.int64)
+    pick(cap_refusals, len(caps))(caps, np.ascontiguousarray(sizes, dtype=np.float64), out)
+    return out
+
+
 UNCAPPED = np.iinfo(np.int64).max // 4  # the room left where there is no cap
 SEIZED, VACATED = int(PropertyStatus.SEIZED), int(PropertyStatus.VACATED)
 
