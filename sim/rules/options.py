@@ -47,20 +47,20 @@ OFFER_FIELDS = (
 FLAGS = ("banking", "local_hiring", "ambassador")  # a FLAG entry's `flag`, by its place here
 
 
-@kernel(inline=True)
+@kernel
 def lesser(a, b):
     """The lesser of two numbers, nan if either is, `b` if they are equal (numpy's `minimum`:
     0.0 and -0.0 are equal)."""
     return a if a < b or a != a else b
 
 
-@kernel(inline=True)
+@kernel
 def greater(a, b):
     """The greater of two numbers, nan if either is, `b` if they are equal (numpy's `maximum`)."""
     return a if a > b or a != a else b
 
 
-@kernel(inline=True)
+@kernel
 def people_for(magnitude, strength, base):
     """How many people a measure of base severity `strength` (a magnitude) removes to reach
     `magnitude`: 10 ** (magnitude / strength - 1) rounded, at least one (`base`: 10, given, as
@@ -68,7 +68,7 @@ def people_for(magnitude, strength, base):
     return greater(np.rint(pow10_one(magnitude / strength - 1.0, base)), 1.0)
 
 
-@kernel(inline=True)
+@kernel
 def people_reach(severity, none_severity, people):
     """The severity magnitude of a measure of base `severity` that removes `people`:
     -severity x (1 + log10 people), or -none_severity when it removes nobody."""
@@ -77,7 +77,7 @@ def people_reach(severity, none_severity, people):
     return -none_severity
 
 
-@kernel(inline=True)
+@kernel
 def rounded(x):
     """`x` rounded to 4 decimals (numpy's `round(x, 4)`)."""
     return np.rint(x * 10000.0) / 10000.0
@@ -124,7 +124,7 @@ def mission_of(staff, r, posts):
     return diplomats, support, local
 
 
-@kernel(inline=True)
+@kernel
 def counts(how):
     """Whether an offer reads the mission's staff (`mission_of`)."""
     return how == SENT_STAFF or how == CAP or how == LOCAL_STAFF
@@ -167,7 +167,7 @@ def offer_one(kind, r, side, magnitude, size_hint, mission, table, fields, where
             reach = people_reach(severity, none_of[kind], total - size if total - size > 0.0 else 0.0)
         else:
             feasible = local_hiring[r, side]
-            reach = people_reach(severity, none_of[kind], local)
+            reach = people_reach(severity, none_of[kind], float(local))
     elif how == LARGEST_POST:
         post = largest_open(staff, post_status, r, posts, post_kind)
         feasible = post != NONE
@@ -175,7 +175,7 @@ def offer_one(kind, r, side, magnitude, size_hint, mission, table, fields, where
         prop = first_of(property_status, r, props, SEIZED, how == SEIZED_PROPERTY)
         feasible = prop != NONE
     elif how == CLOSED_POST:
-        post = first_of(post_status, r, posts, CLOSED, True)
+        post = first_of(post_status, r, posts, CLOSED, how == CLOSED_POST)
         feasible = post != NONE
     elif how == LOWER_RATE:
         rate = visa_rate[r, side]
