@@ -238,3 +238,24 @@ def test_a_kernel_run_as_python_reads_its_arrays_as_memoryviews(monkeypatch):
     finally:
         compiled._KERNELS.pop("probe_kernel")
         compiled._PYTHON.clear()
+
+
+def test_kernels_that_make_no_arrays_borrow_theirs_and_those_that_do_count_them():
+    """A kernel compiled without reference counting (`_nrt`) cannot make an array, and one
+    compiled with it pays for counting at each inline rule: only the kernels registered as
+    `allocates` count."""
+    import numba
+
+    import sim.rules.measures  # noqa: F401  (every rules module registers its kernels)
+    import sim.rules.repertoire  # noqa: F401
+    import sim.rules.rotation  # noqa: F401
+    from sim.rules.compiled import _ALLOCATING, _uncounted, twins
+
+    made = twins()
+    if not _uncounted(numba):
+        pytest.skip("this numba has no option to compile without reference counting")
+    assert _ALLOCATING == {"allocate_rows", "cut_runs", "remove_sent_runs"}
+    for name in ("choose_runs", "rotate_runs", "restaff_runs", "answer_runs"):
+        assert made[name].targetoptions.get("_nrt") is False, name
+    for name in _ALLOCATING:
+        assert "_nrt" not in made[name].targetoptions, name

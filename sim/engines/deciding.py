@@ -194,5 +194,6 @@ class Deciding:
             np.empty(0, dtype=bool) if late is None else late,
             self.queues,
             now,
+            (np.empty(runs), np.empty(runs, dtype=np.int64), np.empty(runs)),
         )
         return now if any_now else None

@@ -46,7 +46,7 @@ def allocate_cells(values, mask, n, spare):
         remainder[best] = -1
 
 
-@kernel(views=False)  # it hands allocate_cells one row at a time
+@kernel(views=False, allocates=True)  # it hands allocate_cells one row at a time
 def allocate_rows(shares, n):
     """`allocate_cells` on each row of `shares` (int64[R, K], in place) with all its cells."""
     every = np.ones(shares.shape[1], np.bool_)

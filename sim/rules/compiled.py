@@ -46,13 +46,18 @@ _TWINS: dict[str, Any] = {}
 _PYTHON: dict[str, Callable[..., Any]] = {}
 _NO_VIEWS: set[str] = set()
 _INLINED: set[str] = set()
+_ALLOCATING: set[str] = set()
 
 
-def kernel(fn: Callable[..., Any] | None = None, *, views: bool = True, inline: bool = False) -> Any:
+def kernel(
+    fn: Callable[..., Any] | None = None, *, views: bool = True, inline: bool = False, allocates: bool = False
+) -> Any:
     """Register a kernel (a plain function, returned unchanged). `views=False`: as Python, it is
     given its arrays as numpy arrays, not memoryviews (it takes sub-arrays of them). `inline`:
     compiled, its body is written into each kernel that calls it (a small rule called once per
-    run or per post: a call that passes a dozen arrays costs more than the rule itself)."""
+    run or per post: a call that passes a dozen arrays costs more than the rule itself).
+    `allocates`: it makes arrays of its own (`np.empty`, ...), so it is compiled with numba's
+    reference counting; every other kernel only borrows the arrays it is given (`_compile`)."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         known = _KERNELS.get(fn.__name__)
@@ -63,6 +68,8 @@ def kernel(fn: Callable[..., Any] | None = None, *, views: bool = True, inline: 
             _NO_VIEWS.add(fn.__name__)
         if inline:
             _INLINED.add(fn.__name__)
+        if allocates:
+            _ALLOCATING.add(fn.__name__)
         _PYTHON.clear()
         return fn
 
@@ -214,17 +221,32 @@ def twins() -> dict[str, Any]:
     for name, fn in _KERNELS.items():
         if name in made:
             continue
-        made[name] = _compile(numba, _rebuilt(fn, spaces[fn.__module__]), folder, name in _INLINED)
+        made[name] = _compile(numba, _rebuilt(fn, spaces[fn.__module__]), folder, name in _INLINED, name in _ALLOCATING)
     for space in spaces.values():
         space.update(made)
     _TWINS.update(made)
     return _TWINS
 
 
-def _compile(numba, code: types.FunctionType, folder: Path | None, inline: bool = False) -> Any:
+def _uncounted(numba) -> dict[str, bool]:
+    """The option that compiles a function without reference counting, where this numba has it
+    (`_nrt`: numba's own option, not part of its public interface; without it, kernels count)."""
+    from numba.core.options import DefaultOptions
+
+    return {"_nrt": False} if hasattr(DefaultOptions, "_nrt") else {}
+
+
+def _compile(
+    numba, code: types.FunctionType, folder: Path | None, inline: bool = False, allocates: bool = False
+) -> Any:
     """numba's twin of `code`, cached in `folder` (numba reads its cache folder from its config
-    when a function is decorated, so the config is set for that moment only)."""
+    when a function is decorated, so the config is set for that moment only). Unless the kernel
+    `allocates`, it is compiled without numba's reference counting of arrays (`_nrt`): a kernel
+    only reads and writes the arrays it is given, and counting references to them at each call of
+    an inline rule costs more than the rule."""
     options = {"nogil": True, "inline": "always" if inline else "never"}
+    if not allocates:
+        options.update(_uncounted(numba))
     if folder is None:
         return numba.njit(cache=False, **options)(code)
     before = numba.config.CACHE_DIR

@@ -50,7 +50,7 @@ def delay_one(u, cumulative, row, last_delay):
 
 
 @kernel
-def answer_runs(side, policy, seen, like_kinds, execution, delays, late, queues, now):
+def answer_runs(side, policy, seen, like_kinds, execution, delays, late, queues, now, decided):
     """A side's answer in every run, from what it saw to its queue: its rule decides (`policy`:
     the rule's number, its parameters per run, its memory; `seen`: the fields of `Seen`), the
     decision is carried out (`execution`: uniform draws, or none; the chance of an execution error
@@ -59,7 +59,8 @@ def answer_runs(side, policy, seen, like_kinds, execution, delays, late, queues,
     queue's depth per run) and is queued (`queues`: the six queues of `queue_one`). In the runs
     that looked `late` (none when empty), an answer that need not wait is not queued but returned
     in `now` (severity, kind, size, like, error, answering; severity 0 and no error elsewhere).
-    Returns whether any run has an answer now."""
+    `decided`: room for the rule's decision (severity, kind, size per run). Returns whether any
+    run has an answer now."""
     code, p, memory = policy
     provocation, overture = seen[PROVOCATION], seen[OVERTURE]
     like_hostile, like_conciliatory = like_kinds
@@ -70,8 +71,7 @@ def answer_runs(side, policy, seen, like_kinds, execution, delays, late, queues,
     flips, waits, looked_late = flip_u.shape[0] > 0, delay_u.shape[0] > 0, late.shape[0] > 0
     shared = cumulative.shape[0] == 1
     runs = provocation.shape[0]
-    decided = np.empty(runs), np.empty(runs, np.int64), np.empty(runs)
-    decide_runs(code, p, seen, memory, *decided)
+    decide_runs(code, p, seen, memory, decided[0], decided[1], decided[2])
     any_now = False
     for r in range(runs):
         flip = flips and flip_u[r] < execution_error[r]

@@ -33,14 +33,24 @@ def tours(
 
 @kernel
 def rotate_runs(
-    staff, drawn_down, departure_carry, replacement_carry, visa_rate, staff_cap, scoped_cap, tour, world_arrays, change
+    staff,
+    drawn_down,
+    departure_carry,
+    replacement_carry,
+    visa_rate,
+    staff_cap,
+    scoped_cap,
+    tour,
+    world_arrays,
+    change,
+    scratch,
 ):
-    """One month of rotation in every run (`rotate`); `change`: int64[R, 2], set to the net change.
-    A side's arrivals depend only on its own posts, so each side rotates and then admits in turn.
-    Returns the most staff any side holds, counting those it has drawn down."""
+    """One month of rotation in every run (`rotate`); `change`: int64[R, 2], set to the net change;
+    `scratch`: room to work in (`scratch_for`). A side's arrivals depend only on its own posts, so
+    each side rotates and then admits in turn. Returns the most staff any side holds, counting
+    those it has drawn down."""
     post_owner, body, scope_cells, scope_side, bounds = world_arrays
-    wanted = np.empty(staff.shape[1] * 2, np.int64)
-    mask = np.empty(staff.shape[1] * 2, np.bool_)
+    wanted, mask, spare = scratch
     most = 0
     for r in range(staff.shape[0]):
         for side in range(2):
@@ -85,7 +95,7 @@ def rotate_runs(
                 cap = staff_cap[r, side]
                 room = UNCAPPED if cap == NO_CAP else max(cap - counted, 0)
                 arrived = admit(
-                    staff, r, cells, asked, room, mask, lo, 2, side, scoped_cap, body, scope_cells, scope_side
+                    staff, r, cells, asked, room, (mask, spare), lo, 2, side, scoped_cap, body, scope_cells, scope_side
                 )
             change[r, side] += arrived - left
             most = max(most, held + arrived)
@@ -110,6 +120,7 @@ def rotate(world: World, state: State, tour: np.ndarray | None = None, runs_kern
         np.ascontiguousarray(tour, dtype=np.float64),
         world.kernel_arrays,
         change,
+        scratch_for(state.staff.shape[1] * 3),
     )
     if most > STAFF_LIMIT:
         raise CapacityError(
@@ -135,12 +146,14 @@ def restaff_runs(
     side,
     world_arrays,
     arrivals,
+    scratch,
 ):
-    """One month of re-staffing of one side in every run (`restaff`); `rehire`: float[R]."""
+    """One month of re-staffing of one side in every run (`restaff`); `rehire`: float[R];
+    `scratch`: room to work in (`scratch_for`)."""
     post_owner, body, scope_cells, scope_side, bounds = world_arrays
     lo, hi = bounds[side, 0], bounds[side, 1]
-    wanted = np.zeros((hi - lo) * 3, np.int64)
-    mask = np.empty((hi - lo) * 3, np.bool_)
+    whole, mask, spare = scratch
+    wanted = whole[: (hi - lo) * 3]
     for r in range(staff.shape[0]):
         sent, visas = 1.0 / tour[r, side], visa_rate[r, side]
         local, hiring = 1.0 / rehire[r], 1.0 if local_hiring[r, side] else 0.0
@@ -167,8 +180,14 @@ def restaff_runs(
         if asked:  # else nobody to admit: the caps do not matter
             room = mission_room(staff, r, side, lo, hi, body, staff_cap)
             arrivals[r, side] = admit(
-                staff, r, wanted, asked, room, mask, lo, 3, side, scoped_cap, body, scope_cells, scope_side
+                staff, r, wanted, asked, room, (mask, spare), lo, 3, side, scoped_cap, body, scope_cells, scope_side
             )
+
+
+def scratch_for(cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Room a rotation or re-staffing kernel works in, for `cells` cells of posts and categories:
+    the arrivals wanted, a mask and a spare row (`admit`)."""
+    return np.zeros(cells, np.int64), np.zeros(cells, np.bool_), np.zeros(cells, np.int64)
 
 
 def restaff(
@@ -189,6 +208,7 @@ def restaff(
     tour = np.ascontiguousarray(tour, dtype=np.float64)
     establishment = np.ascontiguousarray(establishment, dtype=np.int64)
     run = pick(restaff_runs, state.runs)
+    scratch = scratch_for(state.staff.shape[1] * 3)
     for side in sides:
         rehire = np.ascontiguousarray(np.broadcast_to(np.asarray(rehire_months[side], dtype=np.float64), (state.runs,)))
         run(
@@ -206,6 +226,7 @@ def restaff(
             side,
             world.kernel_arrays,
             arrivals,
+            scratch,
         )
     return arrivals
 

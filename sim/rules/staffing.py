@@ -10,7 +10,7 @@ from sim.rules.domain import Category, PostStatus, PropertyStatus
 from sim.rules.state import NO_CAP, State, World
 
 
-@kernel
+@kernel(allocates=True)
 def remove_sent_runs(staff, rows, posts, n, spread, diplomats_first, removed):
     """`remove_sent_staff` in each run of `rows`: n[i] sent staff leave run rows[i]'s `posts`, shared
     among the posts in proportion to their sent staff when `spread` (else `posts` is one post);
@@ -112,7 +112,7 @@ def remove_from(
 CUT_ORDER = (Category.LOCAL, Category.SUPPORT, Category.DIPLOMATS)
 
 
-@kernel
+@kernel(allocates=True)
 def cut_runs(staff, rows, posts, categories, ceiling, cut):
     """`cut_to_ceiling` in each run of `rows`: the staff of `categories` at `posts` brought down to
     ceiling[i], category by category in that order, each in proportion across the posts. Sets `cut`."""
@@ -318,12 +318,14 @@ def room_for(world: World, state: State, rows: np.ndarray, side: int, post: int,
 
 
 @kernel(inline=True)
-def admit(staff, r, wanted, asked, room, mask, lo, ncat, side, scoped_cap, body, scope_cells, scope_side):
+def admit(staff, r, wanted, asked, room, scratch, lo, ncat, side, scoped_cap, body, scope_cells, scope_side):
     """Arrivals at a side's posts in run `r`: `wanted` (int64[posts x ncat], post by post, the
     side's posts from `lo`, the first `ncat` categories; `asked` its sum) is cut in place, in
     proportion, to `room` (the room under the mission's cap, `mission_room`, which does not count
     its bodies) and then under each narrower cap of the side that counts some of its cells, and
-    added to the staff. Returns the arrivals. `mask`: bool[at least as many cells], room to work in."""
+    added to the staff. Returns the arrivals. `scratch`: (bool, int64) arrays of at least as many
+    cells, room to work in."""
+    mask, spare = scratch
     cells = wanted.shape[0]
     posts = cells // ncat  # cell i is post lo + i // ncat, category i % ncat: walked post by post
     if room != UNCAPPED and asked > room:  # else what the cap counts, at most `asked`, fits
@@ -335,7 +337,7 @@ def admit(staff, r, wanted, asked, room, mask, lo, ncat, side, scoped_cap, body,
                 if counts:
                     want += wanted[q * ncat + c]
         if want > room:
-            allocate_cells(wanted, mask, room, np.empty(cells, np.int64))
+            allocate_cells(wanted, mask, room, spare[:cells])
     for scope in range(scope_side.shape[0]):
         if scope_side[scope] != side or scoped_cap[r, scope] == NO_CAP:  # no cap: no cut
             continue
@@ -350,7 +352,7 @@ def admit(staff, r, wanted, asked, room, mask, lo, ncat, side, scoped_cap, body,
         if counted:
             room = scope_room_of(staff, r, scope, scope_cells, scoped_cap)
             if want > room:
-                allocate_cells(wanted, mask, room, np.empty(cells, np.int64))
+                allocate_cells(wanted, mask, room, spare[:cells])
     arrived = 0
     for q in range(posts):
         for c in range(ncat):
