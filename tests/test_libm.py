@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from sim.rules import libm
+from sim.rules.compiled import pick
 from tests.conftest import ROOT
 from tests.test_kernels import jit
 
@@ -103,3 +104,23 @@ def test_an_ensemble_is_the_same_with_and_without_numpys_avx512_routines():
     if runs["as is"][0] == runs["without"][0]:
         pytest.skip("numpy computes with the C library here either way (no AVX-512 routines to turn off)")
     assert runs["as is"][1] == runs["without"][1]
+
+
+@pytest.mark.parametrize("mode", ("0", "1"))
+def test_a_row_adds_up_in_numpys_order(mode, monkeypatch):
+    """`row_sum` adds a row as numpy's `sum` along it does (pairwise in eights from 8 on), so a
+    kernel that draws by cumulative weights picks what numpy picked: the sum in turn differs."""
+    monkeypatch.setenv("TFT_JIT", mode)
+    rng = np.random.default_rng(5)
+    differs = 0
+    for n in [*range(1, 41), 64, 100, 128]:
+        rows = rng.uniform(0, 1, (50, n)) * rng.choice([1e-20, 1.0, 1e3, 1e9], size=(50, n))
+        rows[0] = -0.0
+        rows[1] = rng.uniform(-1e9, 1e9, n)
+        out = np.empty(50)
+        pick(libm.row_sums, 50)(rows, out)
+        want = rows.sum(axis=1)
+        np.testing.assert_array_equal(out, want)
+        assert np.signbit(out).tolist() == np.signbit(want).tolist()
+        differs += sum(sum(row.tolist()) != total for row, total in zip(rows, want, strict=True))
+    assert differs > 100  # adding in turn would not do

@@ -48,12 +48,54 @@ def log1p_each(x, out):
         out[i] = log1p(v) if v > -1.0 else (-INF if v == -1.0 else NAN)
 
 
+@kernel(inline=True)
+def exp_one(v):
+    """exp(v): inf past EXP_MAX."""
+    return INF if v > EXP_MAX else exp(v)
+
+
 @kernel
 def exp_each(x, out):
-    """out[i] = exp(x[i]): inf past EXP_MAX."""
+    """out[i] = exp(x[i]) (`exp_one`)."""
     for i in range(x.shape[0]):
-        v = x[i]
-        out[i] = INF if v > EXP_MAX else exp(v)
+        out[i] = exp_one(x[i])
+
+
+@kernel(inline=True)
+def row_sum(values, n):
+    """0 + values[0] + ... + values[n - 1] added in numpy's order for a row of at most 128
+    (`np.sum` along a contiguous axis): in turn below 8; else eight running sums, added in pairs,
+    then the rest in turn."""
+    if n < 8:
+        total = 0.0
+        for i in range(n):
+            total += values[i]
+        return total
+    r0, r1, r2, r3 = values[0], values[1], values[2], values[3]
+    r4, r5, r6, r7 = values[4], values[5], values[6], values[7]
+    i = 8
+    while i < n - n % 8:
+        r0 += values[i]
+        r1 += values[i + 1]
+        r2 += values[i + 2]
+        r3 += values[i + 3]
+        r4 += values[i + 4]
+        r5 += values[i + 5]
+        r6 += values[i + 6]
+        r7 += values[i + 7]
+        i += 8
+    total = 0.0 + (((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)))
+    while i < n:
+        total += values[i]
+        i += 1
+    return total
+
+
+@kernel(views=False)  # it hands row_sum one row at a time
+def row_sums(values, out):
+    """`row_sum` of each row of `values` (float[R, n], n at most 128), into out[R]."""
+    for r in range(values.shape[0]):
+        out[r] = row_sum(values[r], values.shape[1])
 
 
 @kernel(inline=True)

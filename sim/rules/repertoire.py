@@ -30,7 +30,7 @@ import numpy as np
 
 from sim.rules.compiled import kernel, pick
 from sim.rules.domain import PostStatus, PropertyStatus
-from sim.rules.libm import INF, NAN, exp_of
+from sim.rules.libm import INF, NAN, exp_one, row_sum
 from sim.rules.measures import CATALOGUE, HOSTILE_KINDS, NONE, SEVERITY_MAX, Target
 from sim.rules.options import (
     NO_OFFER,
@@ -54,6 +54,7 @@ CONCILIATORY_ORDER = tuple(
     sorted((k for k, spec in CATALOGUE.items() if spec.ladder and not spec.hostile), key=lambda k: CATALOGUE[k].ladder)
 )
 LADDERS = np.array(HOSTILE_LADDER + CONCILIATORY_ORDER, dtype=np.int64)  # a choice's candidates after the run's own
+DRAWN_KINDS = np.array(HOSTILE_KINDS, dtype=np.int64)  # what a propensity draws from
 
 
 @dataclass
@@ -183,36 +184,78 @@ def _draw_kind(
     instruments: Instruments,
     u: np.ndarray,
     excluded: np.ndarray,
-) -> tuple[Choice, np.ndarray]:
-    """Per run, a hostile kind drawn from the side's propensities over what is feasible (kinds in
-    `excluded` left out), weighted by how well each carries `magnitude`; sized by its entry."""
-    runs = state.runs
-    kinds = HOSTILE_KINDS
-    weight = np.zeros((runs, len(kinds)))
-    options = []
-    for j, kind in enumerate(kinds):
-        spec = CATALOGUE[kind]
-        option = spec.option(world, state, target, magnitude, np.full(runs, np.nan))
-        options.append(option)
-        if option is None or instruments.weights[kind] <= 0:
+) -> Choice:
+    """Per run, a hostile kind drawn from the side's propensities (`draw_one`), kinds in
+    `excluded` left out; NONE where nothing is feasible."""
+    fields, rows = state.source(*OFFER_FIELDS)
+    runs = len(rows)
+    choice = Choice(np.empty(runs, np.int64), np.empty(runs), np.empty(runs, np.int64), np.empty(runs, np.int64))
+    pick(draw_runs, runs)(
+        np.ascontiguousarray(rows, dtype=np.int64),
+        target,
+        as_runs(magnitude, np.float64, runs),
+        as_runs(u, np.float64, runs),
+        as_runs(excluded, np.int64, runs),
+        (DRAWN_KINDS, np.array([instruments.weights[k] for k in HOSTILE_KINDS]), 2.0 * instruments.spread**2),
+        offer_table(),
+        fields,
+        offer_where(world, target),
+        10.0,
+        np.empty(len(HOSTILE_KINDS)),
+        (choice.kind, choice.size, choice.post, choice.prop),
+    )
+    return choice
+
+
+@kernel(inline=True)
+def draw_one(r, side, magnitude, u, excluded, propensities, table, fields, where, base, weight):
+    """A hostile kind the side takes against `side`'s mission in run r, drawn by its
+    `propensities` (the kinds, their weights, 2 x spread^2): each kind that the run can take (not
+    `excluded`) weighs its weight x exp(-(reach - magnitude)^2 / (2 x spread^2)), with its reach
+    at most 10; `u` (uniform) picks among them in proportion, as numpy's cumulative sum and sum
+    of a row would (`weight`: room for the weights). Returns (kind, size, post, property), kind
+    NONE where no kind weighs anything."""
+    kinds, weights, divisor = propensities
+    count = kinds.shape[0]
+    mission = mission_of(fields[0], r, where[0])
+    for j in range(count):
+        weight[j] = 0.0
+        if table[0][kinds[j]] == NO_OFFER or weights[j] <= 0.0:
             continue
-        reach = np.minimum(option.reach, SEVERITY_MAX)
-        fit = exp_of(-((reach - magnitude) ** 2) / (2.0 * instruments.spread**2))
-        weight[:, j] = np.where(option.feasible & (excluded != kind), instruments.weights[kind] * fit, 0.0)
-    total = weight.sum(axis=1)
-    cumulative = np.cumsum(weight, axis=1)
-    pick = np.minimum((cumulative < (u * total)[:, None]).sum(axis=1), len(kinds) - 1)
-    choice = Choice(np.full(runs, NONE), np.full(runs, np.nan), np.full(runs, NONE), np.full(runs, NONE))
-    for j, kind in enumerate(kinds):
-        take = (pick == j) & (total > 0)
-        if not take.any():
-            continue
-        option = options[j]
-        choice.kind[take] = int(kind)
-        choice.size[take] = option.size[take]
-        choice.post[take] = option.post[take]
-        choice.prop[take] = option.prop[take]
-    return choice, total > 0
+        can, size, post, prop, reach = offer_one(kinds[j], r, side, magnitude, NAN, mission, table, fields, where, base)
+        if can and excluded != kinds[j]:
+            gap = lesser(reach, SEVERITY_MAX) - magnitude
+            weight[j] = weights[j] * exp_one(-(gap * gap) / divisor)
+    total = row_sum(weight, count)
+    if not total > 0.0:
+        return NONE, NAN, NONE, NONE
+    threshold = u * total
+    picked = 0
+    cumulative = 0.0
+    for j in range(count):
+        cumulative = weight[j] if j == 0 else cumulative + weight[j]
+        if cumulative < threshold:
+            picked += 1
+    if picked > count - 1:
+        picked = count - 1
+    kind = kinds[picked]
+    can, size, post, prop, reach = offer_one(kind, r, side, magnitude, NAN, mission, table, fields, where, base)
+    return kind, size, post, prop
+
+
+@kernel
+def draw_runs(rows, side, magnitude, u, excluded, propensities, table, fields, where, base, weight, chosen):
+    """`draw_one` for run rows[i] with magnitude[i], u[i] and excluded[i], into chosen[..][i]:
+    kind, size, post, property."""
+    kind, size, post, prop = chosen
+    for i in range(rows.shape[0]):
+        taken = draw_one(
+            rows[i], side, magnitude[i], u[i], excluded[i], propensities, table, fields, where, base, weight
+        )
+        kind[i] = taken[0]
+        size[i] = taken[1]
+        post[i] = taken[2]
+        prop[i] = taken[3]
 
 
 def choose_instruments(
@@ -233,10 +276,10 @@ def choose_instruments(
     # in kind, where the kind used against this side is one it can take now
     in_kind = choose(world, state, actor, severity, np.full(state.runs, NONE), like_kind, np.full(state.runs, np.nan))
     in_kind.kind[(u_like >= instruments.like) | (severity >= 0) | (in_kind.kind != like_kind)] = NONE
-    drawn, _ = _draw_kind(world, state, target, magnitude, instruments, u_kind, np.full(state.runs, NONE))
+    drawn = _draw_kind(world, state, target, magnitude, instruments, u_kind, np.full(state.runs, NONE))
     first = Choice(*(np.where(in_kind.kind != NONE, a, b) for a, b in zip_choice(in_kind, drawn)))
     first.kind[severity >= 0] = NONE
-    second, _ = _draw_kind(world, state, target, magnitude, instruments, u_second, first.kind)
+    second = _draw_kind(world, state, target, magnitude, instruments, u_second, first.kind)
     second.kind[(u_package >= instruments.package) | (first.kind == NONE)] = NONE
     return first, second
 
