@@ -322,3 +322,29 @@ def test_each_offer_sizes_and_finds_its_kind_where_a_run_can_take_it(mode, monke
     ban = _offer(K.BAN_LOCAL_HIRES, world, state, 0)
     assert ban.feasible.tolist() == [True, True, False, True, True]
     assert ban.reach[4] == 2.0  # nobody local left: its severity when it removes nobody
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_propensity_draws_among_the_kinds_a_run_can_take_by_weight_and_fit(mode, monkeypatch):
+    from sim.rules.instruments import parse_instruments
+    from sim.rules.repertoire import choose_instruments
+
+    monkeypatch.setenv("TFT_JIT", mode)
+    world, state = _world(), _state()
+    runs = state.runs
+    severity = np.full(runs, -5.0)
+    half = np.full(runs, 0.5)
+    u = np.array([0.4, 0.6, 0.6, 0.6, 0.9])
+    # expelling 5 reaches 3 x (1 + log10 5) = 5.10 (fit 0.9988), closing the largest open consulate
+    # 5 (fit 1): with equal weights a draw below 0.4997 expels; run 3 has no consulate open
+    instruments = parse_instruments("expel=1,close_post=1;like=0;package=1")
+    first, second = choose_instruments(world, state, 1, severity, np.full(runs, NONE), instruments, (half, u, half, u))
+    assert first.kind.tolist() == [K.EXPEL, K.CLOSE_POST, K.CLOSE_POST, K.EXPEL, K.CLOSE_POST]
+    np.testing.assert_array_equal(first.size[[0, 3]], [5.0, 4.0])  # run 3 has 4 sent staff
+    assert first.post[[1, 2, 4]].tolist() == [1, 2, 1]
+    # a package's second kind is drawn without the first: the other one, or none in run 3
+    assert second.kind.tolist() == [K.CLOSE_POST, K.EXPEL, K.EXPEL, NONE, K.EXPEL]
+    # without a package, or hostile answers only
+    instruments = parse_instruments("expel=1,close_post=1;like=0;package=0")
+    first, second = choose_instruments(world, state, 1, -severity, np.full(runs, NONE), instruments, (half, u, half, u))
+    assert first.kind.tolist() == second.kind.tolist() == [NONE] * runs
