@@ -24,6 +24,7 @@ is feasible the answer is dropped: the repertoire has run out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import copysign
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -208,6 +209,16 @@ def _draw_kind(
 
 
 @kernel(inline=True)
+def quotient(a, b):
+    """a / b as numpy divides: inf, -inf or nan where b is 0."""
+    if b != 0.0:
+        return a / b
+    if a != a or a == 0.0:
+        return NAN
+    return INF if (a > 0.0) == (copysign(1.0, b) > 0.0) else -INF
+
+
+@kernel(inline=True)
 def draw_one(r, side, magnitude, u, excluded, propensities, table, fields, where, base, weight):
     """A hostile kind the side takes against `side`'s mission in run r, drawn by its
     `propensities` (the kinds, their weights, 2 x spread^2): each kind that the run can take (not
@@ -225,7 +236,7 @@ def draw_one(r, side, magnitude, u, excluded, propensities, table, fields, where
         can, size, post, prop, reach = offer_one(kinds[j], r, side, magnitude, NAN, mission, table, fields, where, base)
         if can and excluded != kinds[j]:
             gap = lesser(reach, SEVERITY_MAX) - magnitude
-            weight[j] = weights[j] * exp_one(-(gap * gap) / divisor)
+            weight[j] = weights[j] * exp_one(quotient(-(gap * gap), divisor))
     total = row_sum(weight, count)
     if not total > 0.0:
         return NONE, NAN, NONE, NONE
