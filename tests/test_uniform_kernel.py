@@ -41,3 +41,29 @@ def test_compiled_and_python_draw_alike():
     twins()["uniform_runs"](keys, counter, compiled)
     assert python.tobytes() == compiled.tobytes()
     assert 0.0 <= compiled.min() and compiled.max() < 1.0
+
+
+def test_poisson_counts_invert_the_cdf_the_same_compiled_and_as_python(monkeypatch):
+    """A crisis count is the number of the Poisson CDF's first `limit` partial sums at or below
+    the run's uniform number (the terms worked out as exp(-mean) x mean / 1 x mean / 2 ...)."""
+    import math
+
+    from sim.rules.rng import SLOT_CRISIS_COUNT, poisson
+
+    keys = run_keys(3, 400)
+    means = np.concatenate([np.linspace(0.0, 6.0, 396), [0.0, 1e-300, 50.0, 0.04]])
+    want = []
+    for key, mean in zip(keys.tolist(), means.tolist(), strict=True):
+        u = _uniform(key, 240, 1, SLOT_CRISIS_COUNT)
+        term = math.exp(-mean)
+        cdf, count = term, 0
+        for k in range(1, 9):
+            count += u >= cdf
+            term *= mean / k
+            cdf += term
+        want.append(count)
+    for mode in ("0", "1"):
+        monkeypatch.setenv("TFT_JIT", mode)
+        assert poisson(keys, 240, 1, SLOT_CRISIS_COUNT, means).tolist() == want
+    assert 0 < sum(want) and max(want) == 8  # some runs count, and the limit holds
+    assert poisson(keys, 240, 1, SLOT_CRISIS_COUNT, 0.0).tolist() == [0] * 400

@@ -17,7 +17,7 @@ import operator
 import numpy as np
 
 from sim.rules.compiled import kernel, pick
-from sim.rules.libm import exp_of, normal_of
+from sim.rules.libm import exp_one, normal_of
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -54,12 +54,33 @@ def _mix(x):
     return x ^ (x >> _S31)
 
 
+@kernel(inline=True)
+def uniform_one(key, counter):
+    """The uniform number in [0, 1) of a run's `key` at `counter` (a mixed counter, np.uint64):
+    the top 53 bits of their mix."""
+    return np.float64(_mix(key ^ counter) >> _S11) * _TO_UNIT
+
+
 @kernel
 def uniform_runs(keys, counter, out):
-    """out[i]: the uniform number in [0, 1) of keys[i] at `counter` (a mixed counter, np.uint64):
-    the top 53 bits of their mix."""
+    """out[i]: `uniform_one` of keys[i] at `counter`."""
     for i in range(keys.shape[0]):
-        out[i] = np.float64(_mix(keys[i] ^ counter) >> _S11) * _TO_UNIT
+        out[i] = uniform_one(keys[i], counter)
+
+
+@kernel(inline=True)
+def poisson_one(u, mean, limit):
+    """The Poisson count of mean `mean` that the uniform number `u` gives, by inversion of the CDF,
+    at most `limit` (as `poisson` works it out for many runs)."""
+    term = exp_one(-mean)
+    cdf = term
+    count = 0
+    for k in range(1, limit + 1):
+        if u >= cdf:
+            count += 1
+        term = term * (mean / k)
+        cdf = cdf + term
+    return count
 
 
 # SeedSequence's constants (numpy/random/bit_generator.pyx), for run_keys
@@ -193,17 +214,23 @@ def normal(keys: np.ndarray, month: int, side: int, slot_a: int, slot_b: int) ->
     return normal_of(u1, u2)
 
 
+@kernel
+def poisson_runs(keys, counter, mean, limit, out):
+    """out[i]: the Poisson count of mean mean[i] (`poisson_one`) from `uniform_one` of keys[i] at
+    `counter`."""
+    for i in range(keys.shape[0]):
+        out[i] = poisson_one(uniform_one(keys[i], counter), mean[i], limit)
+
+
 def poisson(keys: np.ndarray, month: int, side: int, slot: int, mean: float | np.ndarray, limit: int = 8) -> np.ndarray:
     """Poisson counts with the given mean, one for all runs or one per run (by inversion of the CDF,
-    at most `limit`). A run whose mean is 0 gets 0: its CDF starts at 1, above every uniform number."""
-    u = uniform(keys, month, side, slot)
-    counts = np.zeros(len(u), dtype=np.int64)
+    at most `limit`: `poisson_one`). A run whose mean is 0 gets 0: its CDF starts at 1, above
+    every uniform number."""
+    flat = np.ascontiguousarray(keys, dtype=np.uint64).reshape(-1)
+    counts = np.zeros(len(flat), dtype=np.int64)
     if np.all(np.asarray(mean) <= 0):
         return counts
-    term = exp_of(-np.asarray(mean, dtype=float))
-    cdf = term
-    for k in range(1, limit + 1):
-        counts += u >= cdf
-        term = term * (mean / k)  # new arrays: a per-run `term` and `cdf` must not share memory
-        cdf = cdf + term
+    means = np.ascontiguousarray(np.broadcast_to(np.asarray(mean, dtype=np.float64), flat.shape))
+    with np.errstate(over="ignore"):
+        pick(poisson_runs, len(flat))(flat, _counter(month, side, slot), means, int(limit), counts)
     return counts
