@@ -7,11 +7,14 @@ replicates each: 162 points, 3,240 runs of 2016-2035 in project mode from 2025-0
 per second for each backend and the ratios (targets: pool / one core >= 1.6; Dask within 25% of
 the pool).
 
-    python benchmarks/sweeps.py
+    python benchmarks/sweeps.py      # needs the sweep and dask extras: pip install '.[sweep,dask]'
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
+import sys
 import tempfile
 from pathlib import Path
 
@@ -39,6 +42,11 @@ def sweep_file(folder: Path) -> Path:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
+    missing = [name for name in ("pyarrow", "distributed") if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"benchmarks/sweeps.py: needs {' and '.join(missing)}: pip install '.[sweep,dask]'", file=sys.stderr)
+        sys.exit(2)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         path = sweep_file(folder)
