@@ -79,18 +79,29 @@ def choose(
 ) -> Choice:
     """For each run, the measure `actor` takes against the other side's mission to answer with
     `severity` (negative hostile, positive conciliatory, 0 none): `choose_one`."""
-    target = 1 - actor
+    return _per_run(
+        choose_runs,
+        world,
+        state,
+        1 - actor,
+        ((severity, np.float64), (like_kind, np.int64), (preferred_kind, np.int64), (preferred_size, np.float64)),
+        (LADDERS,),
+    )
+
+
+def _per_run(fn, world: World, state: State, target: int, per_run: tuple, fixed: tuple) -> Choice:
+    """A choice kernel (`choose_runs`, `draw_runs`) over the runs of `state` against `target`'s
+    mission: it is given the runs' rows, `target`, the `per_run` values (each a value and its
+    dtype, one for all runs or one per run), the `fixed` arguments, then what every offer reads
+    and the Choice it fills."""
     fields, rows = state.source(*OFFER_FIELDS)
     runs = len(rows)
     choice = Choice(np.empty(runs, np.int64), np.empty(runs), np.empty(runs, np.int64), np.empty(runs, np.int64))
-    pick(choose_runs, runs)(
+    pick(fn, runs)(
         np.ascontiguousarray(rows, dtype=np.int64),
         target,
-        as_runs(severity, np.float64, runs),
-        as_runs(like_kind, np.int64, runs),
-        as_runs(preferred_kind, np.int64, runs),
-        as_runs(preferred_size, np.float64, runs),
-        LADDERS,
+        *(as_runs(value, dtype, runs) for value, dtype in per_run),
+        *fixed,
         offer_table(),
         fields,
         offer_where(world, target),
@@ -188,24 +199,17 @@ def _draw_kind(
 ) -> Choice:
     """Per run, a hostile kind drawn from the side's propensities (`draw_one`), kinds in
     `excluded` left out; NONE where nothing is feasible."""
-    fields, rows = state.source(*OFFER_FIELDS)
-    runs = len(rows)
-    choice = Choice(np.empty(runs, np.int64), np.empty(runs), np.empty(runs, np.int64), np.empty(runs, np.int64))
-    pick(draw_runs, runs)(
-        np.ascontiguousarray(rows, dtype=np.int64),
+    return _per_run(
+        draw_runs,
+        world,
+        state,
         target,
-        as_runs(magnitude, np.float64, runs),
-        as_runs(u, np.float64, runs),
-        as_runs(excluded, np.int64, runs),
-        (DRAWN_KINDS, np.array([instruments.weights[k] for k in HOSTILE_KINDS]), 2.0 * instruments.spread**2),
-        offer_table(),
-        fields,
-        offer_where(world, target),
-        10.0,
-        np.empty(len(HOSTILE_KINDS)),
-        (choice.kind, choice.size, choice.post, choice.prop),
+        ((magnitude, np.float64), (u, np.float64), (excluded, np.int64)),
+        (
+            (DRAWN_KINDS, np.array([instruments.weights[k] for k in HOSTILE_KINDS]), 2.0 * instruments.spread**2),
+            np.empty(len(HOSTILE_KINDS)),
+        ),
     )
-    return choice
 
 
 @kernel(inline=True)
@@ -255,7 +259,7 @@ def draw_one(r, side, magnitude, u, excluded, propensities, table, fields, where
 
 
 @kernel
-def draw_runs(rows, side, magnitude, u, excluded, propensities, table, fields, where, base, weight, chosen):
+def draw_runs(rows, side, magnitude, u, excluded, propensities, weight, table, fields, where, base, chosen):
     """`draw_one` for run rows[i] with magnitude[i], u[i] and excluded[i], into chosen[..][i]:
     kind, size, post, property."""
     kind, size, post, prop = chosen
